@@ -1,0 +1,26 @@
+"""Shared fixtures: small scenarios that run in well under a second."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trustsim.scenario import Scenario, scenario_from_dict
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = REPO / "scenarios"
+
+
+@pytest.fixture
+def tiny() -> Scenario:
+    """60 people, 20 steps, complete defaults otherwise."""
+    return scenario_from_dict({"name": "tiny", "steps": 20, "population": {"customers": 60}})
+
+
+@pytest.fixture
+def tiny_file(tmp_path: Path) -> Path:
+    """A three-line scenario file."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text("name: tiny\nsteps: 15\npopulation: {customers: 50}\n")
+    return path

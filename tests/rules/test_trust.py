@@ -1,0 +1,374 @@
+"""Tests for trustsim.rules.trust: experience units, asymmetric update, scar, overall trust."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from trustsim.rules.trust import (
+    ExperienceUnits,
+    asymmetric_update,
+    experience_units,
+    overall_trust,
+    scar_update,
+)
+
+unit = st.floats(0.0, 1.0)
+units = st.floats(0.0, 50.0)
+scars = st.floats(0.0, 50.0)
+
+# default-like dynamics (see trustsim.scenario.TrustDynamics)
+GAIN, LOSS, SLOWDOWN = 0.04, 0.15, 2.0
+
+
+def update(trust, good=0.0, bad=0.0, scar=0.0, gain=GAIN, loss=LOSS, slowdown=SLOWDOWN):
+    return asymmetric_update(trust, scar, good, bad, gain, loss, slowdown)
+
+
+# --- asymmetric_update ----------------------------------------------------------------------
+
+
+@given(
+    trust=unit, scar=scars, good=units, bad=units, gain=unit, loss=unit, slowdown=st.floats(0, 10)
+)
+def test_update_stays_in_unit_interval(trust, scar, good, bad, gain, loss, slowdown):
+    new = asymmetric_update(trust, scar, good, bad, gain, loss, slowdown)
+    assert 0.0 <= new <= 1.0
+
+
+@given(trust=unit, scar=scars, g1=units, g2=units, bad=units, gain=unit, loss=unit)
+def test_more_good_units_never_lower_trust(trust, scar, g1, g2, bad, gain, loss):
+    g1, g2 = sorted((g1, g2))
+    assert update(trust, g1, bad, scar, gain, loss) <= update(trust, g2, bad, scar, gain, loss)
+
+
+@given(trust=unit, scar=scars, good=units, b1=units, b2=units, gain=unit, loss=unit)
+def test_more_bad_units_never_raise_trust(trust, scar, good, b1, b2, gain, loss):
+    b1, b2 = sorted((b1, b2))
+    assert update(trust, good, b1, scar, gain, loss) >= update(trust, good, b2, scar, gain, loss)
+
+
+@given(trust=unit, good=units, s1=scars, s2=scars)
+def test_larger_scar_slows_gains(trust, good, s1, s2):
+    s1, s2 = sorted((s1, s2))
+    gain_small_scar = update(trust, good, scar=s1) - trust
+    gain_large_scar = update(trust, good, scar=s2) - trust
+    assert gain_large_scar <= gain_small_scar + 1e-12
+
+
+def test_scar_strictly_slows_a_gain():
+    assert update(0.5, good=1, scar=1.0) < update(0.5, good=1, scar=0.0)
+    # gain rate is divided by 1 + slowdown * scar
+    expected = 1 - 0.5 * (1 - GAIN / (1 + SLOWDOWN * 1.0))
+    assert update(0.5, good=1, scar=1.0) == pytest.approx(expected)
+
+
+@given(trust=unit, scar=scars)
+def test_no_experience_leaves_trust_unchanged(trust, scar):
+    assert update(trust, 0.0, 0.0, scar) == pytest.approx(trust)
+
+
+def test_single_unit_formulas():
+    assert update(0.6, bad=1) == pytest.approx(0.6 * (1 - LOSS))
+    assert update(0.6, good=1) == pytest.approx(1 - 0.4 * (1 - GAIN))
+    # bad units apply first, then good ones
+    after_loss = 0.6 * (1 - LOSS) ** 2
+    assert update(0.6, good=3, bad=2) == pytest.approx(1 - (1 - after_loss) * (1 - GAIN) ** 3)
+
+
+def test_one_bad_unit_outweighs_several_good_units():
+    trust = 0.6
+    loss = trust - update(trust, bad=1)
+    gain_one = update(trust, good=1) - trust
+    ratio = loss / gain_one
+    assert 3.0 <= ratio <= 6.0
+    # and climbing back to where one was takes several kept promises
+    level, kept = update(trust, bad=1), 0
+    while level < trust:
+        level, kept = update(level, good=1), kept + 1
+    assert 3 <= kept <= 6
+
+
+def test_repair_after_betrayal_is_slower_than_first_building():
+    def units_to_reach(start, target, scar):
+        level, count = start, 0
+        while level < target:
+            level, count = update(level, good=1, scar=scar), count + 1
+            scar = scar_update(scar, 0.0, 0.5, 0.01)
+        return count
+
+    scar_after_betrayal = scar_update(0.0, 1.0, 0.5, 0.01)
+    assert scar_after_betrayal > 0
+    assert units_to_reach(0.5, 0.6, scar_after_betrayal) > units_to_reach(0.5, 0.6, 0.0)
+
+
+def test_update_scalar_matches_array(elementwise):
+    rng = np.random.default_rng(10)
+    n = 200
+    elementwise(
+        asymmetric_update,
+        {
+            "trust": rng.random(n),
+            "scar": rng.random(n) * 3,
+            "good_units": rng.integers(0, 5, n).astype(float),
+            "bad_units": rng.random(n) * 2,
+        },
+        gain_rate=GAIN,
+        loss_rate=LOSS,
+        scar_slowdown=SLOWDOWN,
+    )
+
+
+def test_update_broadcasts_scalar_units_over_arrays():
+    trust = np.array([0.0, 0.3, 1.0])
+    new = asymmetric_update(trust, 0.0, 1.0, 0.0, GAIN, LOSS, SLOWDOWN)
+    np.testing.assert_allclose(new, 1 - (1 - trust) * (1 - GAIN))
+
+
+# --- scar_update ----------------------------------------------------------------------------
+
+
+def test_scar_heals_and_grows():
+    assert scar_update(1.0, 0.0, 0.5, 0.1) == pytest.approx(0.9)
+    assert scar_update(0.0, 2.0, 0.5, 0.1) == pytest.approx(1.0)
+    assert scar_update(1.0, 2.0, 0.5, 0.1) == pytest.approx(1.9)
+
+
+@given(scar=scars, bad=units, per=st.floats(0, 5), decay=unit)
+def test_scar_stays_non_negative(scar, bad, per, decay):
+    assert scar_update(scar, bad, per, decay) >= 0.0
+
+
+def test_scar_scalar_matches_array(elementwise):
+    rng = np.random.default_rng(11)
+    elementwise(
+        scar_update,
+        {"scar": rng.random(50) * 4, "bad_units": rng.random(50) * 3},
+        scar_per_betrayal=0.5,
+        scar_decay=0.01,
+    )
+
+
+# --- experience_units -----------------------------------------------------------------------
+
+PARAMS = {
+    "transparency_softening": 0.5,
+    "recovery_repair": 0.8,
+    "poor_recovery_penalty": 0.6,
+    "check_distrust_signal": 0.15,
+    "approved_claim_signal": 0.3,
+    "wrongful_denial_penalty": 1.0,
+    "disclosure_credit": 0.2,
+    "friendliness_effect": 0.3,
+    "breach_severity": 2.0,
+}
+NO_EVENTS = {
+    "kept": False,
+    "broken": False,
+    "failure_disclosed": False,
+    "good_recovery": False,
+    "poor_recovery": False,
+    "honest_claim_checked": False,
+    "claim_approved": False,
+    "wrongful_denial": False,
+    "data_leaked": False,
+    "breach_disclosed": False,
+    "friendliness": 0.5,
+}
+
+
+def units_for(**changes) -> dict[str, float]:
+    events = {**NO_EVENTS, **{k: v for k, v in changes.items() if k in NO_EVENTS}}
+    params = {**PARAMS, **{k: v for k, v in changes.items() if k in PARAMS}}
+    return {
+        name: float(value) for name, value in experience_units(**events, **params)._asdict().items()
+    }
+
+
+def test_no_events_no_units():
+    assert all(value == 0.0 for value in units_for().values())
+
+
+def test_kept_promise_is_one_good_competence_unit():
+    u = units_for(kept=True)
+    assert u["competence_good"] == 1.0
+    assert u["competence_bad"] == 0.0
+
+
+def test_broken_promise_is_one_bad_competence_unit():
+    u = units_for(broken=True)
+    assert u["competence_bad"] == 1.0
+    assert u["competence_good"] == 0.0
+    assert u["integrity_good"] == 0.0
+
+
+@pytest.mark.parametrize("softening", [0.0, 0.3, 0.5, 1.0])
+def test_disclosure_softens_competence_loss(softening):
+    u = units_for(broken=True, failure_disclosed=True, transparency_softening=softening)
+    assert u["competence_bad"] == pytest.approx(1.0 - softening)
+    assert u["integrity_good"] == pytest.approx(PARAMS["disclosure_credit"])
+
+
+@pytest.mark.parametrize("repair", [0.0, 0.4, 0.8, 1.0])
+def test_good_recovery_reduces_competence_loss(repair):
+    u = units_for(broken=True, good_recovery=True, recovery_repair=repair)
+    assert u["competence_bad"] == pytest.approx(1.0 - repair)
+    assert u["benevolence_good"] == pytest.approx(repair)
+
+
+def test_recovery_repair_above_one_never_makes_loss_negative():
+    u = units_for(broken=True, good_recovery=True, recovery_repair=1.5)
+    assert u["competence_bad"] == 0.0
+    assert u["benevolence_good"] == pytest.approx(1.5)
+
+
+def test_disclosure_and_recovery_combine():
+    u = units_for(broken=True, failure_disclosed=True, good_recovery=True)
+    expected = (1 - PARAMS["transparency_softening"]) * (1 - PARAMS["recovery_repair"])
+    assert u["competence_bad"] == pytest.approx(expected)
+
+
+def test_poor_recovery_penalises_benevolence_and_integrity():
+    u = units_for(broken=True, poor_recovery=True)
+    assert u["integrity_bad"] == pytest.approx(PARAMS["poor_recovery_penalty"])
+    assert u["benevolence_bad"] == pytest.approx(PARAMS["poor_recovery_penalty"])
+    assert u["competence_bad"] == 1.0
+
+
+def test_claim_signals():
+    checked = units_for(honest_claim_checked=True)
+    assert checked["benevolence_bad"] == pytest.approx(PARAMS["check_distrust_signal"])
+    approved = units_for(claim_approved=True)
+    assert approved["benevolence_good"] == pytest.approx(PARAMS["approved_claim_signal"])
+    denied = units_for(wrongful_denial=True)
+    assert denied["integrity_bad"] == pytest.approx(PARAMS["wrongful_denial_penalty"])
+    assert denied["benevolence_bad"] == pytest.approx(PARAMS["wrongful_denial_penalty"])
+
+
+def test_breach_units_softened_by_disclosure():
+    silent = units_for(data_leaked=True)
+    assert silent["integrity_bad"] == pytest.approx(PARAMS["breach_severity"])
+    assert silent["integrity_good"] == 0.0
+    disclosed = units_for(data_leaked=True, breach_disclosed=True)
+    softened = PARAMS["breach_severity"] * (1 - PARAMS["transparency_softening"])
+    assert disclosed["integrity_bad"] == pytest.approx(softened)
+    assert disclosed["integrity_good"] == pytest.approx(PARAMS["disclosure_credit"])
+    # disclosing a breach that did not happen does nothing
+    assert all(v == 0.0 for v in units_for(breach_disclosed=True).values())
+
+
+@pytest.mark.parametrize("touch", ["kept", "broken"])
+def test_friendliness_sign_sets_benevolence_direction(touch):
+    effect = PARAMS["friendliness_effect"]
+    unfriendly = units_for(**{touch: True}, friendliness=0.2)
+    assert unfriendly["benevolence_bad"] == pytest.approx(effect * 2 * 0.3)
+    assert unfriendly["benevolence_good"] == 0.0
+    friendly = units_for(**{touch: True}, friendliness=0.9)
+    assert friendly["benevolence_good"] == pytest.approx(effect * 2 * 0.4)
+    assert friendly["benevolence_bad"] == 0.0
+    neutral = units_for(**{touch: True}, friendliness=0.5)
+    assert neutral["benevolence_good"] == neutral["benevolence_bad"] == 0.0
+
+
+def test_friendliness_needs_a_touchpoint():
+    for friendliness in (0.0, 1.0):
+        u = units_for(friendliness=friendliness)
+        assert u["benevolence_good"] == u["benevolence_bad"] == 0.0
+
+
+flags = st.booleans()
+
+
+@given(
+    events=st.fixed_dictionaries({name: flags for name in NO_EVENTS if name != "friendliness"}),
+    friendliness=unit,
+    softening=unit,
+    repair=st.floats(0.0, 3.0),
+    others=st.lists(st.floats(0.0, 5.0), min_size=7, max_size=7),
+)
+def test_all_units_non_negative(events, friendliness, softening, repair, others):
+    names = [n for n in PARAMS if n not in ("transparency_softening", "recovery_repair")]
+    params = dict(zip(names, others, strict=True))
+    # a step has at most one of kept/broken and of good/poor recovery
+    events["kept"] = events["kept"] and not events["broken"]
+    events["poor_recovery"] = events["poor_recovery"] and not events["good_recovery"]
+    result = experience_units(
+        **events,
+        friendliness=friendliness,
+        transparency_softening=softening,
+        recovery_repair=repair,
+        **params,
+    )
+    assert isinstance(result, ExperienceUnits)
+    for value in result:
+        assert value >= 0.0
+
+
+def test_experience_units_scalar_matches_array(elementwise):
+    rng = np.random.default_rng(12)
+    n = 150
+    touched = rng.random(n) < 0.7
+    broken = touched & (rng.random(n) < 0.3)
+    good = broken & (rng.random(n) < 0.5)
+    arrays = {
+        "kept": touched & ~broken,
+        "broken": broken,
+        "failure_disclosed": broken & (rng.random(n) < 0.5),
+        "good_recovery": good,
+        "poor_recovery": broken & ~good & (rng.random(n) < 0.5),
+        "honest_claim_checked": rng.random(n) < 0.2,
+        "claim_approved": rng.random(n) < 0.3,
+        "wrongful_denial": rng.random(n) < 0.1,
+        "data_leaked": rng.random(n) < 0.2,
+        "breach_disclosed": rng.random(n) < 0.5,
+        "friendliness": rng.random(n),
+    }
+    elementwise(experience_units, arrays, **PARAMS)
+
+
+# --- overall_trust --------------------------------------------------------------------------
+
+
+def test_overall_trust_is_weighted_mean():
+    assert overall_trust(0.9, 0.3, 0.6, 0.4, 0.3, 0.3) == pytest.approx(0.36 + 0.09 + 0.18)
+    assert overall_trust(0.9, 0.3, 0.6, 1.0, 0.0, 0.0) == pytest.approx(0.9)
+    assert overall_trust(0.9, 0.3, 0.6, 0.0, 0.0, 2.0) == pytest.approx(0.6)
+
+
+@given(
+    c=unit,
+    i=unit,
+    b=unit,
+    wc=st.floats(0.01, 5),
+    wi=st.floats(0, 5),
+    wb=st.floats(0, 5),
+    scale=st.floats(0.01, 100),
+)
+def test_overall_trust_normalises_weights(c, i, b, wc, wi, wb, scale):
+    base = overall_trust(c, i, b, wc, wi, wb)
+    scaled = overall_trust(c, i, b, wc * scale, wi * scale, wb * scale)
+    assert scaled == pytest.approx(base, abs=1e-12)
+    assert min(c, i, b) - 1e-12 <= base <= max(c, i, b) + 1e-12
+
+
+@given(value=unit, wc=st.floats(0.01, 5), wi=st.floats(0, 5), wb=st.floats(0, 5))
+def test_overall_trust_equal_dimensions(value, wc, wi, wb):
+    assert overall_trust(value, value, value, wc, wi, wb) == pytest.approx(value, abs=1e-12)
+
+
+def test_overall_trust_scalar_matches_array(elementwise):
+    rng = np.random.default_rng(13)
+    n = 100
+    elementwise(
+        overall_trust,
+        {
+            "competence": rng.random(n),
+            "integrity": rng.random(n),
+            "benevolence": rng.random(n),
+            "weight_competence": rng.random(n) + 0.01,
+            "weight_integrity": rng.random(n),
+            "weight_benevolence": rng.random(n),
+        },
+    )

@@ -1,0 +1,216 @@
+"""Tests for trustsim.rules.wom: sentiment, talking, listening, reputation and NPS."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from trustsim.rules.wom import (
+    drift_toward,
+    net_promoter_score,
+    receive_messages,
+    reputation_update,
+    sentiment,
+    talk_probability,
+)
+
+unit = st.floats(0.0, 1.0)
+messages = st.floats(0.0, 50.0)
+PROMOTER, DETRACTOR = 0.7, 0.4
+
+
+# --- sentiment ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("trust", "expected"),
+    [
+        (1.0, 1.0),
+        (PROMOTER, 1.0),  # at the threshold: promoter
+        (np.nextafter(PROMOTER, 0.0), 0.0),
+        (0.5, 0.0),
+        (DETRACTOR, 0.0),  # at the detractor threshold: still passive
+        (np.nextafter(DETRACTOR, 0.0), -1.0),
+        (0.0, -1.0),
+    ],
+)
+def test_sentiment_thresholds(trust, expected):
+    assert sentiment(trust, PROMOTER, DETRACTOR) == expected
+
+
+def test_sentiment_scalar_matches_array(elementwise):
+    trust = np.linspace(0.0, 1.0, 101)
+    result = elementwise(
+        sentiment,
+        {"overall_trust": trust},
+        promoter_threshold=PROMOTER,
+        detractor_threshold=DETRACTOR,
+    )
+    np.testing.assert_array_equal(result, np.where(trust >= 0.7, 1, np.where(trust < 0.4, -1, 0)))
+
+
+@given(trust=unit)
+def test_sentiment_values(trust):
+    assert sentiment(trust, PROMOTER, DETRACTOR) in (-1.0, 0.0, 1.0)
+
+
+# --- talk_probability -----------------------------------------------------------------------
+
+
+def test_talk_probability_by_opinion():
+    p = talk_probability(np.array([1.0, 0.0, -1.0]), 0.05, 2.0)
+    np.testing.assert_allclose(p, [0.05, 0.0, 0.10])
+
+
+@pytest.mark.parametrize(
+    ("rate", "multiplier"), [(0.05, 2.0), (0.3, 3.0), (0.6, 2.0), (1.0, 5.0), (0.2, 0.0)]
+)
+def test_detractor_talk_probability_is_capped(rate, multiplier):
+    assert talk_probability(-1.0, rate, multiplier) == pytest.approx(min(1.0, rate * multiplier))
+    assert talk_probability(1.0, rate, multiplier) == pytest.approx(rate)
+    assert talk_probability(0.0, rate, multiplier) == 0.0
+
+
+@given(opinion=st.sampled_from([-1.0, 0.0, 1.0]), rate=unit, multiplier=st.floats(0.0, 20.0))
+def test_talk_probability_in_unit_interval(opinion, rate, multiplier):
+    assert 0.0 <= talk_probability(opinion, rate, multiplier) <= 1.0
+
+
+def test_talk_probability_scalar_matches_array(elementwise):
+    opinion = np.array([-1.0, 0.0, 1.0] * 5)
+    elementwise(talk_probability, {"opinion": opinion}, talk_rate=0.4, negative_multiplier=3.0)
+
+
+# --- receive_messages -----------------------------------------------------------------------
+
+
+@given(trust=unit, positive=messages, negative=messages, sensitivity=unit, influence=unit)
+def test_receive_messages_stays_in_unit_interval(trust, positive, negative, sensitivity, influence):
+    new = receive_messages(trust, positive, negative, sensitivity, influence)
+    assert 0.0 <= new <= 1.0
+
+
+@given(trust=unit, sensitivity=unit, influence=unit)
+def test_no_messages_no_change(trust, sensitivity, influence):
+    assert receive_messages(trust, 0.0, 0.0, sensitivity, influence) == pytest.approx(trust)
+
+
+@given(trust=unit, p1=messages, p2=messages, negative=messages, sensitivity=unit)
+def test_positive_messages_never_lower_trust(trust, p1, p2, negative, sensitivity):
+    p1, p2 = sorted((p1, p2))
+    low = receive_messages(trust, p1, negative, sensitivity, 0.05)
+    high = receive_messages(trust, p2, negative, sensitivity, 0.05)
+    assert low <= high
+
+
+@given(trust=unit, positive=messages, n1=messages, n2=messages, sensitivity=unit)
+def test_negative_messages_never_raise_trust(trust, positive, n1, n2, sensitivity):
+    n1, n2 = sorted((n1, n2))
+    assert receive_messages(trust, positive, n1, sensitivity, 0.05) >= receive_messages(
+        trust, positive, n2, sensitivity, 0.05
+    )
+
+
+def test_receive_messages_formula():
+    step = 0.5 * 0.2
+    assert receive_messages(0.6, 1, 0, 0.5, 0.2) == pytest.approx(0.6 + step * 0.4)
+    assert receive_messages(0.6, 0, 1, 0.5, 0.2) == pytest.approx(0.6 * (1 - step))
+    # negative first, then positive
+    after_negative = 0.6 * (1 - step) ** 2
+    assert receive_messages(0.6, 3, 2, 0.5, 0.2) == pytest.approx(
+        1 - (1 - after_negative) * (1 - step) ** 3
+    )
+
+
+def test_receive_messages_scalar_matches_array(elementwise):
+    rng = np.random.default_rng(20)
+    n = 100
+    elementwise(
+        receive_messages,
+        {
+            "trust": rng.random(n),
+            "positive_messages": rng.integers(0, 4, n).astype(float),
+            "negative_messages": rng.integers(0, 4, n).astype(float),
+            "wom_sensitivity": rng.random(n),
+        },
+        influence=0.05,
+    )
+
+
+# --- reputation_update ----------------------------------------------------------------------
+
+
+@given(reputation=unit, memory=unit)
+def test_reputation_unchanged_without_messages(reputation, memory):
+    assert reputation_update(reputation, 0, 0, memory) == reputation
+
+
+@given(reputation=unit, positive=st.integers(0, 100), negative=st.integers(0, 100), memory=unit)
+def test_reputation_moves_toward_positive_share(reputation, positive, negative, memory):
+    if positive + negative == 0:
+        return
+    share = positive / (positive + negative)
+    new = reputation_update(reputation, positive, negative, memory)
+    assert 0.0 <= new <= 1.0
+    assert min(reputation, share) - 1e-12 <= new <= max(reputation, share) + 1e-12
+    assert abs(new - share) <= abs(reputation - share) + 1e-12
+
+
+def test_reputation_formula():
+    assert reputation_update(0.5, 3, 1, 0.1) == pytest.approx(0.9 * 0.5 + 0.1 * 0.75)
+    assert reputation_update(0.5, 3, 1, 1.0) == pytest.approx(0.75)
+    assert reputation_update(0.5, 3, 1, 0.0) == pytest.approx(0.5)
+    assert reputation_update(0.2, 0, 5, 0.5) == pytest.approx(0.1)
+
+
+# --- drift_toward ---------------------------------------------------------------------------
+
+
+def test_drift_toward():
+    assert drift_toward(0.2, 0.8, 0.0) == pytest.approx(0.2)
+    assert drift_toward(0.2, 0.8, 1.0) == pytest.approx(0.8)
+    assert drift_toward(0.2, 0.8, 0.5) == pytest.approx(0.5)
+    assert drift_toward(0.8, 0.2, 0.25) == pytest.approx(0.65)
+
+
+@given(trust=unit, target=unit, rate=unit)
+def test_drift_shrinks_the_gap(trust, target, rate):
+    new = drift_toward(trust, target, rate)
+    assert abs(new - target) == pytest.approx(abs(trust - target) * (1 - rate), abs=1e-12)
+    assert min(trust, target) - 1e-12 <= new <= max(trust, target) + 1e-12
+
+
+def test_drift_scalar_matches_array(elementwise):
+    elementwise(drift_toward, {"trust": np.linspace(0, 1, 21)}, target=0.3, rate=0.02)
+
+
+# --- net_promoter_score ---------------------------------------------------------------------
+
+
+def test_nps_empty_is_zero():
+    assert net_promoter_score(np.array([]), PROMOTER, DETRACTOR) == 0.0
+
+
+def test_nps_examples():
+    assert net_promoter_score(np.full(10, 0.9), PROMOTER, DETRACTOR) == 100.0
+    assert net_promoter_score(np.full(10, 0.1), PROMOTER, DETRACTOR) == -100.0
+    assert net_promoter_score(np.full(10, 0.5), PROMOTER, DETRACTOR) == 0.0
+    # 2 promoters, 1 passive, 1 detractor of 4 -> (2 - 1) / 4
+    assert net_promoter_score(np.array([0.9, 0.7, 0.5, 0.2]), PROMOTER, DETRACTOR) == pytest.approx(
+        25.0
+    )
+    assert net_promoter_score(0.9, PROMOTER, DETRACTOR) == 100.0  # a scalar is one customer
+    assert isinstance(net_promoter_score(0.9, PROMOTER, DETRACTOR), float)
+
+
+@given(trust=hnp.arrays(np.float64, st.integers(0, 200), elements=unit))
+def test_nps_in_range(trust):
+    score = net_promoter_score(trust, PROMOTER, DETRACTOR)
+    assert -100.0 <= score <= 100.0
+    if trust.size:
+        promoters = np.mean(trust >= PROMOTER)
+        detractors = np.mean(trust < DETRACTOR)
+        assert score == pytest.approx(100 * (promoters - detractors))

@@ -1,0 +1,207 @@
+"""The ``trustsim`` command end to end (trustsim/cli.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from trustsim.cli import main
+from trustsim.metrics import COLUMNS
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    status = main(args)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_run_writes_a_complete_folder(
+    tiny_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    status, stdout, _ = run_cli(
+        ["run", str(tiny_file), "--replicates", "2", "--steps", "8", "--out", str(out), "--quiet"],
+        capsys,
+    )
+    assert status == 0
+    (folder,) = (out / "tiny").iterdir()
+    assert f"results written to {folder}" in stdout
+    assert "trust (mean, final)" in stdout and "95% CI" in stdout
+    names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert {"manifest.json", "timeseries.csv", "summary.csv"} <= names
+    assert {"figures/trust.png", "figures/customers.png", "figures/economics.png"} <= names
+
+    timeseries = pd.read_csv(folder / "timeseries.csv")
+    assert list(timeseries.columns) == list(COLUMNS)
+    assert len(timeseries) == 2 * (8 + 1)  # step 0 plus 8 steps, per replicate
+    assert sorted(timeseries["replicate"].unique()) == [0, 1]
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["scenario"]["steps"] == 8 and manifest["replicates"] == 2
+    assert manifest["run_id"] == folder.name
+    assert len(manifest["config_hash"]) == 64
+    for package in ("trustsim", "mesa", "numpy", "python"):
+        assert manifest["versions"][package]
+    assert manifest["started_at"] <= manifest["finished_at"]
+    assert len(manifest["replicate_seeds"]) == 2
+    assert set(manifest["files"]) == names | {"manifest.json"}
+
+    summary = pd.read_csv(folder / "summary.csv")
+    assert {"kpi", "mean", "sd", "ci95_low", "ci95_high", "replicates"} <= set(summary.columns)
+    assert (summary["ci95_low"] <= summary["mean"]).all()
+    assert (summary["mean"] <= summary["ci95_high"]).all()
+
+
+def test_set_overrides_reach_the_model(
+    tiny_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    status, _, _ = run_cli(
+        [
+            "run",
+            str(tiny_file),
+            "--set",
+            "firm.verification_strictness=0",
+            "--set",
+            "population.customers=40",
+            "--out",
+            str(out),
+            "--no-figures",
+            "--quiet",
+        ],
+        capsys,
+    )
+    assert status == 0
+    (folder,) = (out / "tiny").iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["scenario"]["firm"]["verification_strictness"] == 0
+    timeseries = pd.read_csv(folder / "timeseries.csv")
+    assert timeseries["claims_checked"].sum() == 0
+    assert (timeseries[["prospects", "active", "churned"]].sum(axis=1) == 40).all()
+    assert not (folder / "figures").exists()
+
+
+ERROR_CASES = {
+    "unknown key": (
+        "firm:\n  transparancy: 0.5\n",
+        [],
+        r"field 'firm\.transparancy'.*did you mean",
+    ),
+    "out of range": ("firm:\n  transparency: 1.5\n", [], r"field 'firm\.transparency': value 1\.5"),
+    "wrong type": ("steps: lots\n", [], r"field 'steps': value 'lots'"),
+    "malformed yaml": ("firm: [1, 2\n", [], r"malformed YAML at line"),
+    "bad set value": ("name: s\n", ["--set", "churn.base_rate=2"], r"churn\.base_rate"),
+    "bad set syntax": ("name: s\n", ["--set", "churn.base_rate"], r"expected dotted\.key=value"),
+    "bad set key": ("name: s\n", ["--set", "churn.baserate=0.1"], r"did you mean 'base_rate'"),
+    "escaping name": ("name: ../../etc\n", [], r"field 'name'"),
+    "extends cycle": ("extends: s.yaml\n", [], r"cycle"),
+    "negative steps": ("name: s\n", ["--steps", "0"], r"field 'steps': value 0"),
+    "missing edge list": (
+        "network: {kind: edge_list, path: nowhere.txt}\n",
+        [],
+        r"nowhere\.txt.*not found",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ERROR_CASES))
+def test_bad_input_exits_2_with_one_clear_message_and_writes_nothing(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text, extra, pattern = ERROR_CASES[case]
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(text)
+    out = tmp_path / "out"
+    status, stdout, stderr = run_cli(
+        ["run", str(scenario), "--out", str(out), "--quiet", *extra], capsys
+    )
+    assert status == 2
+    assert stderr.startswith("trustsim: error: ")
+    assert "Traceback" not in stderr
+    assert str(scenario) in stderr or "--set" in stderr
+    import re
+
+    assert re.search(pattern, stderr), stderr
+    assert not out.exists(), "nothing may be written on bad input"
+    assert stdout == ""
+
+
+def test_missing_scenario_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, stderr = run_cli(
+        ["run", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "o")], capsys
+    )
+    assert status == 2
+    assert "nope.yaml: file not found" in stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_failure_while_writing_leaves_no_partial_folder(
+    tiny_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import trustsim.plots
+
+    def interrupted(*args: object, **kwargs: object) -> list[Path]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trustsim.plots, "render_figures", interrupted)
+    out = tmp_path / "out"
+    status, _, stderr = run_cli(["run", str(tiny_file), "--out", str(out), "--quiet"], capsys)
+    assert status == 130
+    assert "interrupted" in stderr
+    assert not out.exists()
+
+
+def test_failure_keeps_earlier_runs_and_leaves_no_temporary_folder(
+    tiny_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "out"
+    assert (
+        run_cli(["run", str(tiny_file), "--out", str(out), "--quiet", "--no-figures"], capsys)[0]
+        == 0
+    )
+    before = sorted(p.name for p in (out / "tiny").iterdir())
+    import trustsim.results
+
+    def broken_table(path: Path, frame: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(trustsim.results, "write_table", broken_table)
+    with pytest.raises(OSError, match="disk full"):
+        main(["run", str(tiny_file), "--out", str(out), "--quiet", "--no-figures"])
+    assert sorted(p.name for p in (out / "tiny").iterdir()) == before
+
+
+def test_validate_and_schema(tiny_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, stdout, _ = run_cli(["validate", str(tiny_file)], capsys)
+    assert status == 0 and "valid scenario 'tiny'" in stdout
+    status, _, stderr = run_cli(["validate", str(tiny_file), "--set", "firm.x=1"], capsys)
+    assert status == 2 and "firm.x" in stderr
+    status, stdout, _ = run_cli(["schema"], capsys)
+    assert status == 0
+    schema = json.loads(stdout)
+    assert "firm" in schema["properties"]
+
+
+def test_console_script_exit_status_and_no_traceback(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("firm: {promise_reliability: yes please}\n")
+    completed = subprocess.run(
+        [sys.executable, "-m", "trustsim", "run", str(scenario), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    assert "firm.promise_reliability" in completed.stderr

@@ -1,0 +1,254 @@
+"""Mesa agents of the agents engine: one ``CustomerAgent`` per person and one ``FirmAgent``.
+
+Each step has two synchronous phases. In ``decide`` every customer reads only the state at
+the start of the step (its own and, through the model's snapshot, its contacts'), lives its
+own experience, and posts word-of-mouth into contacts' inboxes. In ``apply`` every customer
+takes what it heard and its pending trust, then churns or adopts. Reading never sees a
+half-updated population, so the order in which agents run does not matter.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+from numpy.typing import NDArray
+
+from trustsim import phases
+from trustsim.engine import Snapshot, StepOutcome, stack_experiences
+from trustsim.population import ACTIVE, CHURNED, PROSPECT, PopulationArrays
+from trustsim.rules import trust
+
+if TYPE_CHECKING:
+    from trustsim.model import TrustModel
+
+
+class FirmAgent(mesa.Agent):
+    """The firm: holds the policy levers and draws firm-wide events (data breaches)."""
+
+    model: TrustModel
+
+    def __init__(self, model: TrustModel) -> None:
+        super().__init__(model)
+        levers = model.scenario.firm
+        self.promise_reliability = levers.promise_reliability
+        self.verification_strictness = levers.verification_strictness
+        self.transparency = levers.transparency
+        self.data_protection = levers.data_protection
+        self.service_recovery = levers.service_recovery
+        self.friendliness = levers.friendliness
+        self.channel_simplicity = levers.channel_simplicity
+
+    def decide(self) -> phases.FirmState:
+        """This step's levers and whether a breach happens (and is disclosed)."""
+        breach_draw, disclose_draw = self.model.rng.random(2)
+        breach = bool(breach_draw >= self.data_protection)
+        return phases.FirmState(
+            promise_reliability=self.promise_reliability,
+            verification_strictness=self.verification_strictness,
+            transparency=self.transparency,
+            service_recovery=self.service_recovery,
+            friendliness=self.friendliness,
+            channel_simplicity=self.channel_simplicity,
+            breach=breach,
+            breach_disclosed=breach and bool(disclose_draw < self.transparency),
+            breach_affected_share=self.model.scenario.trust.breach_affected_share,
+        )
+
+
+class CustomerAgent(mesa.Agent):
+    """One person: a prospect, an active customer or a churned one, with trust in the firm.
+
+    Attributes:
+        index: position in the population (0..N-1), also its node in the network.
+        state: PROSPECT, ACTIVE or CHURNED.
+        competence, integrity, benevolence: trust dimensions in [0, 1].
+        scar: slows the rebuilding of trust after betrayals, >= 0.
+        complained_in_tenure: whether it complained since it last became active.
+    """
+
+    model: TrustModel
+
+    def __init__(self, model: TrustModel, index: int, population: PopulationArrays) -> None:
+        super().__init__(model)
+        self.index = index
+        self.segment = int(population.segment[index])
+        self.state = int(population.state[index])
+        self.honest = bool(population.honest[index])
+        self.complaint_propensity = float(population.complaint_propensity[index])
+        self.wom_sensitivity = float(population.wom_sensitivity[index])
+        self.value_per_step = float(population.value_per_step[index])
+        self.interaction_rate = float(population.interaction_rate[index])
+        self.weight_competence = float(population.weight_competence[index])
+        self.weight_integrity = float(population.weight_integrity[index])
+        self.weight_benevolence = float(population.weight_benevolence[index])
+        self.competence = float(population.competence[index])
+        self.integrity = float(population.integrity[index])
+        self.benevolence = float(population.benevolence[index])
+        self.scar = 0.0
+        self.complained_in_tenure = False
+        # Filled during a step.
+        self.positive_heard = 0
+        self.negative_heard = 0
+        self.experience: phases.Experience | None = None
+        self.message = 0.0
+        self.adoption_probability = 0.0
+        self.draws = np.zeros(len(phases.DRAWS))
+
+    @property
+    def overall_trust(self) -> float:
+        """Weighted mean of the three dimensions, in [0, 1]."""
+        return float(
+            trust.overall_trust(
+                self.competence,
+                self.integrity,
+                self.benevolence,
+                self.weight_competence,
+                self.weight_integrity,
+                self.weight_benevolence,
+            )
+        )
+
+    def as_customers(self) -> phases.Customers:
+        """This agent's state as the scalars the phase functions take."""
+        return phases.Customers(
+            active=self.state == ACTIVE,
+            honest=self.honest,
+            complaint_propensity=self.complaint_propensity,
+            interaction_rate=self.interaction_rate,
+            competence=self.competence,
+            integrity=self.integrity,
+            benevolence=self.benevolence,
+            scar=self.scar,
+            weight_competence=self.weight_competence,
+            weight_integrity=self.weight_integrity,
+            weight_benevolence=self.weight_benevolence,
+        )
+
+    def decide(
+        self, firm: phases.FirmState, active_contact_share: float, advertising_multiplier: float
+    ) -> None:
+        """Phase 1: own experience, word-of-mouth sent, chance to adopt — from previous state."""
+        model = self.model
+        self.draws = model.rng.random(len(phases.DRAWS))
+        self.experience = phases.own_experience(
+            self.as_customers(), self.draws, firm, model.scenario
+        )
+        can_talk = self.state == ACTIVE or (
+            self.state == CHURNED and model.scenario.wom.churned_talk
+        )
+        self.message = float(
+            phases.talk_decision(
+                self.overall_trust, can_talk, self.draws[phases.DRAW_INDEX["talk"]], model.scenario
+            )
+        )
+        if self.message != 0.0:
+            contact = model.network.pick_contact(
+                np.array([self.index]), np.array([self.draws[phases.DRAW_INDEX["contact"]]])
+            )[0]
+            if contact >= 0:
+                listener = model.customer(int(contact))
+                if self.message > 0:
+                    listener.positive_heard += 1
+                else:
+                    listener.negative_heard += 1
+        self.adoption_probability = float(
+            phases.adoption_chance(
+                self.state == ACTIVE,
+                self.state == CHURNED,
+                active_contact_share,
+                self.overall_trust,
+                model.scenario,
+                advertising_multiplier,
+            )
+        )
+
+    def apply(self, reputation: float) -> tuple[bool, bool]:
+        """Phase 2: take in what was heard, then churn or adopt. Returns ``(left, adopted)``."""
+        assert self.experience is not None, "apply() before decide()"
+        settlement = phases.settle(
+            self.experience,
+            self.as_customers(),
+            self.positive_heard,
+            self.negative_heard,
+            self.wom_sensitivity,
+            reputation,
+            self.adoption_probability,
+            self.draws[phases.DRAW_INDEX["leave"]],
+            self.draws[phases.DRAW_INDEX["adopt"]],
+            self.model.scenario,
+        )
+        self.competence = float(settlement.competence)
+        self.integrity = float(settlement.integrity)
+        self.benevolence = float(settlement.benevolence)
+        self.scar = float(self.experience.scar)
+        if bool(self.experience.complained):
+            self.complained_in_tenure = True
+        self.positive_heard = self.negative_heard = 0
+        left, adopted = bool(settlement.leaves), bool(settlement.adopts)
+        if left:
+            self.state = CHURNED
+        elif adopted:
+            self.state = ACTIVE
+            self.complained_in_tenure = False
+        return left, adopted
+
+
+class AgentPopulation:
+    """The agents engine: one ``CustomerAgent`` per person, stepped in two phases."""
+
+    def __init__(self, model: TrustModel, population: PopulationArrays) -> None:
+        self.model = model
+        self.customers = [
+            CustomerAgent(model, index, population) for index in range(population.size)
+        ]
+
+    def snapshot(self) -> Snapshot:
+        """Current state of every customer, gathered from the agents."""
+        count = len(self.customers)
+
+        def gather(name: str, dtype: type) -> NDArray[Any]:
+            return np.fromiter((getattr(c, name) for c in self.customers), dtype=dtype, count=count)
+
+        return Snapshot(
+            state=gather("state", np.int8),
+            competence=gather("competence", np.float64),
+            integrity=gather("integrity", np.float64),
+            benevolence=gather("benevolence", np.float64),
+            overall=gather("overall_trust", np.float64),
+            value_per_step=gather("value_per_step", np.float64),
+        )
+
+    def step(
+        self, firm: phases.FirmState, reputation: float, advertising_multiplier: float
+    ) -> StepOutcome:
+        """Phase 1 for every agent (reading the previous state), then phase 2 for every agent."""
+        previous_state = self.snapshot().state
+        previous_active = previous_state == ACTIVE
+        contact_share = self.model.network.contact_share(previous_active)
+        for customer in self.customers:
+            customer.decide(firm, float(contact_share[customer.index]), advertising_multiplier)
+        messages = np.fromiter((c.message for c in self.customers), dtype=np.float64)
+        complained_before = np.fromiter((c.complained_in_tenure for c in self.customers), bool)
+        outcomes = [customer.apply(reputation) for customer in self.customers]
+        left = np.fromiter((o[0] for o in outcomes), dtype=bool)
+        adopted = np.fromiter((o[1] for o in outcomes), dtype=bool)
+        experience = stack_experiences([c.experience for c in self.customers if c.experience])
+        return StepOutcome(
+            experience=experience,
+            left=left,
+            adopted=adopted,
+            won_back=adopted & (previous_state == CHURNED),
+            left_after_complaint=left
+            & (complained_before | np.asarray(experience.complained, dtype=bool)),
+            positive_messages=int((messages > 0).sum()),
+            negative_messages=int((messages < 0).sum()),
+        )
+
+    def customer(self, index: int) -> CustomerAgent:
+        """The agent of customer ``index``."""
+        return self.customers[index]
+
+
+__all__ = ["ACTIVE", "CHURNED", "PROSPECT", "AgentPopulation", "CustomerAgent", "FirmAgent"]

@@ -1,0 +1,73 @@
+"""The contract between TrustModel and the engines that hold the customers.
+
+An engine owns the customers' state and runs the customer phases of a step; the model owns
+the clock, the RNG, the firm and the books. Both engines call the same functions of
+:mod:`trustsim.phases` (and through them :mod:`trustsim.rules`), so they agree in
+distribution; they differ only in how they hold the population.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from trustsim import phases
+
+
+@dataclass
+class Snapshot:
+    """Population state as arrays (index = customer id); trust in [0, 1]."""
+
+    state: NDArray[np.int8]
+    competence: NDArray[np.float64]
+    integrity: NDArray[np.float64]
+    benevolence: NDArray[np.float64]
+    overall: NDArray[np.float64]
+    value_per_step: NDArray[np.float64]
+
+
+@dataclass
+class StepOutcome:
+    """What the customer phases of one step produced, as arrays over all customers."""
+
+    experience: phases.Experience
+    left: NDArray[np.bool_]
+    adopted: NDArray[np.bool_]
+    won_back: NDArray[np.bool_]
+    left_after_complaint: NDArray[np.bool_]
+    positive_messages: int
+    negative_messages: int
+
+
+class Engine(Protocol):
+    """What TrustModel needs from an engine."""
+
+    def snapshot(self) -> Snapshot:
+        """Current state of every customer."""
+        ...
+
+    def step(
+        self, firm: phases.FirmState, reputation: float, advertising_multiplier: float
+    ) -> StepOutcome:
+        """Run the customer phases of one step synchronously and return what happened."""
+        ...
+
+    def customer(self, index: int) -> Any:
+        """One customer, for inspection."""
+        ...
+
+
+def stack_experiences(experiences: list[phases.Experience]) -> phases.Experience:
+    """Turn per-customer experiences (scalars) into one Experience of arrays."""
+
+    def stack(items: list[Any]) -> Any:
+        first = items[0]
+        if isinstance(first, tuple):  # a NamedTuple: stack field by field
+            return type(first)(*(stack([item[i] for item in items]) for i in range(len(first))))
+        return np.array(items)
+
+    stacked: phases.Experience = stack(list(experiences))
+    return stacked

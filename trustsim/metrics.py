@@ -1,0 +1,170 @@
+"""Per-step metrics: one tidy row per step (and replicate), the same for every engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from trustsim.engine import StepOutcome
+from trustsim.rules import wom
+from trustsim.rules.economics import StepEconomics
+from trustsim.scenario import Scenario
+
+#: Columns of the timeseries, in order. Counts are per step unless named as stocks
+#: (prospects, active, churned); money is currency per step; trust in [0, 1].
+COLUMNS: tuple[str, ...] = (
+    "step",
+    "replicate",
+    "trust_mean",
+    "trust_competence",
+    "trust_integrity",
+    "trust_benevolence",
+    "trust_p10",
+    "trust_p50",
+    "trust_p90",
+    "prospects",
+    "active",
+    "churned",
+    "acquired",
+    "won_back",
+    "churned_silent",
+    "churned_after_complaint",
+    "failures",
+    "complaints",
+    "claims",
+    "claims_checked",
+    "claims_approved",
+    "claims_denied",
+    "claims_auto_approved",
+    "false_claims_caught",
+    "false_claims_paid",
+    "recoveries_good",
+    "recoveries_poor",
+    "breach",
+    "customers_leaked",
+    "wom_positive",
+    "wom_negative",
+    "reputation",
+    "nps",
+    "revenue",
+    "verification_cost",
+    "fraud_loss",
+    "compensation_cost",
+    "recovery_cost",
+    "acquisition_cost",
+    "profit",
+    "cumulative_profit",
+)
+
+#: Columns that count events in one step (zero at step 0).
+EVENT_COUNTS: tuple[str, ...] = (
+    "acquired",
+    "won_back",
+    "churned_silent",
+    "churned_after_complaint",
+    "failures",
+    "complaints",
+    "claims",
+    "claims_checked",
+    "claims_approved",
+    "claims_denied",
+    "claims_auto_approved",
+    "false_claims_caught",
+    "false_claims_paid",
+    "recoveries_good",
+    "recoveries_poor",
+    "breach",
+    "customers_leaked",
+    "wom_positive",
+    "wom_negative",
+)
+
+
+def trust_statistics(
+    overall: NDArray[np.float64],
+    competence: NDArray[np.float64],
+    integrity: NDArray[np.float64],
+    benevolence: NDArray[np.float64],
+    active: NDArray[np.bool_],
+) -> dict[str, float]:
+    """Mean and percentiles of trust over active customers.
+
+    With no active customer left, the statistics are taken over everyone (prospects and
+    churned people keep a trust in the firm too), so that the columns are never NaN.
+    """
+    group = active if active.any() else np.ones_like(active)
+    p10, p50, p90 = np.percentile(overall[group], [10, 50, 90])
+    return {
+        "trust_mean": float(overall[group].mean()),
+        "trust_competence": float(competence[group].mean()),
+        "trust_integrity": float(integrity[group].mean()),
+        "trust_benevolence": float(benevolence[group].mean()),
+        "trust_p10": float(p10),
+        "trust_p50": float(p50),
+        "trust_p90": float(p90),
+    }
+
+
+def metrics_row(
+    *,
+    step: int,
+    replicate: int,
+    scenario: Scenario,
+    overall: NDArray[np.float64],
+    competence: NDArray[np.float64],
+    integrity: NDArray[np.float64],
+    benevolence: NDArray[np.float64],
+    state_counts: tuple[int, int, int],
+    active: NDArray[np.bool_],
+    events: dict[str, int],
+    reputation: float,
+    economics: StepEconomics,
+    cumulative_profit: float,
+) -> dict[str, Any]:
+    """Assemble one timeseries row; ``events`` holds every name of :data:`EVENT_COUNTS`."""
+    prospects, active_count, churned = state_counts
+    row: dict[str, Any] = {"step": step, "replicate": replicate}
+    row.update(trust_statistics(overall, competence, integrity, benevolence, active))
+    row.update({"prospects": prospects, "active": active_count, "churned": churned})
+    row.update({name: int(events[name]) for name in EVENT_COUNTS})
+    row["reputation"] = float(reputation)
+    row["nps"] = wom.net_promoter_score(
+        overall[active], scenario.wom.promoter_threshold, scenario.wom.detractor_threshold
+    )
+    row.update({name: float(value) for name, value in economics._asdict().items()})
+    row["cumulative_profit"] = float(cumulative_profit)
+    return {column: row[column] for column in COLUMNS}
+
+
+def count_events(outcome: StepOutcome, breach: bool) -> dict[str, int]:
+    """Per-step event counts (every name of :data:`EVENT_COUNTS`) from an engine's outcome."""
+    experience = outcome.experience
+    resolution = experience.claim.resolution
+
+    def total(flags: Any) -> int:
+        return int(np.count_nonzero(flags))
+
+    after_complaint = total(outcome.left_after_complaint)
+    return {
+        "acquired": total(outcome.adopted),
+        "won_back": total(outcome.won_back),
+        "churned_silent": total(outcome.left) - after_complaint,
+        "churned_after_complaint": after_complaint,
+        "failures": total(experience.failure),
+        "complaints": total(experience.complained),
+        "claims": total(experience.claim.filed),
+        "claims_checked": total(resolution.checked),
+        "claims_approved": total(resolution.approved),
+        "claims_denied": total(resolution.denied),
+        "claims_auto_approved": total(resolution.auto_approved),
+        "false_claims_caught": total(resolution.false_caught),
+        "false_claims_paid": total(resolution.false_paid),
+        "recoveries_good": total(experience.good_recovery),
+        "recoveries_poor": total(experience.poor_recovery),
+        "breach": int(breach),
+        "customers_leaked": total(experience.leaked),
+        "wom_positive": outcome.positive_messages,
+        "wom_negative": outcome.negative_messages,
+    }

@@ -1,0 +1,173 @@
+"""TrustModel: the Mesa model that owns the clock, the seeded RNG, the firm and the books.
+
+Phase order of a step (DESIGN.md): interactions -> complaints and claims -> verification and
+resolution -> service recovery -> trust update -> word-of-mouth and reputation -> churn ->
+acquisition -> economics. The customer phases run in an engine (:mod:`trustsim.engine`);
+the arithmetic lives in :mod:`trustsim.rules` (through :mod:`trustsim.phases`); the model
+only orchestrates and records.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from trustsim.agents import AgentPopulation, FirmAgent
+from trustsim.engine import Engine, StepOutcome
+from trustsim.metrics import COLUMNS, EVENT_COUNTS, count_events, metrics_row
+from trustsim.network import Network, build_network
+from trustsim.population import ACTIVE, CHURNED, PROSPECT, sample_population
+from trustsim.rules import economics, wom
+from trustsim.rules.economics import StepEconomics
+from trustsim.scenario import Scenario
+
+ENGINES = ("agents", "vectorized")
+
+
+def _seed_sequence(
+    seed: int | np.random.SeedSequence | None, default: int
+) -> np.random.SeedSequence:
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    return np.random.SeedSequence(default if seed is None else int(seed))
+
+
+class TrustModel(mesa.Model):
+    """Customer trust dynamics under a firm's policies.
+
+    Args:
+        scenario: a validated :class:`~trustsim.scenario.Scenario`.
+        seed: an int or a ``numpy.random.SeedSequence``; None uses ``scenario.seed``.
+        engine: "agents" (one Mesa agent per customer) or "vectorized" (arrays); None uses
+            ``scenario.engine``.
+        replicate: replicate number written to the timeseries.
+
+    After construction the timeseries holds step 0 (the initial state); each ``step()``
+    appends one row. ``running`` turns False after ``scenario.steps`` steps, so Mesa's
+    ``run_model()`` runs the scenario's horizon.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | np.random.SeedSequence | None = None,
+        engine: str | None = None,
+        replicate: int = 0,
+    ) -> None:
+        engine = scenario.engine if engine is None else engine
+        if engine not in ENGINES:
+            raise ValueError(f"engine {engine!r} is not available; allowed: {', '.join(ENGINES)}")
+        self.seed_sequence = _seed_sequence(seed, scenario.seed)
+        super().__init__(rng=np.random.default_rng(self.seed_sequence))
+        self.scenario = scenario
+        self.engine_name = engine
+        self.replicate = replicate
+        self.advertising_multiplier = 1.0
+        self.cumulative_profit = 0.0
+        population = sample_population(scenario.population, self.rng)
+        source_dir = None if scenario.source_dir is None else Path(scenario.source_dir)
+        self.network: Network = build_network(
+            scenario.network, population.size, self.rng, source_dir
+        )
+        self.firm = FirmAgent(self)
+        self.engine: Engine
+        if engine == "agents":
+            self.engine = AgentPopulation(self, population)
+        else:
+            from trustsim.vectorized import ArrayPopulation
+
+            self.engine = ArrayPopulation(self, population)
+        snapshot = self.engine.snapshot()
+        active = snapshot.state == ACTIVE
+        overall = snapshot.overall
+        self.reputation = float(overall[active].mean()) if active.any() else float(overall.mean())
+        self.datacollector = mesa.DataCollector(
+            model_reporters={column: _reporter(column) for column in COLUMNS}
+        )
+        self._record(dict.fromkeys(EVENT_COUNTS, 0), StepEconomics(0, 0, 0, 0, 0, 0, 0))
+
+    def step(self) -> None:
+        """Advance one step: the firm decides, the customers live the step, the books close."""
+        firm_state = self.firm.decide()
+        outcome: StepOutcome = self.engine.step(
+            firm_state, self.reputation, self.advertising_multiplier
+        )
+        events = count_events(outcome, breach=firm_state.breach)
+        self.reputation = wom.reputation_update(
+            self.reputation,
+            outcome.positive_messages,
+            outcome.negative_messages,
+            self.scenario.wom.reputation_memory,
+        )
+        snapshot = self.engine.snapshot()
+        active_value = float(snapshot.value_per_step[snapshot.state == ACTIVE].sum())
+        money = self.scenario.economics
+        books = economics.step_economics(
+            active_value=active_value,
+            price_multiplier=money.price_multiplier,
+            claims_checked=events["claims_checked"],
+            cost_per_check=self.scenario.claims.cost_per_check,
+            false_claims_paid=events["false_claims_paid"],
+            genuine_claims_paid=events["claims_approved"] - events["false_claims_paid"],
+            claim_amount=self.scenario.claims.claim_amount,
+            recovery_cases=events["complaints"],
+            service_recovery=firm_state.service_recovery,
+            cost_per_recovery=money.cost_per_recovery,
+            acquired=events["acquired"],
+            cost_per_acquisition=money.cost_per_acquisition,
+            advertising_per_step=money.advertising_per_step,
+        )
+        self._record(events, books)
+        self.running = self.steps < self.scenario.steps
+
+    def _record(self, events: dict[str, int], books: StepEconomics) -> None:
+        self.cumulative_profit += books.profit
+        snapshot = self.engine.snapshot()
+        states = snapshot.state
+        self.latest_metrics = metrics_row(
+            step=self.steps,
+            replicate=self.replicate,
+            scenario=self.scenario,
+            overall=snapshot.overall,
+            competence=snapshot.competence,
+            integrity=snapshot.integrity,
+            benevolence=snapshot.benevolence,
+            state_counts=(
+                int((states == PROSPECT).sum()),
+                int((states == ACTIVE).sum()),
+                int((states == CHURNED).sum()),
+            ),
+            active=states == ACTIVE,
+            events=events,
+            reputation=self.reputation,
+            economics=books,
+            cumulative_profit=self.cumulative_profit,
+        )
+        self.datacollector.collect(self)
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row per recorded step (step 0 = initial state), columns :data:`COLUMNS`."""
+        frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        return frame[list(COLUMNS)]
+
+    def customer(self, index: int) -> Any:
+        """Customer ``index`` (0..N-1): its agent, or a read-only view in the vectorized engine."""
+        return self.engine.customer(index)
+
+    @property
+    def customers(self) -> list[Any]:
+        """Every customer (agents engine: the agents; vectorized: views built on demand)."""
+        return [self.customer(index) for index in range(self.scenario.population.customers)]
+
+
+def _reporter(column: str) -> Any:
+    """A DataCollector model reporter (a plain function of the model) for one column."""
+
+    def read(model: TrustModel) -> Any:
+        return model.latest_metrics[column]
+
+    return read

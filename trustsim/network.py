@@ -1,0 +1,208 @@
+"""Social networks as compressed sparse rows (CSR), or an implicit complete graph.
+
+Every generator is a plain function ``(n, ..., rng) -> Network``. The complete graph is
+never materialised (10^4 customers would need 10^8 edges): its contacts are "everyone
+else", and contact shares are computed from totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from trustsim.errors import ScenarioError
+from trustsim.scenario import Network as NetworkSettings
+
+
+@dataclass(frozen=True)
+class Network:
+    """An undirected simple graph over customers 0..n-1.
+
+    Attributes:
+        size: number of customers.
+        indptr: CSR row pointers (length size + 1); None for the complete graph.
+        indices: CSR neighbour lists, sorted within each row; None for the complete graph.
+    """
+
+    size: int
+    indptr: NDArray[np.int64] | None = None
+    indices: NDArray[np.int32] | None = None
+
+    @property
+    def is_complete(self) -> bool:
+        """True for the implicit complete graph."""
+        return self.indptr is None
+
+    def degrees(self) -> NDArray[np.int64]:
+        """Number of contacts of every customer."""
+        if self.indptr is None:
+            return np.full(self.size, self.size - 1, dtype=np.int64)
+        return np.diff(self.indptr)
+
+    def neighbours(self, node: int) -> NDArray[np.int64]:
+        """Contacts of one customer (materialised even for the complete graph)."""
+        if self.indptr is None or self.indices is None:
+            everyone = np.arange(self.size, dtype=np.int64)
+            return everyone[everyone != node]
+        return self.indices[self.indptr[node] : self.indptr[node + 1]].astype(np.int64)
+
+    def pick_contact(
+        self, nodes: NDArray[np.int64], draws: NDArray[np.float64]
+    ) -> NDArray[np.int64]:
+        """One contact per node chosen uniformly with the given uniform draws; -1 if isolated."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        if self.indptr is None or self.indices is None:
+            if self.size < 2:
+                return np.full(nodes.shape, -1, dtype=np.int64)
+            other = np.minimum((draws * (self.size - 1)).astype(np.int64), self.size - 2)
+            return other + (other >= nodes)
+        degree = self.indptr[nodes + 1] - self.indptr[nodes]
+        offset = np.minimum((draws * degree).astype(np.int64), np.maximum(degree - 1, 0))
+        if self.indices.size == 0:
+            return np.full(nodes.shape, -1, dtype=np.int64)
+        # isolated nodes at the end point past the last index: clip, then mask with -1 below
+        position = np.minimum(self.indptr[nodes] + offset, self.indices.size - 1)
+        picked = self.indices[position].astype(np.int64)
+        return np.where(degree > 0, picked, -1)
+
+    def contact_share(self, flags: NDArray[np.bool_]) -> NDArray[np.float64]:
+        """For every customer, the share of its contacts for which ``flags`` is true (0 if none)."""
+        flags = np.asarray(flags, dtype=bool)
+        if self.indptr is None or self.indices is None:
+            if self.size < 2:
+                return np.zeros(self.size)
+            return (flags.sum() - flags) / (self.size - 1)
+        running = np.concatenate(([0], np.cumsum(flags[self.indices], dtype=np.int64)))
+        counts = running[self.indptr[1:]] - running[self.indptr[:-1]]
+        degree = np.diff(self.indptr)
+        return np.divide(counts, degree, out=np.zeros(self.size), where=degree > 0)
+
+    @property
+    def edge_count(self) -> int:
+        """Number of undirected edges."""
+        if self.indices is None:
+            return self.size * (self.size - 1) // 2
+        return int(self.indices.size // 2)
+
+
+def from_edges(size: int, sources: NDArray[np.int64], targets: NDArray[np.int64]) -> Network:
+    """Build a simple undirected CSR graph from edge endpoints (no self-loops, no duplicates)."""
+    sources = np.asarray(sources, dtype=np.int64)
+    targets = np.asarray(targets, dtype=np.int64)
+    keep = sources != targets
+    rows = np.concatenate([sources[keep], targets[keep]])
+    cols = np.concatenate([targets[keep], sources[keep]])
+    keys = np.unique(rows * size + cols)
+    rows, cols = keys // size, keys % size
+    indptr = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=size), out=indptr[1:])
+    index_type = np.int32 if size < 2**31 else np.int64
+    return Network(size=size, indptr=indptr, indices=cols.astype(index_type))
+
+
+def complete(size: int) -> Network:
+    """Everyone knows everyone (implicit)."""
+    return Network(size=size)
+
+
+def erdos_renyi(size: int, mean_degree: float, rng: np.random.Generator) -> Network:
+    """G(n, m) random graph with m = round(n * mean_degree / 2) distinct edges (approximately)."""
+    edges = round(size * mean_degree / 2)
+    if size < 2 or edges == 0:
+        return from_edges(size, np.empty(0, np.int64), np.empty(0, np.int64))
+    sources = rng.integers(0, size, edges)
+    targets = rng.integers(0, size, edges)
+    return from_edges(size, sources, targets)
+
+
+def small_world(
+    size: int, mean_degree: float, rewiring: float, rng: np.random.Generator
+) -> Network:
+    """Watts-Strogatz: a ring where each node links to k/2 neighbours per side, then rewiring.
+
+    Each edge's far end is moved to a uniformly random node with probability ``rewiring``.
+    """
+    half = max(1, round(mean_degree / 2))
+    half = min(half, max(0, (size - 1) // 2))
+    if half == 0:
+        return from_edges(size, np.empty(0, np.int64), np.empty(0, np.int64))
+    nodes = np.arange(size, dtype=np.int64)
+    sources = np.repeat(nodes, half)
+    targets = (sources + np.tile(np.arange(1, half + 1), size)) % size
+    rewire = rng.random(sources.size) < rewiring
+    targets = np.where(rewire, rng.integers(0, size, sources.size), targets)
+    return from_edges(size, sources, targets)
+
+
+def scale_free(size: int, mean_degree: float, rng: np.random.Generator) -> Network:
+    """Barabási-Albert preferential attachment with m = k/2 links per new node.
+
+    Uses the Batagelj-Brandes (2005) edge-copy formulation, resolved with pointer jumping so
+    that no Python loop runs over nodes: slot 2e holds the new node of edge e; slot 2e+1
+    copies a uniformly random earlier slot, which is preferential attachment.
+    """
+    links = max(1, round(mean_degree / 2))
+    if size < 2:
+        return from_edges(size, np.empty(0, np.int64), np.empty(0, np.int64))
+    edge_total = size * links
+    slots = 2 * edge_total
+    position = np.arange(slots, dtype=np.int64)
+    pointer = position.copy()
+    odd = position[1::2]
+    pointer[1::2] = np.floor(rng.random(odd.size) * odd).astype(np.int64)  # earlier slot
+    unresolved = np.flatnonzero(pointer & 1)
+    while unresolved.size:
+        pointer[unresolved] = pointer[pointer[unresolved]]
+        unresolved = unresolved[(pointer[unresolved] & 1) == 1]
+    owner = (pointer // 2) // links
+    return from_edges(size, owner[0::2], owner[1::2])
+
+
+def load_edge_list(size: int, path: Path) -> Network:
+    """Read an edge list: two zero-based customer indices per line, '#' comments allowed."""
+    if not path.is_file():
+        raise ScenarioError(f"{path}: field 'network.path': edge-list file not found")
+    try:
+        data = np.loadtxt(path, dtype=np.int64, comments="#", ndmin=2)
+    except ValueError as exc:
+        raise ScenarioError(
+            f"{path}: field 'network.path': each line must hold two integer customer "
+            f"indices ({exc})"
+        ) from None
+    if data.size == 0:
+        return from_edges(size, np.empty(0, np.int64), np.empty(0, np.int64))
+    if data.shape[1] != 2:
+        raise ScenarioError(
+            f"{path}: field 'network.path': each line must hold exactly two indices, "
+            f"found {data.shape[1]}"
+        )
+    bad = (data < 0) | (data >= size)
+    if bad.any():
+        value = int(data[bad][0])
+        raise ScenarioError(
+            f"{path}: field 'network.path': index {value} is out of range; allowed 0..{size - 1} "
+            f"(population.customers = {size})"
+        )
+    return from_edges(size, data[:, 0], data[:, 1])
+
+
+def build_network(
+    settings: NetworkSettings, size: int, rng: np.random.Generator, source_dir: Path | None = None
+) -> Network:
+    """Build the network a scenario asks for."""
+    if settings.kind == "complete":
+        return complete(size)
+    if settings.kind == "erdos_renyi":
+        return erdos_renyi(size, settings.mean_degree, rng)
+    if settings.kind == "small_world":
+        return small_world(size, settings.mean_degree, settings.rewiring, rng)
+    if settings.kind == "scale_free":
+        return scale_free(size, settings.mean_degree, rng)
+    assert settings.path is not None  # guaranteed by the schema
+    path = Path(settings.path)
+    if not path.is_absolute() and source_dir is not None:
+        path = source_dir / path
+    return load_edge_list(size, path)

@@ -1,0 +1,298 @@
+"""The two synchronous phases of a step, for one customer (scalars) or many (arrays).
+
+``own_experience`` runs the phases that depend only on the customer and the firm
+(interactions, complaints and claims, verification, recovery, trust update). ``settle``
+applies what depends on other customers' previous state (word-of-mouth received,
+reputation) and decides churn and adoption. Each engine calls the same functions: the
+agents engine once per ``CustomerAgent`` with scalars, array code once with whole arrays.
+Draws are uniform numbers in [0, 1) supplied by the engine from the model's seeded RNG.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from trustsim.rules import acquisition, churn, claims, interactions, recovery, trust, wom
+from trustsim.rules._types import BoolLike, FloatLike
+from trustsim.scenario import Scenario
+
+#: Names of the uniform draws each customer uses per step, in order.
+DRAWS = (
+    "touch",
+    "keep",
+    "disclose",
+    "complain",
+    "false_claim",
+    "check",
+    "overdue",
+    "verdict",
+    "recovery",
+    "leak",
+    "talk",
+    "contact",
+    "leave",
+    "adopt",
+)
+DRAW_INDEX = {name: index for index, name in enumerate(DRAWS)}
+
+
+@dataclass(frozen=True)
+class FirmState:
+    """What the firm does this step: its levers (probabilities in [0, 1]) and firm-wide events."""
+
+    promise_reliability: float
+    verification_strictness: float
+    transparency: float
+    service_recovery: float
+    friendliness: float
+    channel_simplicity: float
+    breach: bool = False
+    breach_disclosed: bool = False
+    breach_affected_share: float = 0.0
+    outage: bool = False
+
+
+class Customers(NamedTuple):
+    """Customer state and traits needed by the phases; scalars or equally-shaped arrays."""
+
+    active: BoolLike
+    honest: BoolLike
+    complaint_propensity: FloatLike
+    interaction_rate: FloatLike
+    competence: FloatLike
+    integrity: FloatLike
+    benevolence: FloatLike
+    scar: FloatLike
+    weight_competence: FloatLike
+    weight_integrity: FloatLike
+    weight_benevolence: FloatLike
+
+
+class ClaimsOutcome(NamedTuple):
+    """Claims filed this step and how they were resolved (booleans per customer)."""
+
+    filed: BoolLike
+    false: BoolLike
+    resolution: claims.ClaimResolution
+
+
+class Experience(NamedTuple):
+    """What happened to customers this step and their trust after their own experience."""
+
+    kept: BoolLike
+    failure: BoolLike
+    complained: BoolLike
+    claim: ClaimsOutcome
+    good_recovery: BoolLike
+    poor_recovery: BoolLike
+    unresolved: BoolLike
+    leaked: BoolLike
+    competence: FloatLike
+    integrity: FloatLike
+    benevolence: FloatLike
+    scar: FloatLike
+
+
+def own_experience(
+    customers: Customers,
+    draws: FloatLike,
+    firm: FirmState,
+    scenario: Scenario,
+) -> Experience:
+    """Interactions, complaints and claims, verification, recovery and trust update.
+
+    Args:
+        customers: state at the start of the step.
+        draws: uniform draws with ``DRAWS`` along the first axis.
+        firm: the firm's levers and firm-wide events this step.
+        scenario: parameters.
+    """
+    d = {name: draws[index] for name, index in DRAW_INDEX.items()}  # type: ignore[index]
+    active = np.asarray(customers.active, dtype=bool)
+    kept, broken = interactions.promise_outcomes(
+        d["touch"], d["keep"], customers.interaction_rate, firm.promise_reliability, firm.outage
+    )
+    kept, broken = kept & active, broken & active
+    failure_disclosed = broken & np.less(d["disclose"], firm.transparency)
+    complain_chance = claims.complaint_probability(
+        customers.complaint_propensity, firm.channel_simplicity
+    )
+    complained = broken & np.less(d["complain"], complain_chance)
+    false_claim = (
+        active
+        & ~np.asarray(customers.honest, dtype=bool)
+        & ~complained
+        & np.less(d["false_claim"], scenario.claims.false_claim_rate)
+    )
+    filed = complained | false_claim
+    settings = scenario.claims
+    resolution = claims.resolve_claims(
+        filed,
+        false_claim,
+        d["check"],
+        d["overdue"],
+        d["verdict"],
+        firm.verification_strictness,
+        claims.overdue_probability(settings.check_days_mean, settings.resolution_deadline_days),
+        settings.detection_rate,
+        settings.false_denial_rate,
+    )
+    good, poor = recovery.recovery_outcomes(
+        complained, resolution.wrongful_denial, d["recovery"], firm.service_recovery
+    )
+    leaked = active & firm.breach & np.less(d["leak"], firm.breach_affected_share)
+    dynamics = scenario.trust
+    units = trust.experience_units(
+        kept=kept,
+        broken=broken,
+        failure_disclosed=failure_disclosed,
+        good_recovery=good,
+        poor_recovery=poor,
+        honest_claim_checked=resolution.checked & ~false_claim,
+        claim_approved=resolution.approved,
+        wrongful_denial=resolution.wrongful_denial,
+        data_leaked=leaked,
+        breach_disclosed=firm.breach_disclosed,
+        friendliness=firm.friendliness,
+        transparency_softening=dynamics.transparency_softening,
+        recovery_repair=dynamics.recovery_repair,
+        poor_recovery_penalty=dynamics.poor_recovery_penalty,
+        check_distrust_signal=dynamics.check_distrust_signal,
+        approved_claim_signal=dynamics.approved_claim_signal,
+        wrongful_denial_penalty=dynamics.wrongful_denial_penalty,
+        disclosure_credit=dynamics.disclosure_credit,
+        friendliness_effect=dynamics.friendliness_effect,
+        breach_severity=dynamics.breach_severity,
+    )
+    update = {
+        "gain_rate": dynamics.gain_rate,
+        "loss_rate": dynamics.loss_rate,
+        "scar_slowdown": dynamics.scar_slowdown,
+    }
+    competence = trust.asymmetric_update(
+        customers.competence, customers.scar, units.competence_good, units.competence_bad, **update
+    )
+    integrity = trust.asymmetric_update(
+        customers.integrity, customers.scar, units.integrity_good, units.integrity_bad, **update
+    )
+    benevolence = trust.asymmetric_update(
+        customers.benevolence,
+        customers.scar,
+        units.benevolence_good,
+        units.benevolence_bad,
+        **update,
+    )
+    bad_total = units.competence_bad + units.integrity_bad + units.benevolence_bad
+    scar = trust.scar_update(
+        customers.scar, bad_total, dynamics.scar_per_betrayal, dynamics.scar_decay
+    )
+    return Experience(
+        kept=kept,
+        failure=broken,
+        complained=complained,
+        claim=ClaimsOutcome(filed=filed, false=false_claim, resolution=resolution),
+        good_recovery=good,
+        poor_recovery=poor,
+        unresolved=recovery.unresolved_failure(broken, good),
+        leaked=leaked,
+        competence=competence,
+        integrity=integrity,
+        benevolence=benevolence,
+        scar=scar,
+    )
+
+
+def talk_decision(
+    overall_trust: FloatLike, can_talk: BoolLike, talk_draw: FloatLike, scenario: Scenario
+) -> FloatLike:
+    """Message each customer sends this step from its previous trust: +1, -1 or 0 (silent)."""
+    settings = scenario.wom
+    opinion = wom.sentiment(
+        overall_trust, settings.promoter_threshold, settings.detractor_threshold
+    )
+    talks = np.asarray(can_talk, dtype=bool) & np.less(
+        talk_draw, wom.talk_probability(opinion, settings.talk_rate, settings.negative_multiplier)
+    )
+    return np.where(talks, opinion, 0.0)
+
+
+def adoption_chance(
+    state_active: BoolLike,
+    churned: BoolLike,
+    active_contact_share: FloatLike,
+    overall_trust: FloatLike,
+    scenario: Scenario,
+    advertising_multiplier: float = 1.0,
+) -> FloatLike:
+    """Probability of becoming active this step (0 for active customers), from previous state."""
+    settings = scenario.acquisition
+    factor = np.where(np.asarray(churned, dtype=bool), settings.winback_factor, 1.0)
+    chance = acquisition.adoption_probability(
+        active_contact_share,
+        overall_trust,
+        settings.innovation,
+        settings.imitation,
+        settings.trust_elasticity,
+        advertising_multiplier=advertising_multiplier,
+        hazard_factor=factor,
+    )
+    return np.where(np.asarray(state_active, dtype=bool), 0.0, chance)
+
+
+class Settlement(NamedTuple):
+    """End-of-step trust and state transitions."""
+
+    competence: FloatLike
+    integrity: FloatLike
+    benevolence: FloatLike
+    leaves: BoolLike
+    adopts: BoolLike
+
+
+def settle(
+    experience: Experience,
+    customers: Customers,
+    positive_heard: FloatLike,
+    negative_heard: FloatLike,
+    wom_sensitivity: FloatLike,
+    reputation: float,
+    adoption_probability: FloatLike,
+    leave_draw: FloatLike,
+    adopt_draw: FloatLike,
+    scenario: Scenario,
+) -> Settlement:
+    """Apply word-of-mouth heard, reputation drift (non-customers), then churn and adoption."""
+    settings = scenario.wom
+    active = np.asarray(customers.active, dtype=bool)
+    dims = []
+    for value in (experience.competence, experience.integrity, experience.benevolence):
+        heard = wom.receive_messages(
+            value, positive_heard, negative_heard, wom_sensitivity, settings.influence
+        )
+        drifted = wom.drift_toward(heard, reputation, settings.reputation_influence)
+        dims.append(np.where(active, heard, drifted))
+    overall = trust.overall_trust(
+        dims[0],
+        dims[1],
+        dims[2],
+        customers.weight_competence,
+        customers.weight_integrity,
+        customers.weight_benevolence,
+    )
+    churn_settings = scenario.churn
+    hazard = churn.churn_hazard(
+        overall,
+        churn_settings.base_rate,
+        churn_settings.distrust_rate,
+        churn_settings.distrust_threshold,
+        churn_settings.steepness,
+    )
+    leave_chance = churn.leave_probability(
+        hazard, experience.unresolved, churn_settings.unresolved_failure_exit
+    )
+    leaves = active & np.less(leave_draw, leave_chance)
+    adopts = ~active & np.less(adopt_draw, adoption_probability)
+    return Settlement(dims[0], dims[1], dims[2], leaves, adopts)

@@ -1,0 +1,72 @@
+"""Word-of-mouth and public reputation.
+
+A customer with an opinion (trust at or above the promoter threshold, or below the
+detractor threshold) talks to one random contact with probability ``talk_rate`` per step;
+detractors talk ``negative_multiplier`` times as often (Anderson 1998: dissatisfied
+customers talk more). A message moves the listener's trust toward 1 (positive) or 0
+(negative) by ``influence * wom_sensitivity`` of the distance, per message. Public
+reputation is an exponential moving average of the share of positive messages; prospects'
+trust drifts toward it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trustsim.rules._types import FloatLike
+
+
+def sentiment(
+    overall_trust: FloatLike, promoter_threshold: float, detractor_threshold: float
+) -> FloatLike:
+    """+1 for a promoter, -1 for a detractor, 0 for a passive customer."""
+    trust = np.asarray(overall_trust, dtype=np.float64)
+    return np.where(
+        trust >= promoter_threshold, 1.0, np.where(trust < detractor_threshold, -1.0, 0.0)
+    )
+
+
+def talk_probability(opinion: FloatLike, talk_rate: float, negative_multiplier: float) -> FloatLike:
+    """Probability per step of telling a contact, from a sentiment in {-1, 0, +1}."""
+    opinion = np.asarray(opinion, dtype=np.float64)
+    negative_rate = min(1.0, talk_rate * negative_multiplier)
+    return np.where(opinion > 0, talk_rate, np.where(opinion < 0, negative_rate, 0.0))
+
+
+def receive_messages(
+    trust: FloatLike,
+    positive_messages: FloatLike,
+    negative_messages: FloatLike,
+    wom_sensitivity: FloatLike,
+    influence: float,
+) -> FloatLike:
+    """Listener's trust after the messages of one step (negative first), in [0, 1]."""
+    step = np.multiply(influence, wom_sensitivity)
+    after_negative = np.multiply(trust, np.power(1.0 - step, negative_messages))
+    return 1.0 - (1.0 - after_negative) * np.power(1.0 - step, positive_messages)
+
+
+def reputation_update(
+    reputation: float, positive_messages: float, negative_messages: float, memory: float
+) -> float:
+    """Public reputation in [0, 1]: EMA of the share of positive messages; unchanged if silent."""
+    total = positive_messages + negative_messages
+    if total <= 0:
+        return reputation
+    return (1.0 - memory) * reputation + memory * positive_messages / total
+
+
+def drift_toward(trust: FloatLike, target: float, rate: float) -> FloatLike:
+    """Move trust a share ``rate`` of the way toward ``target`` (prospects toward reputation)."""
+    return np.add(trust, np.multiply(rate, np.subtract(target, trust)))
+
+
+def net_promoter_score(
+    overall_trust: FloatLike, promoter_threshold: float, detractor_threshold: float
+) -> float:
+    """Promoters minus detractors, in percent of the customers given, in [-100, 100]."""
+    trust = np.atleast_1d(np.asarray(overall_trust, dtype=np.float64))
+    if trust.size == 0:
+        return 0.0
+    opinion = sentiment(trust, promoter_threshold, detractor_threshold)
+    return float(100.0 * np.mean(opinion))

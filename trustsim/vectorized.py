@@ -1,0 +1,172 @@
+"""The vectorized engine: the population as a struct of arrays, the network as CSR.
+
+One step calls the functions of :mod:`trustsim.phases` once, on whole arrays; word-of-mouth
+is delivered with ``numpy.bincount``. No Python loop runs over customers or edges. The
+result agrees in distribution with the agents engine (the random numbers are drawn in a
+different order, so individual runs differ).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from trustsim import phases
+from trustsim.engine import Snapshot, StepOutcome
+from trustsim.population import ACTIVE, CHURNED, STATE_NAMES, PopulationArrays
+from trustsim.rules import trust
+
+if TYPE_CHECKING:
+    from trustsim.model import TrustModel
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """A read-only copy of one customer's state in the vectorized engine."""
+
+    index: int
+    segment: int
+    state: int
+    state_name: str
+    honest: bool
+    competence: float
+    integrity: float
+    benevolence: float
+    overall_trust: float
+    scar: float
+    complained_in_tenure: bool
+
+
+class ArrayPopulation:
+    """All customers as arrays; ``step`` runs the customer phases on the whole population."""
+
+    def __init__(self, model: TrustModel, population: PopulationArrays) -> None:
+        self.model = model
+        self.arrays = population
+        self.state = population.state.copy()
+        self.competence = population.competence.copy()
+        self.integrity = population.integrity.copy()
+        self.benevolence = population.benevolence.copy()
+        self.scar = np.zeros(population.size)
+        self.complained_in_tenure = np.zeros(population.size, dtype=bool)
+
+    def _overall(self) -> np.ndarray:
+        arrays = self.arrays
+        return np.asarray(
+            trust.overall_trust(
+                self.competence,
+                self.integrity,
+                self.benevolence,
+                arrays.weight_competence,
+                arrays.weight_integrity,
+                arrays.weight_benevolence,
+            )
+        )
+
+    def snapshot(self) -> Snapshot:
+        """Current state (the arrays themselves; do not modify)."""
+        return Snapshot(
+            state=self.state,
+            competence=self.competence,
+            integrity=self.integrity,
+            benevolence=self.benevolence,
+            overall=self._overall(),
+            value_per_step=self.arrays.value_per_step,
+        )
+
+    def step(
+        self, firm: phases.FirmState, reputation: float, advertising_multiplier: float
+    ) -> StepOutcome:
+        """Both phases of one step on whole arrays, reading only the previous state."""
+        model, scenario, arrays = self.model, self.model.scenario, self.arrays
+        size = arrays.size
+        draws = model.rng.random((len(phases.DRAWS), size))
+        active = self.state == ACTIVE
+        churned = self.state == CHURNED
+        customers = phases.Customers(
+            active=active,
+            honest=arrays.honest,
+            complaint_propensity=arrays.complaint_propensity,
+            interaction_rate=arrays.interaction_rate,
+            competence=self.competence,
+            integrity=self.integrity,
+            benevolence=self.benevolence,
+            scar=self.scar,
+            weight_competence=arrays.weight_competence,
+            weight_integrity=arrays.weight_integrity,
+            weight_benevolence=arrays.weight_benevolence,
+        )
+        experience = phases.own_experience(customers, draws, firm, scenario)
+        previous_overall = self._overall()
+        can_talk = active | (churned & scenario.wom.churned_talk)
+        message = np.asarray(
+            phases.talk_decision(
+                previous_overall, can_talk, draws[phases.DRAW_INDEX["talk"]], scenario
+            )
+        )
+        speakers = np.flatnonzero(message)
+        contacts = model.network.pick_contact(
+            speakers, draws[phases.DRAW_INDEX["contact"]][speakers]
+        )
+        delivered = contacts >= 0
+        positive = message[speakers] > 0
+        positive_heard = np.bincount(contacts[delivered & positive], minlength=size)
+        negative_heard = np.bincount(contacts[delivered & ~positive], minlength=size)
+        adoption = phases.adoption_chance(
+            active,
+            churned,
+            model.network.contact_share(active),
+            previous_overall,
+            scenario,
+            advertising_multiplier,
+        )
+        settlement = phases.settle(
+            experience,
+            customers,
+            positive_heard,
+            negative_heard,
+            arrays.wom_sensitivity,
+            reputation,
+            adoption,
+            draws[phases.DRAW_INDEX["leave"]],
+            draws[phases.DRAW_INDEX["adopt"]],
+            scenario,
+        )
+        left = np.asarray(settlement.leaves, dtype=bool)
+        adopted = np.asarray(settlement.adopts, dtype=bool)
+        self.competence = np.asarray(settlement.competence, dtype=np.float64)
+        self.integrity = np.asarray(settlement.integrity, dtype=np.float64)
+        self.benevolence = np.asarray(settlement.benevolence, dtype=np.float64)
+        self.scar = np.asarray(experience.scar, dtype=np.float64)
+        self.complained_in_tenure |= np.asarray(experience.complained, dtype=bool)
+        left_after_complaint = left & self.complained_in_tenure
+        self.state = np.where(left, CHURNED, np.where(adopted, ACTIVE, self.state)).astype(np.int8)
+        self.complained_in_tenure &= ~adopted
+        return StepOutcome(
+            experience=experience,
+            left=left,
+            adopted=adopted,
+            won_back=adopted & churned,
+            left_after_complaint=left_after_complaint,
+            positive_messages=int(positive.sum()),
+            negative_messages=int(speakers.size - positive.sum()),
+        )
+
+    def customer(self, index: int) -> CustomerView:
+        """A read-only view of customer ``index``."""
+        state = int(self.state[index])
+        return CustomerView(
+            index=index,
+            segment=int(self.arrays.segment[index]),
+            state=state,
+            state_name=STATE_NAMES[state],
+            honest=bool(self.arrays.honest[index]),
+            competence=float(self.competence[index]),
+            integrity=float(self.integrity[index]),
+            benevolence=float(self.benevolence[index]),
+            overall_trust=float(self._overall()[index]),
+            scar=float(self.scar[index]),
+            complained_in_tenure=bool(self.complained_in_tenure[index]),
+        )
