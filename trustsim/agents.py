@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from trustsim import phases
 from trustsim.engine import Snapshot, StepOutcome, stack_experiences
+from trustsim.events import LEVERS, StepEffects
 from trustsim.population import ACTIVE, CHURNED, PROSPECT, PopulationArrays
 from trustsim.rules import trust
 
@@ -25,35 +26,54 @@ if TYPE_CHECKING:
 
 
 class FirmAgent(mesa.Agent):
-    """The firm: holds the policy levers and draws firm-wide events (data breaches)."""
+    """The firm: holds the policy levers, follows the timeline and draws firm-wide events.
+
+    Attributes:
+        levers: current value of every firm lever (see :data:`trustsim.events.LEVERS`), each
+            a probability in [0, 1]; policy-change events move them.
+    """
 
     model: TrustModel
 
     def __init__(self, model: TrustModel) -> None:
         super().__init__(model)
-        levers = model.scenario.firm
-        self.promise_reliability = levers.promise_reliability
-        self.verification_strictness = levers.verification_strictness
-        self.transparency = levers.transparency
-        self.data_protection = levers.data_protection
-        self.service_recovery = levers.service_recovery
-        self.friendliness = levers.friendliness
-        self.channel_simplicity = levers.channel_simplicity
+        self.levers: dict[str, float] = {
+            lever: float(getattr(model.scenario.firm, lever)) for lever in LEVERS
+        }
 
-    def decide(self) -> phases.FirmState:
-        """This step's levers and whether a breach happens (and is disclosed)."""
+    def decide(self, effects: StepEffects) -> phases.FirmState:
+        """This step's levers and whether a breach happens (scripted, or by chance).
+
+        A random breach happens with probability ``1 - data_protection`` and is disclosed
+        with probability ``transparency``; a scripted one has its own severity and share.
+        """
         breach_draw, disclose_draw = self.model.rng.random(2)
-        breach = bool(breach_draw >= self.data_protection)
+        dynamics = self.model.scenario.trust
+        levers = self.levers
+        scripted = effects.breach
+        if scripted is not None:
+            breach, severity, share = True, scripted.severity, scripted.affected_share
+            disclosed = (
+                bool(disclose_draw < levers["transparency"])
+                if scripted.disclosed is None
+                else scripted.disclosed
+            )
+        else:
+            breach = bool(breach_draw >= levers["data_protection"])
+            disclosed = breach and bool(disclose_draw < levers["transparency"])
+            severity, share = dynamics.breach_severity, dynamics.breach_affected_share
         return phases.FirmState(
-            promise_reliability=self.promise_reliability,
-            verification_strictness=self.verification_strictness,
-            transparency=self.transparency,
-            service_recovery=self.service_recovery,
-            friendliness=self.friendliness,
-            channel_simplicity=self.channel_simplicity,
+            promise_reliability=levers["promise_reliability"],
+            verification_strictness=levers["verification_strictness"],
+            transparency=levers["transparency"],
+            service_recovery=levers["service_recovery"],
+            friendliness=levers["friendliness"],
+            channel_simplicity=levers["channel_simplicity"],
             breach=breach,
-            breach_disclosed=breach and bool(disclose_draw < self.transparency),
-            breach_affected_share=self.model.scenario.trust.breach_affected_share,
+            breach_disclosed=disclosed,
+            breach_severity=severity,
+            breach_affected_share=share,
+            outage=effects.outage,
         )
 
 

@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from trustsim.engine import StepOutcome
+from trustsim.events import LEVERS
 from trustsim.rules import wom
 from trustsim.rules.economics import StepEconomics
 from trustsim.scenario import Scenario
@@ -56,7 +57,20 @@ COLUMNS: tuple[str, ...] = (
     "acquisition_cost",
     "profit",
     "cumulative_profit",
+    "promise_reliability",
+    "verification_strictness",
+    "transparency",
+    "data_protection",
+    "service_recovery",
+    "friendliness",
+    "channel_simplicity",
+    "price_multiplier",
+    "advertising_multiplier",
+    "events",
 )
+
+#: The firm levers recorded each step (their values in force during the step).
+LEVER_COLUMNS: tuple[str, ...] = LEVERS
 
 #: Columns that count events in one step (zero at step 0).
 EVENT_COUNTS: tuple[str, ...] = (
@@ -122,8 +136,16 @@ def metrics_row(
     reputation: float,
     economics: StepEconomics,
     cumulative_profit: float,
+    levers: dict[str, float],
+    price_multiplier: float,
+    advertising_multiplier: float,
+    event_labels: list[str],
 ) -> dict[str, Any]:
-    """Assemble one timeseries row; ``events`` holds every name of :data:`EVENT_COUNTS`."""
+    """Assemble one timeseries row; ``events`` holds every name of :data:`EVENT_COUNTS`.
+
+    The ``events`` column names the timeline events that started in this step,
+    separated by "; " (empty when none).
+    """
     prospects, active_count, churned = state_counts
     row: dict[str, Any] = {"step": step, "replicate": replicate}
     row.update(trust_statistics(overall, competence, integrity, benevolence, active))
@@ -135,6 +157,10 @@ def metrics_row(
     )
     row.update({name: float(value) for name, value in economics._asdict().items()})
     row["cumulative_profit"] = float(cumulative_profit)
+    row.update({lever: float(levers[lever]) for lever in LEVER_COLUMNS})
+    row["price_multiplier"] = float(price_multiplier)
+    row["advertising_multiplier"] = float(advertising_multiplier)
+    row["events"] = "; ".join(event_labels)
     return {column: row[column] for column in COLUMNS}
 
 

@@ -9,15 +9,19 @@ only orchestrates and records.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import mesa
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from trustsim.agents import AgentPopulation, FirmAgent
 from trustsim.engine import Engine, StepOutcome
+from trustsim.errors import ScenarioError
+from trustsim.events import Event, Timeline
 from trustsim.metrics import COLUMNS, EVENT_COUNTS, count_events, metrics_row
 from trustsim.network import Network, build_network
 from trustsim.population import ACTIVE, CHURNED, PROSPECT, sample_population
@@ -67,7 +71,9 @@ class TrustModel(mesa.Model):
         self.engine_name = engine
         self.replicate = replicate
         self.advertising_multiplier = 1.0
+        self.price_multiplier = scenario.economics.price_multiplier
         self.cumulative_profit = 0.0
+        self.timeline = Timeline(list(scenario.events))
         population = sample_population(scenario.population, self.rng)
         source_dir = None if scenario.source_dir is None else Path(scenario.source_dir)
         self.network: Network = build_network(
@@ -88,11 +94,33 @@ class TrustModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={column: _reporter(column) for column in COLUMNS}
         )
-        self._record(dict.fromkeys(EVENT_COUNTS, 0), StepEconomics(0, 0, 0, 0, 0, 0, 0))
+        self._record(dict.fromkeys(EVENT_COUNTS, 0), StepEconomics(0, 0, 0, 0, 0, 0, 0), [])
+
+    def trigger(self, event: Mapping[str, Any] | Event) -> Event:
+        """Schedule an event; without a schedule it happens in the next step.
+
+        ``event`` is a mapping as in a scenario's ``events:`` list (``{"type": "outage",
+        "from": 30, "until": 32}``) or an event object. Raises :class:`ScenarioError` when
+        the event is invalid. Returns the scheduled event.
+        """
+        data = event.model_dump(by_alias=True) if isinstance(event, BaseModel) else dict(event)
+        if all(data.get(key) is None for key in ("at", "from", "start")):
+            data["at"] = self.steps + 1
+        try:
+            scheduled: Event = TypeAdapter(Event).validate_python(data)
+        except ValidationError as error:
+            raise ScenarioError(f"trigger {data!r}: {error.errors()[0]['msg']}") from None
+        self.timeline.add(scheduled)
+        return scheduled
 
     def step(self) -> None:
-        """Advance one step: the firm decides, the customers live the step, the books close."""
-        firm_state = self.firm.decide()
+        """Advance one step: the timeline applies, the firm decides, the customers live the
+        step, the books close."""
+        effects, new_price = self.timeline.apply(self.steps, self.firm.levers)
+        if new_price is not None:
+            self.price_multiplier = new_price
+        self.advertising_multiplier = effects.advertising_multiplier
+        firm_state = self.firm.decide(effects)
         outcome: StepOutcome = self.engine.step(
             firm_state, self.reputation, self.advertising_multiplier
         )
@@ -108,7 +136,7 @@ class TrustModel(mesa.Model):
         money = self.scenario.economics
         books = economics.step_economics(
             active_value=active_value,
-            price_multiplier=money.price_multiplier,
+            price_multiplier=self.price_multiplier,
             claims_checked=events["claims_checked"],
             cost_per_check=self.scenario.claims.cost_per_check,
             false_claims_paid=events["false_claims_paid"],
@@ -119,12 +147,12 @@ class TrustModel(mesa.Model):
             cost_per_recovery=money.cost_per_recovery,
             acquired=events["acquired"],
             cost_per_acquisition=money.cost_per_acquisition,
-            advertising_per_step=money.advertising_per_step,
+            advertising_per_step=money.advertising_per_step + effects.campaign_cost,
         )
-        self._record(events, books)
+        self._record(events, books, effects.labels)
         self.running = self.steps < self.scenario.steps
 
-    def _record(self, events: dict[str, int], books: StepEconomics) -> None:
+    def _record(self, events: dict[str, int], books: StepEconomics, labels: list[str]) -> None:
         self.cumulative_profit += books.profit
         snapshot = self.engine.snapshot()
         states = snapshot.state
@@ -146,6 +174,10 @@ class TrustModel(mesa.Model):
             reputation=self.reputation,
             economics=books,
             cumulative_profit=self.cumulative_profit,
+            levers=self.firm.levers,
+            price_multiplier=self.price_multiplier,
+            advertising_multiplier=self.advertising_multiplier,
+            event_labels=labels,
         )
         self.datacollector.collect(self)
 

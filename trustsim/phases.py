@@ -51,6 +51,7 @@ class FirmState:
     channel_simplicity: float
     breach: bool = False
     breach_disclosed: bool = False
+    breach_severity: float = 0.0
     breach_affected_share: float = 0.0
     outage: bool = False
 
@@ -165,7 +166,7 @@ def own_experience(
         wrongful_denial_penalty=dynamics.wrongful_denial_penalty,
         disclosure_credit=dynamics.disclosure_credit,
         friendliness_effect=dynamics.friendliness_effect,
-        breach_severity=dynamics.breach_severity,
+        breach_severity=firm.breach_severity,
     )
     update = {
         "gain_rate": dynamics.gain_rate,

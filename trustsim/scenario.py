@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from trustsim.errors import ScenarioError
+from trustsim.events import EVENT_TYPES, Event
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -414,6 +415,11 @@ class Scenario(_Block):
     churn: Churn = Field(default_factory=Churn, description="Churn hazard.")
     acquisition: Acquisition = Field(default_factory=Acquisition, description="Acquisition.")
     economics: Economics = Field(default_factory=Economics, description="Prices and costs.")
+    events: list[Event] = Field(
+        default_factory=list,
+        description="Timeline: data_breach, policy_change, outage, campaign, price_change, "
+        "each with `at: step` or `from:`/`until:`/`every:`.",
+    )
 
     # Where the scenario was loaded from; used to resolve relative paths (edge lists).
     source_dir: str | None = Field(
@@ -422,7 +428,7 @@ class Scenario(_Block):
 
     def resolved_dict(self) -> dict[str, Any]:
         """The scenario as plain data (what the manifest stores and the hash covers)."""
-        return self.model_dump(mode="json")
+        return self.model_dump(mode="json", by_alias=True)
 
     def config_hash(self) -> str:
         """SHA-256 of the resolved scenario in canonical JSON: equal hashes mean equal inputs."""
@@ -563,30 +569,44 @@ def _materialise_defaults(data: dict[str, Any], dotted_key: str) -> None:
 
 
 def _field_path(location: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in location) or "(top level)"
+    """Dotted path of an error location, without pydantic's union tags (``events.0.at``)."""
+    parts = [
+        str(part)
+        for index, part in enumerate(location)
+        if not (part in EVENT_TYPES and index > 0 and isinstance(location[index - 1], int))
+    ]
+    return ".".join(parts) or "(top level)"
 
 
 def _allowed_keys(model: type[BaseModel]) -> list[str]:
-    return [name for name, field in model.model_fields.items() if not field.exclude]
+    return [field.alias or name for name, field in model.model_fields.items() if not field.exclude]
+
+
+def _nested_models(annotation: Any) -> list[type[BaseModel]]:
+    """Block classes inside a field annotation (through list, Optional, Annotated, unions)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for argument in getattr(annotation, "__args__", ()) or ():
+        found.extend(_nested_models(argument))
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and not found:
+        found.extend(_nested_models(origin))
+    return found
 
 
 def _model_at(location: tuple[int | str, ...]) -> type[BaseModel] | None:
     """The pydantic block class that holds the field at ``location`` (for 'did you mean')."""
-    model: type[BaseModel] = Scenario
+    model: type[BaseModel] | None = Scenario
     for part in location[:-1]:
         if isinstance(part, int) or part.isdigit():
             continue
-        field = model.model_fields.get(str(part))
-        if field is None:
-            return None
-        annotation = field.annotation
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        next_model = next(
-            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
-        )
-        if next_model is None:
-            return None
-        model = next_model
+        if part in EVENT_TYPES:
+            model = EVENT_TYPES[part]
+            continue
+        field = model.model_fields.get(str(part)) if model is not None else None
+        nested = _nested_models(field.annotation) if field is not None else []
+        model = nested[0] if nested else None
     return model
 
 
