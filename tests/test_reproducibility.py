@@ -6,14 +6,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from trustsim.experiment import replicate_seeds, run, simulate
-from trustsim.model import TrustModel
+from trustsim.model import ENGINES, TrustModel
 from trustsim.scenario import Scenario, with_overrides
 
 
-def test_same_seed_gives_byte_identical_timeseries(tiny: Scenario, tmp_path: Path) -> None:
-    scenario = with_overrides(tiny, {"replicates": 2})
+@pytest.mark.parametrize("engine", ENGINES)
+def test_same_seed_gives_byte_identical_timeseries(
+    tiny: Scenario, tmp_path: Path, engine: str
+) -> None:
+    scenario = with_overrides(tiny, {"replicates": 2, "engine": engine})
     first = run(scenario, out=tmp_path / "a", figures=False)
     second = run(scenario, out=tmp_path / "b", figures=False)
     assert first.path is not None and second.path is not None

@@ -9,7 +9,7 @@ half-updated population, so the order in which agents run does not matter.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import mesa
 import numpy as np
@@ -23,6 +23,16 @@ from trustsim.rules import trust
 
 if TYPE_CHECKING:
     from trustsim.model import TrustModel
+
+
+class Transition(NamedTuple):
+    """How one customer's state changed at the end of a step."""
+
+    left: bool
+    adopted: bool
+    won_back: bool
+    after_complaint: bool  # left, having complained during this tenure
+    dissatisfied: bool  # left, having had a broken promise during this tenure
 
 
 class FirmAgent(mesa.Agent):
@@ -86,6 +96,7 @@ class CustomerAgent(mesa.Agent):
         competence, integrity, benevolence: trust dimensions in [0, 1].
         scar: slows the rebuilding of trust after betrayals, >= 0.
         complained_in_tenure: whether it complained since it last became active.
+        failed_in_tenure: whether a promise to it was broken since it last became active.
     """
 
     model: TrustModel
@@ -108,6 +119,7 @@ class CustomerAgent(mesa.Agent):
         self.benevolence = float(population.benevolence[index])
         self.scar = 0.0
         self.complained_in_tenure = False
+        self.failed_in_tenure = False
         # Filled during a step.
         self.positive_heard = 0
         self.negative_heard = 0
@@ -115,20 +127,24 @@ class CustomerAgent(mesa.Agent):
         self.message = 0.0
         self.adoption_probability = 0.0
         self.draws = np.zeros(len(phases.DRAWS))
+        self._overall_for: tuple[float, float, float] | None = None
+        self._overall = 0.0
 
     @property
     def overall_trust(self) -> float:
-        """Weighted mean of the three dimensions, in [0, 1]."""
-        return float(
-            trust.overall_trust(
-                self.competence,
-                self.integrity,
-                self.benevolence,
-                self.weight_competence,
-                self.weight_integrity,
-                self.weight_benevolence,
+        """Weighted mean of the three dimensions, in [0, 1] (recomputed when they change)."""
+        dimensions = (self.competence, self.integrity, self.benevolence)
+        if dimensions != self._overall_for:
+            self._overall_for = dimensions
+            self._overall = float(
+                trust.overall_trust(
+                    *dimensions,
+                    self.weight_competence,
+                    self.weight_integrity,
+                    self.weight_benevolence,
+                )
             )
-        )
+        return self._overall
 
     def as_customers(self) -> phases.Customers:
         """This agent's state as the scalars the phase functions take."""
@@ -184,8 +200,8 @@ class CustomerAgent(mesa.Agent):
             )
         )
 
-    def apply(self, reputation: float) -> tuple[bool, bool]:
-        """Phase 2: take in what was heard, then churn or adopt. Returns ``(left, adopted)``."""
+    def apply(self, reputation: float) -> Transition:
+        """Phase 2: take in what was heard, then churn or adopt; return the state change."""
         assert self.experience is not None, "apply() before decide()"
         settlement = phases.settle(
             self.experience,
@@ -203,16 +219,22 @@ class CustomerAgent(mesa.Agent):
         self.integrity = float(settlement.integrity)
         self.benevolence = float(settlement.benevolence)
         self.scar = float(self.experience.scar)
-        if bool(self.experience.complained):
-            self.complained_in_tenure = True
+        self.complained_in_tenure |= bool(self.experience.complained)
+        self.failed_in_tenure |= bool(self.experience.failure)
         self.positive_heard = self.negative_heard = 0
-        left, adopted = bool(settlement.leaves), bool(settlement.adopts)
-        if left:
+        transition = Transition(
+            left=bool(settlement.leaves),
+            adopted=bool(settlement.adopts),
+            won_back=bool(settlement.adopts) and self.state == CHURNED,
+            after_complaint=bool(settlement.leaves) and self.complained_in_tenure,
+            dissatisfied=bool(settlement.leaves) and self.failed_in_tenure,
+        )
+        if transition.left:
             self.state = CHURNED
-        elif adopted:
+        elif transition.adopted:
             self.state = ACTIVE
-            self.complained_in_tenure = False
-        return left, adopted
+            self.complained_in_tenure = self.failed_in_tenure = False
+        return transition
 
 
 class AgentPopulation:
@@ -244,24 +266,21 @@ class AgentPopulation:
         self, firm: phases.FirmState, reputation: float, advertising_multiplier: float
     ) -> StepOutcome:
         """Phase 1 for every agent (reading the previous state), then phase 2 for every agent."""
-        previous_state = self.snapshot().state
-        previous_active = previous_state == ACTIVE
+        previous_active = self.snapshot().state == ACTIVE
         contact_share = self.model.network.contact_share(previous_active)
         for customer in self.customers:
             customer.decide(firm, float(contact_share[customer.index]), advertising_multiplier)
         messages = np.fromiter((c.message for c in self.customers), dtype=np.float64)
-        complained_before = np.fromiter((c.complained_in_tenure for c in self.customers), bool)
-        outcomes = [customer.apply(reputation) for customer in self.customers]
-        left = np.fromiter((o[0] for o in outcomes), dtype=bool)
-        adopted = np.fromiter((o[1] for o in outcomes), dtype=bool)
-        experience = stack_experiences([c.experience for c in self.customers if c.experience])
+        transitions = [customer.apply(reputation) for customer in self.customers]
+        flags = np.array(transitions, dtype=bool).reshape(len(transitions), len(Transition._fields))
+        column = {name: flags[:, index] for index, name in enumerate(Transition._fields)}
         return StepOutcome(
-            experience=experience,
-            left=left,
-            adopted=adopted,
-            won_back=adopted & (previous_state == CHURNED),
-            left_after_complaint=left
-            & (complained_before | np.asarray(experience.complained, dtype=bool)),
+            experience=stack_experiences([c.experience for c in self.customers if c.experience]),
+            left=column["left"],
+            adopted=column["adopted"],
+            won_back=column["won_back"],
+            left_after_complaint=column["after_complaint"],
+            left_dissatisfied=column["dissatisfied"],
             positive_messages=int((messages > 0).sum()),
             negative_messages=int((messages < 0).sum()),
         )

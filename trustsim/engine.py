@@ -38,6 +38,7 @@ class StepOutcome:
     adopted: NDArray[np.bool_]
     won_back: NDArray[np.bool_]
     left_after_complaint: NDArray[np.bool_]
+    left_dissatisfied: NDArray[np.bool_]
     positive_messages: int
     negative_messages: int
 

@@ -32,6 +32,8 @@ COLUMNS: tuple[str, ...] = (
     "won_back",
     "churned_silent",
     "churned_after_complaint",
+    "churned_dissatisfied",
+    "churned_dissatisfied_silent",
     "failures",
     "complaints",
     "claims",
@@ -78,6 +80,8 @@ EVENT_COUNTS: tuple[str, ...] = (
     "won_back",
     "churned_silent",
     "churned_after_complaint",
+    "churned_dissatisfied",
+    "churned_dissatisfied_silent",
     "failures",
     "complaints",
     "claims",
@@ -109,9 +113,13 @@ def trust_statistics(
     churned people keep a trust in the firm too), so that the columns are never NaN.
     """
     group = active if active.any() else np.ones_like(active)
-    p10, p50, p90 = np.percentile(overall[group], [10, 50, 90])
+    # Plain NumPy reductions (not BLAS dot products), whose results do not depend on the
+    # machine's BLAS build: the timeseries must be byte-identical everywhere.
+    selected = overall[group]
+    trust_mean = float(selected.mean())
+    p10, p50, p90 = np.percentile(selected, [10, 50, 90], overwrite_input=True)
     return {
-        "trust_mean": float(overall[group].mean()),
+        "trust_mean": trust_mean,
         "trust_competence": float(competence[group].mean()),
         "trust_integrity": float(integrity[group].mean()),
         "trust_benevolence": float(benevolence[group].mean()),
@@ -178,6 +186,10 @@ def count_events(outcome: StepOutcome, breach: bool) -> dict[str, int]:
         "won_back": total(outcome.won_back),
         "churned_silent": total(outcome.left) - after_complaint,
         "churned_after_complaint": after_complaint,
+        "churned_dissatisfied": total(outcome.left_dissatisfied),
+        "churned_dissatisfied_silent": total(
+            np.asarray(outcome.left_dissatisfied) & ~np.asarray(outcome.left_after_complaint)
+        ),
         "failures": total(experience.failure),
         "complaints": total(experience.complained),
         "claims": total(experience.claim.filed),

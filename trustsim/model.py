@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from trustsim.agents import AgentPopulation, FirmAgent
-from trustsim.engine import Engine, StepOutcome
+from trustsim.engine import Engine, Snapshot, StepOutcome
 from trustsim.errors import ScenarioError
 from trustsim.events import Event, Timeline
 from trustsim.metrics import COLUMNS, EVENT_COUNTS, count_events, metrics_row
@@ -94,7 +94,9 @@ class TrustModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={column: _reporter(column) for column in COLUMNS}
         )
-        self._record(dict.fromkeys(EVENT_COUNTS, 0), StepEconomics(0, 0, 0, 0, 0, 0, 0), [])
+        self._record(
+            dict.fromkeys(EVENT_COUNTS, 0), StepEconomics(0, 0, 0, 0, 0, 0, 0), [], snapshot
+        )
 
     def trigger(self, event: Mapping[str, Any] | Event) -> Event:
         """Schedule an event; without a schedule it happens in the next step.
@@ -149,12 +151,17 @@ class TrustModel(mesa.Model):
             cost_per_acquisition=money.cost_per_acquisition,
             advertising_per_step=money.advertising_per_step + effects.campaign_cost,
         )
-        self._record(events, books, effects.labels)
+        self._record(events, books, effects.labels, snapshot)
         self.running = self.steps < self.scenario.steps
 
-    def _record(self, events: dict[str, int], books: StepEconomics, labels: list[str]) -> None:
+    def _record(
+        self,
+        events: dict[str, int],
+        books: StepEconomics,
+        labels: list[str],
+        snapshot: Snapshot,
+    ) -> None:
         self.cumulative_profit += books.profit
-        snapshot = self.engine.snapshot()
         states = snapshot.state
         self.latest_metrics = metrics_row(
             step=self.steps,

@@ -68,17 +68,42 @@ class Network:
         picked = self.indices[position].astype(np.int64)
         return np.where(degree > 0, picked, -1)
 
-    def contact_share(self, flags: NDArray[np.bool_]) -> NDArray[np.float64]:
-        """For every customer, the share of its contacts for which ``flags`` is true (0 if none)."""
+    def contact_counts(self, flags: NDArray[np.bool_]) -> NDArray[np.int64]:
+        """For every customer, how many of its contacts have ``flags`` true."""
         flags = np.asarray(flags, dtype=bool)
         if self.indptr is None or self.indices is None:
-            if self.size < 2:
-                return np.zeros(self.size)
-            return (flags.sum() - flags) / (self.size - 1)
+            return (np.count_nonzero(flags) - flags).astype(np.int64)
         running = np.concatenate(([0], np.cumsum(flags[self.indices], dtype=np.int64)))
-        counts = running[self.indptr[1:]] - running[self.indptr[:-1]]
-        degree = np.diff(self.indptr)
+        return running[self.indptr[1:]] - running[self.indptr[:-1]]
+
+    def update_contact_counts(
+        self, counts: NDArray[np.int64], nodes: NDArray[np.int64], deltas: NDArray[np.int64]
+    ) -> None:
+        """Add ``deltas[k]`` to the count of every contact of ``nodes[k]``, in place.
+
+        Keeps :meth:`contact_counts` up to date when a few flags change, at a cost
+        proportional to their degrees instead of the whole graph.
+        """
+        if nodes.size == 0:
+            return
+        if self.indptr is None or self.indices is None:
+            counts += int(deltas.sum())
+            counts[nodes] -= deltas
+            return
+        starts, ends = self.indptr[nodes], self.indptr[nodes + 1]
+        lengths = ends - starts
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        contacts = self.indices[offsets + np.arange(int(lengths.sum()))]
+        np.add.at(counts, contacts, np.repeat(deltas, lengths))
+
+    def share_from_counts(self, counts: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Contact counts divided by degree (0 for customers without contacts)."""
+        degree = self.degrees()
         return np.divide(counts, degree, out=np.zeros(self.size), where=degree > 0)
+
+    def contact_share(self, flags: NDArray[np.bool_]) -> NDArray[np.float64]:
+        """For every customer, the share of its contacts for which ``flags`` is true (0 if none)."""
+        return self.share_from_counts(self.contact_counts(flags))
 
     @property
     def edge_count(self) -> int:
@@ -95,7 +120,9 @@ def from_edges(size: int, sources: NDArray[np.int64], targets: NDArray[np.int64]
     keep = sources != targets
     rows = np.concatenate([sources[keep], targets[keep]])
     cols = np.concatenate([targets[keep], sources[keep]])
-    keys = np.unique(rows * size + cols)
+    keys = np.sort(rows * size + cols)  # sort + neighbour compare: faster than np.unique
+    if keys.size:
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
     rows, cols = keys // size, keys % size
     indptr = np.zeros(size + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=size), out=indptr[1:])

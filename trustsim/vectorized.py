@@ -51,6 +51,10 @@ class ArrayPopulation:
         self.benevolence = population.benevolence.copy()
         self.scar = np.zeros(population.size)
         self.complained_in_tenure = np.zeros(population.size, dtype=bool)
+        self.failed_in_tenure = np.zeros(population.size, dtype=bool)
+        # Active contacts per customer, kept up to date incrementally (see step()).
+        self.active_contacts = model.network.contact_counts(self.state == ACTIVE)
+        self.overall = self._overall()
 
     def _overall(self) -> np.ndarray:
         arrays = self.arrays
@@ -72,7 +76,7 @@ class ArrayPopulation:
             competence=self.competence,
             integrity=self.integrity,
             benevolence=self.benevolence,
-            overall=self._overall(),
+            overall=self.overall,
             value_per_step=self.arrays.value_per_step,
         )
 
@@ -82,7 +86,8 @@ class ArrayPopulation:
         """Both phases of one step on whole arrays, reading only the previous state."""
         model, scenario, arrays = self.model, self.model.scenario, self.arrays
         size = arrays.size
-        draws = model.rng.random((len(phases.DRAWS), size))
+        # float32 uniforms: half the cost of float64; probabilities are resolved to 2**-24.
+        draws = model.rng.random((len(phases.DRAWS), size), dtype=np.float32)
         active = self.state == ACTIVE
         churned = self.state == CHURNED
         customers = phases.Customers(
@@ -99,7 +104,7 @@ class ArrayPopulation:
             weight_benevolence=arrays.weight_benevolence,
         )
         experience = phases.own_experience(customers, draws, firm, scenario)
-        previous_overall = self._overall()
+        previous_overall = self.overall
         can_talk = active | (churned & scenario.wom.churned_talk)
         message = np.asarray(
             phases.talk_decision(
@@ -117,7 +122,7 @@ class ArrayPopulation:
         adoption = phases.adoption_chance(
             active,
             churned,
-            model.network.contact_share(active),
+            model.network.share_from_counts(self.active_contacts),
             previous_overall,
             scenario,
             advertising_multiplier,
@@ -140,16 +145,25 @@ class ArrayPopulation:
         self.integrity = np.asarray(settlement.integrity, dtype=np.float64)
         self.benevolence = np.asarray(settlement.benevolence, dtype=np.float64)
         self.scar = np.asarray(experience.scar, dtype=np.float64)
+        self.overall = self._overall()
         self.complained_in_tenure |= np.asarray(experience.complained, dtype=bool)
+        self.failed_in_tenure |= np.asarray(experience.failure, dtype=bool)
         left_after_complaint = left & self.complained_in_tenure
+        left_dissatisfied = left & self.failed_in_tenure
         self.state = np.where(left, CHURNED, np.where(adopted, ACTIVE, self.state)).astype(np.int8)
+        changed = np.flatnonzero(left | adopted)
+        model.network.update_contact_counts(
+            self.active_contacts, changed, np.where(adopted[changed], 1, -1).astype(np.int64)
+        )
         self.complained_in_tenure &= ~adopted
+        self.failed_in_tenure &= ~adopted
         return StepOutcome(
             experience=experience,
             left=left,
             adopted=adopted,
             won_back=adopted & churned,
             left_after_complaint=left_after_complaint,
+            left_dissatisfied=left_dissatisfied,
             positive_messages=int(positive.sum()),
             negative_messages=int(speakers.size - positive.sum()),
         )
@@ -166,7 +180,7 @@ class ArrayPopulation:
             competence=float(self.competence[index]),
             integrity=float(self.integrity[index]),
             benevolence=float(self.benevolence[index]),
-            overall_trust=float(self._overall()[index]),
+            overall_trust=float(self.overall[index]),
             scar=float(self.scar[index]),
             complained_in_tenure=bool(self.complained_in_tenure[index]),
         )

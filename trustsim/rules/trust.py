@@ -134,9 +134,34 @@ def asymmetric_update(
         loss_rate: share of current trust lost per bad unit, in [0, 1].
         scar_slowdown: gains are divided by ``1 + scar_slowdown * scar``.
     """
-    after_loss = np.multiply(trust, np.power(1.0 - loss_rate, bad_units))
+    return apply_units(
+        trust, good_units, bad_units, *update_rates(scar, gain_rate, loss_rate, scar_slowdown)
+    )
+
+
+def update_rates(
+    scar: FloatLike, gain_rate: float, loss_rate: float, scar_slowdown: float
+) -> tuple[FloatLike, float]:
+    """Per-unit log-retention factors ``(log(1 - gain), log(1 - loss_rate))``.
+
+    ``gain = gain_rate / (1 + scar_slowdown * scar)``. They are the same for the three trust
+    dimensions of a customer, so the engines compute them once per step.
+    """
     gain = gain_rate / (1.0 + scar_slowdown * np.asarray(scar, dtype=np.float64))
-    updated = 1.0 - (1.0 - after_loss) * np.power(1.0 - gain, good_units)
+    return np.log1p(-np.minimum(gain, 1.0 - 1e-12)), float(np.log1p(-min(loss_rate, 1.0 - 1e-12)))
+
+
+def apply_units(
+    trust: FloatLike,
+    good_units: FloatLike,
+    bad_units: FloatLike,
+    log_keep_distance: FloatLike,
+    log_keep_trust: float,
+) -> FloatLike:
+    """Trust after ``bad_units`` (each keeps ``1 - loss_rate`` of trust) then ``good_units``
+    (each keeps ``1 - gain`` of the distance to 1), with the factors of :func:`update_rates`."""
+    after_loss = np.multiply(trust, np.exp(np.multiply(bad_units, log_keep_trust)))
+    updated = 1.0 - (1.0 - after_loss) * np.exp(np.multiply(good_units, log_keep_distance))
     return np.clip(updated, 0.0, 1.0)
 
 

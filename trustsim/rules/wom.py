@@ -41,9 +41,33 @@ def receive_messages(
     influence: float,
 ) -> FloatLike:
     """Listener's trust after the messages of one step (negative first), in [0, 1]."""
-    step = np.multiply(influence, wom_sensitivity)
-    after_negative = np.multiply(trust, np.power(1.0 - step, negative_messages))
-    return 1.0 - (1.0 - after_negative) * np.power(1.0 - step, positive_messages)
+    return apply_message_factors(
+        trust, *message_factors(positive_messages, negative_messages, wom_sensitivity, influence)
+    )
+
+
+def message_factors(
+    positive_messages: FloatLike,
+    negative_messages: FloatLike,
+    wom_sensitivity: FloatLike,
+    influence: float,
+) -> tuple[FloatLike, FloatLike]:
+    """``(kept_after_negative, distance_kept_after_positive)``: the factors of one step's
+    messages, computed once and applied to every trust dimension by
+    :func:`apply_message_factors`. Each message moves ``influence * wom_sensitivity`` of
+    the way toward 0 (negative) or 1 (positive)."""
+    log_keep = np.log1p(-np.minimum(np.multiply(influence, wom_sensitivity), 1.0 - 1e-12))
+    return np.exp(np.multiply(negative_messages, log_keep)), np.exp(
+        np.multiply(positive_messages, log_keep)
+    )
+
+
+def apply_message_factors(
+    trust: FloatLike, kept_after_negative: FloatLike, distance_kept_after_positive: FloatLike
+) -> FloatLike:
+    """Trust after negative messages (a share kept) then positive ones (distance to 1 kept)."""
+    after_negative = np.multiply(trust, kept_after_negative)
+    return 1.0 - (1.0 - after_negative) * distance_kept_after_positive
 
 
 def reputation_update(

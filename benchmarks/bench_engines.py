@@ -1,0 +1,125 @@
+"""Engine benchmark: customer-steps per second, the vectorized/agents ratio and peak memory.
+
+Run from the repository root:
+
+    python benchmarks/bench_engines.py            # N = 10^3 .. 10^6, 100 steps
+    python benchmarks/bench_engines.py --quick    # N = 10^3, 10^4 only
+
+Every measurement runs in a fresh subprocess so that its peak resident memory (RSS) is its
+own. The agents engine is measured while its estimated time stays under two minutes; above
+that it runs fewer steps (the rate is per customer-step, so it stays comparable) and the
+table says how many. "bytes/customer" is (peak RSS - RSS of an idle interpreter with
+trustsim imported) / N. Results are recorded in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+AGENTS_BUDGET_SECONDS = 120.0
+AGENTS_RATE_GUESS = 5_000.0  # customer-steps per second, to plan the agents runs
+
+CHILD = r"""
+import json, resource, sys, time
+from trustsim.model import TrustModel
+from trustsim.scenario import load_scenario
+customers, steps, engine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+scenario = load_scenario(sys.argv[4], {"population.customers": customers, "replicates": 1})
+started = time.perf_counter()
+model = TrustModel(scenario, engine=engine)
+built = time.perf_counter()
+for _ in range(steps):
+    model.step()
+finished = time.perf_counter()
+print(json.dumps({
+    "build_seconds": built - started,
+    "step_seconds": finished - built,
+    "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    "baseline_rss": baseline_rss,
+}))
+"""
+
+
+def measure(customers: int, steps: int, engine: str, scenario: Path) -> dict[str, float]:
+    """Run one measurement in a fresh interpreter and return its timings and memory."""
+    completed = subprocess.run(
+        [sys.executable, "-c", CHILD, str(customers), str(steps), engine, str(scenario)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    result: dict[str, float] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
+def end_to_end_run(customers: int, steps: int, scenario: Path) -> float:
+    """Seconds for `trustsim run` (one replicate, figures and files included)."""
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable, "-m", "trustsim", "run", str(scenario), "--quiet",
+            "--replicates", "1", "--steps", str(steps),
+            "--set", f"population.customers={customers}", "--out", "/tmp/trustsim-bench",
+        ],
+        check=True,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="only N = 10^3 and 10^4")
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--scenario", type=Path, default=REPO / "scenarios" / "baseline.yaml")
+    parser.add_argument("--end-to-end", action="store_true", help="also time a 10^6 x 365 run")
+    args = parser.parse_args()
+    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
+
+    header = (
+        f"{'N':>9} {'engine':>10} {'steps':>5} {'build s':>8} {'step s':>8} "
+        f"{'cust-steps/s':>13} {'vec/agents':>10} {'peak RSS MiB':>12} {'bytes/cust':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for customers in sizes:
+        rates: dict[str, float] = {}
+        for engine in ("agents", "vectorized"):
+            steps = args.steps
+            if engine == "agents":
+                affordable = int(AGENTS_BUDGET_SECONDS * AGENTS_RATE_GUESS / customers)
+                if affordable < 2:
+                    print(f"{customers:>9} {'agents':>10}   (skipped: over two minutes)")
+                    continue
+                steps = min(steps, affordable)
+            result = measure(customers, steps, engine, args.scenario)
+            rate = customers * steps / result["step_seconds"]
+            rates[engine] = rate
+            ratio = (
+                f"{rates['vectorized'] / rates['agents']:>10.0f}"
+                if engine == "vectorized" and "agents" in rates
+                else f"{'':>10}"
+            )
+            per_customer = (result["peak_rss"] - result["baseline_rss"]) / customers
+            print(
+                f"{customers:>9} {engine:>10} {steps:>5} {result['build_seconds']:>8.2f} "
+                f"{result['step_seconds']:>8.2f} {rate:>13.3g} {ratio} "
+                f"{result['peak_rss'] / 2**20:>12.0f} {per_customer:>10.0f}",
+                flush=True,
+            )
+    if args.end_to_end:
+        seconds = end_to_end_run(1_000_000, 365, args.scenario)
+        print(f"\ntrustsim run, 10^6 customers x 365 steps, 1 replicate: {seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
