@@ -126,7 +126,14 @@ def own_experience(
         active
         & ~np.asarray(customers.honest, dtype=bool)
         & ~complained
-        & np.less(d["false_claim"], scenario.claims.false_claim_rate)
+        & np.less(
+            d["false_claim"],
+            claims.false_claim_probability(
+                scenario.claims.false_claim_rate,
+                scenario.claims.deterrence,
+                firm.verification_strictness,
+            ),
+        )
     )
     filed = complained | false_claim
     settings = scenario.claims
@@ -140,6 +147,7 @@ def own_experience(
         claims.overdue_probability(settings.check_days_mean, settings.resolution_deadline_days),
         settings.detection_rate,
         settings.false_denial_rate,
+        settings.targeting,
     )
     good, poor = recovery.recovery_outcomes(
         complained, resolution.wrongful_denial, d["recovery"], firm.service_recovery
@@ -168,23 +176,17 @@ def own_experience(
         friendliness_effect=dynamics.friendliness_effect,
         breach_severity=firm.breach_severity,
     )
-    update = {
-        "gain_rate": dynamics.gain_rate,
-        "loss_rate": dynamics.loss_rate,
-        "scar_slowdown": dynamics.scar_slowdown,
-    }
-    competence = trust.asymmetric_update(
-        customers.competence, customers.scar, units.competence_good, units.competence_bad, **update
+    rates = trust.update_rates(
+        customers.scar, dynamics.gain_rate, dynamics.loss_rate, dynamics.scar_slowdown
     )
-    integrity = trust.asymmetric_update(
-        customers.integrity, customers.scar, units.integrity_good, units.integrity_bad, **update
+    competence = trust.apply_units(
+        customers.competence, units.competence_good, units.competence_bad, *rates
     )
-    benevolence = trust.asymmetric_update(
-        customers.benevolence,
-        customers.scar,
-        units.benevolence_good,
-        units.benevolence_bad,
-        **update,
+    integrity = trust.apply_units(
+        customers.integrity, units.integrity_good, units.integrity_bad, *rates
+    )
+    benevolence = trust.apply_units(
+        customers.benevolence, units.benevolence_good, units.benevolence_bad, *rates
     )
     bad_total = units.competence_bad + units.integrity_bad + units.benevolence_bad
     scar = trust.scar_update(
@@ -269,10 +271,11 @@ def settle(
     settings = scenario.wom
     active = np.asarray(customers.active, dtype=bool)
     dims = []
+    factors = wom.message_factors(
+        positive_heard, negative_heard, wom_sensitivity, settings.influence
+    )
     for value in (experience.competence, experience.integrity, experience.benevolence):
-        heard = wom.receive_messages(
-            value, positive_heard, negative_heard, wom_sensitivity, settings.influence
-        )
+        heard = wom.apply_message_factors(value, *factors)
         drifted = wom.drift_toward(heard, reputation, settings.reputation_influence)
         dims.append(np.where(active, heard, drifted))
     overall = trust.overall_trust(

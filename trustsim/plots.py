@@ -134,8 +134,41 @@ def _new_figure(panels: int, title: str, subject: str) -> tuple[Figure, list[Axe
     return figure, axes
 
 
-def _finish(figure: Figure, axes: Sequence[Axes], path: str | Path) -> Path:
-    """Label the shared x axis, put legends beside the panels, write the PNG."""
+def event_marks(timeseries: pd.DataFrame) -> list[tuple[int, str]]:
+    """``(step, label)`` of every timeline event in the timeseries (once per step)."""
+    if "events" not in timeseries.columns:
+        return []
+    labels = timeseries["events"].fillna("").astype(str)
+    marked = timeseries.loc[labels != "", ["step"]].assign(label=labels[labels != ""])
+    unique = marked.drop_duplicates().sort_values("step")
+    return [(int(step), str(label)) for step, label in unique.itertuples(index=False)]
+
+
+def _draw_events(axes: Sequence[Axes], marks: list[tuple[int, str]]) -> None:
+    """A dashed vertical line per event on every panel, labelled on the top panel."""
+    for step, label in marks:
+        for ax in axes:
+            ax.axvline(step, color="0.3", linestyle="--", linewidth=1.0, alpha=0.8, zorder=1)
+        top = axes[0]
+        top.annotate(
+            label.replace("_", " "),
+            xy=(step, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -4),
+            textcoords="offset points",
+            rotation=90,
+            va="top",
+            ha="left",
+            fontsize=8,
+            color="0.25",
+        )
+
+
+def _finish(
+    figure: Figure, axes: Sequence[Axes], path: str | Path, timeseries: pd.DataFrame
+) -> Path:
+    """Mark events, label the shared x axis, put legends beside the panels, write the PNG."""
+    _draw_events(axes, event_marks(timeseries))
     for ax in axes:
         ax.grid(True, alpha=0.3)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
@@ -193,7 +226,7 @@ def plot_trust(timeseries: pd.DataFrame, path: str | Path, title: str = "") -> P
     ax.set_ylim(0.0, 1.0)
     ax.set_ylabel("trust (0–1)")
     ax.set_title(_band_note(timeseries), fontsize=9, color="0.3")
-    return _finish(figure, [ax], path)
+    return _finish(figure, [ax], path, timeseries)
 
 
 def plot_customers(timeseries: pd.DataFrame, path: str | Path, title: str = "") -> Path:
@@ -230,7 +263,7 @@ def plot_customers(timeseries: pd.DataFrame, path: str | Path, title: str = "") 
         _draw_series(bottom, later, column, label, color, window=ROLLING_WINDOW)
     bottom.set_ylabel(f"customers per step\n({ROLLING_WINDOW}-step rolling mean)")
     bottom.set_ylim(bottom=0)
-    return _finish(figure, [top, bottom], path)
+    return _finish(figure, [top, bottom], path, timeseries)
 
 
 def plot_economics(timeseries: pd.DataFrame, path: str | Path, title: str = "") -> Path:
@@ -279,7 +312,7 @@ def plot_economics(timeseries: pd.DataFrame, path: str | Path, title: str = "") 
         ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     for ax in (income, cumulative):
         ax.axhline(0.0, color="0.4", linewidth=0.8)
-    return _finish(figure, [income, costs, cumulative], path)
+    return _finish(figure, [income, costs, cumulative], path, timeseries)
 
 
 def render_figures(timeseries: pd.DataFrame, folder: str | Path, title: str = "") -> list[Path]:

@@ -1,10 +1,19 @@
 """Acquisition: Bass (1969)-like adoption through advertising and imitation on the network.
 
-Per step, a prospect adopts with probability ``1 - exp(-hazard)`` where
-``hazard = (innovation * advertising_multiplier + imitation * active_contact_share) * appeal``
-and ``appeal = max(0, 1 + trust_elasticity * 2 * (trust - 0.5))``. With trust_elasticity 0
-on a complete graph this is the Bass model with p = innovation and q = imitation per step.
+A prospect's adoption hazard is ``p' + q' * F`` with ``p' = innovation *
+advertising_multiplier * appeal``, ``q' = imitation * appeal`` and ``F`` the share of its
+contacts who are customers; ``appeal = max(0, 1 + trust_elasticity * 2 * (trust - 0.5))``.
 Churned customers come back at ``winback_factor`` of that hazard.
+
+Steps are discrete (a day) while the Bass model is continuous, and contacts keep adopting
+during the step. The per-step probability integrates the hazard over the step with the
+contacts' share following the Bass equation ``dF/dt = (p' + q' F)(1 - F)`` from ``F(0) =
+s``; that integral has the closed form
+
+    P = (p' + q' s) (e^u - 1) / (u + (p' + q' s) (e^u - 1)),    u = p' + q'
+
+(derivation in docs/model.md). On a complete graph the expected adopted share then follows
+the Bass (1969) curve exactly at every step; for small hazards P ~ p' + q' s.
 """
 
 from __future__ import annotations
@@ -35,7 +44,13 @@ def adoption_probability(
         hazard_factor: scales the whole hazard (``winback_factor`` for churned people).
     """
     appeal = np.maximum(0.0, 1.0 + trust_elasticity * 2.0 * (np.asarray(trust) - 0.5))
-    hazard = (
-        innovation * advertising_multiplier + np.multiply(imitation, active_contact_share)
-    ) * appeal
-    return 1.0 - np.exp(-np.multiply(hazard, hazard_factor))
+    scale = np.multiply(appeal, hazard_factor)
+    innovation_rate = np.multiply(innovation * advertising_multiplier, scale)
+    imitation_rate = np.multiply(imitation, scale)
+    total_rate = innovation_rate + imitation_rate
+    current = innovation_rate + imitation_rate * np.asarray(active_contact_share)
+    growth = np.expm1(total_rate)
+    numerator = current * growth
+    denominator = total_rate + numerator
+    safe = np.where(denominator > 0, denominator, 1.0)
+    return np.where(denominator > 0, numerator / safe, 0.0)

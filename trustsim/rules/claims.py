@@ -32,6 +32,32 @@ def complaint_probability(
     )
 
 
+def false_claim_probability(
+    false_claim_rate: FloatLike, deterrence: float, verification_strictness: FloatLike
+) -> FloatLike:
+    """Probability per step that a dishonest customer files a false claim, in [0, 1].
+
+    ``false_claim_rate * (1 - deterrence * verification_strictness)``: strict checking
+    deters fraud (the expected-penalty argument of Becker 1968), linearly in strictness.
+    """
+    return np.multiply(false_claim_rate, 1.0 - deterrence * np.asarray(verification_strictness))
+
+
+def check_probability(
+    is_false: BoolLike, verification_strictness: FloatLike, targeting: float
+) -> FloatLike:
+    """Probability that a claim is checked thoroughly, in [0, 1].
+
+    Risk scoring sends suspicious claims to checking first: a false claim is checked with
+    probability ``strictness ** (1 / targeting)``, an honest one with
+    ``strictness ** targeting``. With ``targeting = 1`` checks are random and
+    ``strictness`` is the share of claims checked; at strictness 0 and 1 nothing and
+    everything is checked whatever the targeting.
+    """
+    strictness = np.asarray(verification_strictness, dtype=np.float64)
+    return np.where(is_false, strictness ** (1.0 / targeting), strictness**targeting)
+
+
 def overdue_probability(check_days_mean: float, resolution_deadline_days: float) -> float:
     """Probability that an exponential check (mean ``check_days_mean`` days) outlasts deadline."""
     if check_days_mean <= 0:
@@ -61,6 +87,7 @@ def resolve_claims(
     overdue_probability: float,
     detection_rate: float,
     false_denial_rate: float,
+    targeting: float = 1.0,
 ) -> ClaimResolution:
     """Resolve claims: checked or not, auto-approved at the deadline, approved or denied.
 
@@ -68,15 +95,19 @@ def resolve_claims(
         has_claim: whether the customer filed a claim this step.
         is_false: whether that claim is false (fraud).
         check_draw, overdue_draw, verdict_draw: uniform draws in [0, 1).
-        verification_strictness: share of claims checked thoroughly, in [0, 1].
+        verification_strictness: how hard claims are checked, in [0, 1] (see
+            :func:`check_probability`).
         overdue_probability: probability that a check outlasts the deadline (see
             :func:`overdue_probability`).
         detection_rate: probability that a timely check catches a false claim.
         false_denial_rate: probability that a timely check denies an honest claim.
+        targeting: risk scoring of claims, >= 1 (1 = random checks).
     """
     has_claim = np.asarray(has_claim, dtype=bool)
     is_false = np.asarray(is_false, dtype=bool) & has_claim
-    checked = has_claim & np.less(check_draw, verification_strictness)
+    checked = has_claim & np.less(
+        check_draw, check_probability(is_false, verification_strictness, targeting)
+    )
     auto_approved = checked & np.less(overdue_draw, overdue_probability)
     timely = checked & ~auto_approved
     false_caught = timely & is_false & np.less(verdict_draw, detection_rate)

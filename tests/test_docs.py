@@ -1,0 +1,44 @@
+"""The documentation stays true to the code: every parameter is documented, every figure
+referenced exists, and the validation figures are the ones the script draws."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from trustsim.scenario import (
+    Acquisition,
+    Churn,
+    Claims,
+    Economics,
+    Firm,
+    TrustDynamics,
+    WordOfMouth,
+)
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+@pytest.mark.parametrize(
+    "block", [Firm, Claims, TrustDynamics, WordOfMouth, Churn, Acquisition, Economics]
+)
+def test_model_reference_names_every_parameter(block: type[BaseModel]) -> None:
+    text = (DOCS / "model.md").read_text()
+    missing = [name for name in block.model_fields if f"`{name}`" not in text]
+    assert not missing, f"docs/model.md does not document {block.__name__}: {missing}"
+
+
+def test_every_image_referenced_in_the_docs_exists() -> None:
+    for page in DOCS.glob("*.md"):
+        for target in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", page.read_text()):
+            assert (page.parent / target).is_file(), f"{page.name} shows missing {target}"
+
+
+def test_validation_page_shows_every_figure_the_script_draws() -> None:
+    script = (DOCS / "make_validation_figures.py").read_text()
+    drawn = set(re.findall(r'out / "([a-z_]+\.png)"', script))
+    shown = set(re.findall(r"\(validation/([a-z_]+\.png)\)", (DOCS / "validation.md").read_text()))
+    assert drawn and drawn == shown
