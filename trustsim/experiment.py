@@ -23,6 +23,13 @@ from trustsim.scenario import Scenario, load_scenario, with_overrides
 from trustsim.summary import summarize
 
 
+def _report(folder: Path) -> Path:
+    """Write the run folder's ``report.html`` (hook of :class:`trustsim.results.RunFiles`)."""
+    from trustsim.report import write_report
+
+    return write_report(folder)
+
+
 def replicate_seeds(seed: int, replicates: int) -> list[np.random.SeedSequence]:
     """Independent child seeds of the root seed, one per replicate."""
     return np.random.SeedSequence(seed).spawn(replicates)
@@ -137,6 +144,8 @@ def run(
 
     path = results.write_run(
         folder,
-        results.RunFiles(manifest, timeseries, summary, draw if figures else None),
+        results.RunFiles(
+            manifest, timeseries, summary, draw if figures else None, write_report=_report
+        ),
     )
     return RunResult(resolved, timeseries, summary, manifest, path)

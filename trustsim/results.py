@@ -30,6 +30,7 @@ TIMESERIES_FILE = "timeseries.csv"
 SUMMARY_FILE = "summary.csv"
 MANIFEST_FILE = "manifest.json"
 FIGURES_DIR = "figures"
+REPORT_FILE = "report.html"
 INCOMPLETE_PREFIX = ".incomplete-"
 
 
@@ -123,6 +124,8 @@ class RunFiles:
     timeseries: pd.DataFrame
     summary: pd.DataFrame
     draw_figures: Callable[[Path], list[Path]] | None = None
+    #: Writes ``report.html`` into the finished folder (after the manifest); None: no report.
+    write_report: Callable[[Path], Path] | None = None
 
 
 def write_run(final: Path, files: RunFiles) -> Path:
@@ -134,8 +137,11 @@ def write_run(final: Path, files: RunFiles) -> Path:
             files.draw_figures(folder / FIGURES_DIR)
         files.manifest["finished_at"] = utc_now()
         written = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
-        files.manifest["files"] = sorted([*written, MANIFEST_FILE])
+        extra = [REPORT_FILE] if files.write_report is not None else []
+        files.manifest["files"] = sorted([*written, MANIFEST_FILE, *extra])
         write_json(folder / MANIFEST_FILE, files.manifest)
+        if files.write_report is not None:
+            files.write_report(folder)
     return final
 
 

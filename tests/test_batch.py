@@ -1,0 +1,59 @@
+"""The unit of work (trustsim/batch.py): run keys, seeds, the run store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from trustsim.batch import RunStore, execute, make_spec, replicate_seed, run_batch, run_key
+from trustsim.executor import SerialExecutor
+from trustsim.experiment import replicate_seeds, simulate
+from trustsim.scenario import scenario_from_dict, with_overrides
+
+BASE = {"name": "unit", "steps": 10, "replicates": 3, "population": {"customers": 80}}
+
+
+def test_replicate_seed_does_not_depend_on_the_replicate_count() -> None:
+    for r in range(4):
+        expected = replicate_seeds(42, 4)[r]
+        for count in (r + 1, 10):
+            assert replicate_seeds(42, count)[r].generate_state(4).tolist() == (
+                expected.generate_state(4).tolist()
+            )
+        assert np.array_equal(replicate_seed(42, r).generate_state(4), expected.generate_state(4))
+
+
+def test_run_key_ignores_experiment_blocks_and_replicate_count() -> None:
+    plain = scenario_from_dict(BASE)
+    planned = scenario_from_dict(
+        {**BASE, "replicates": 7, "sweep": {"steps": [1, 2]}, "executor": {"workers": 2}}
+    )
+    assert run_key(plain, 1) == run_key(planned, 1)
+    assert run_key(plain, 0) != run_key(plain, 1)
+    assert run_key(plain, 0) != run_key(with_overrides(plain, {"firm.transparency": 0.9}), 0)
+    assert run_key(plain, 0) != run_key(with_overrides(plain, {"seed": 1}), 0)
+
+
+def test_a_run_equals_the_same_replicate_of_simulate() -> None:
+    scenario = scenario_from_dict(BASE)
+    together = simulate(scenario)
+    for r in range(3):
+        alone = execute(make_spec(scenario, r))
+        expected = together[together["replicate"] == r].reset_index(drop=True)
+        pd.testing.assert_frame_equal(alone, expected)
+
+
+def test_store_round_trips_exactly_and_batches_skip_stored_runs(tmp_path: Path) -> None:
+    scenario = scenario_from_dict(BASE)
+    specs = [make_spec(scenario, r) for r in range(3)]
+    store = RunStore(tmp_path / "store")
+    first = run_batch(specs[:2], SerialExecutor(), store)
+    assert (first.computed, first.reused) == (2, 0)
+    second = run_batch(specs + specs, SerialExecutor(), store)  # duplicates run once
+    assert (second.computed, second.reused) == (1, 2)
+    assert store.keys() == {spec.key for spec in specs}
+    for spec in specs:
+        pd.testing.assert_frame_equal(store.load(spec.key), execute(spec), check_exact=True)
+    assert not [p for p in (tmp_path / "store").iterdir() if p.suffix != ".parquet"]

@@ -1,0 +1,109 @@
+"""Comparisons under common random numbers (trustsim/compare.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from trustsim.compare import run_compare
+from trustsim.errors import ScenarioError
+from trustsim.scenario import scenario_from_dict
+
+SMALL = "steps: 30\nreplicates: 3\npopulation: {customers: 200}\n"
+
+
+def test_a_scenario_compared_with_itself_differs_by_exactly_zero(tmp_path: Path) -> None:
+    a = tmp_path / "a.yaml"
+    a.write_text("name: a\n" + SMALL)
+    result = run_compare([a, a], out=tmp_path / "out")
+    assert [v.name for v in result.variants] == ["a", "a-2"]
+    differences = result.differences
+    assert set(differences["variant"]) == {"a-2"}
+    for column in ("mean", "sd", "ci95_low", "ci95_high"):
+        assert (differences[column] == 0.0).all(), column
+    assert result.computed == 3  # identical runs share one key and run once
+
+
+def test_every_variant_uses_the_references_seeds(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text("name: a\nseed: 7\n" + SMALL)
+    b.write_text("name: b\nseed: 99\nreplicates: 5\nfirm: {promise_reliability: 0.6}\n" + SMALL)
+    result = run_compare([a, b], out=tmp_path / "out")
+    assert [v.scenario.seed for v in result.variants] == [7, 7]
+    assert [v.scenario.replicates for v in result.variants] == [3, 3]
+    assert result.path is not None
+    manifest = json.loads((result.path / "manifest.json").read_text())
+    assert manifest["variant_scenarios"]["b"]["seed"] == 7
+    # Step 0 is drawn before any policy acts: with the same seeds both variants start equal.
+    columns = ["replicate", "trust_mean", "trust_p10", "trust_p90", "active", "prospects"]
+    start = result.timeseries[result.timeseries["step"] == 0]
+    first, second = (part[columns].reset_index(drop=True) for _, part in start.groupby("variant"))
+    assert first.equals(second)
+    assert first["trust_mean"].nunique() == 3  # and the replicates differ from each other
+
+
+def test_a_real_difference_has_a_confidence_interval_away_from_zero(tmp_path: Path) -> None:
+    scenario = scenario_from_dict(
+        {
+            "name": "promises",
+            "steps": 40,
+            "replicates": 4,
+            "population": {"customers": 300},
+            "variants": {
+                "reliable": {"firm.promise_reliability": 0.99},
+                "unreliable": {"firm.promise_reliability": 0.5},
+            },
+        }
+    )
+    result = run_compare([scenario], out=None)
+    row = result.differences.set_index("kpi").loc["final_trust_mean"]
+    assert row["variant"] == "unreliable" and row["reference"] == "reliable"
+    assert row["ci95_high"] < 0.0  # breaking half the promises lowers trust
+    kpis = result.kpis
+    paired = (
+        kpis[kpis.variant == "unreliable"].set_index("replicate")["final_trust_mean"]
+        - kpis[kpis.variant == "reliable"].set_index("replicate")["final_trust_mean"]
+    )
+    assert row["mean"] == pytest.approx(paired.mean())
+
+
+def test_compare_writes_tables_figures_and_report(tmp_path: Path) -> None:
+    a = tmp_path / "a.yaml"
+    a.write_text(
+        "name: blocky\n" + SMALL + "variants:\n  as_is: {}\n  open: {firm.transparency: 0.9}\n"
+    )
+    result = run_compare([a], out=tmp_path / "out")
+    assert result.path is not None and result.path.name.startswith("compare-")
+    names = {p.relative_to(result.path).as_posix() for p in result.path.rglob("*") if p.is_file()}
+    assert {
+        "timeseries.csv",
+        "timeseries.parquet",
+        "kpis.csv",
+        "summary.csv",
+        "differences.csv",
+        "figures/trajectories.png",
+        "figures/differences.png",
+        "report.html",
+        "manifest.json",
+    } <= names
+    summary = pd.read_csv(result.path / "summary.csv")
+    assert set(summary["variant"]) == {"as_is", "open"}
+
+
+def test_a_single_file_needs_a_variants_block(tmp_path: Path) -> None:
+    a = tmp_path / "a.yaml"
+    a.write_text("name: a\n" + SMALL)
+    with pytest.raises(ScenarioError, match="field 'variants': missing"):
+        run_compare([a], out=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_different_horizon_is_rejected(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text("name: a\n" + SMALL)
+    b.write_text("name: b\n" + SMALL.replace("steps: 30", "steps: 31"))
+    with pytest.raises(ScenarioError, match="field 'steps': value 31"):
+        run_compare([a, b], out=tmp_path / "out")

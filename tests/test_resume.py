@@ -1,0 +1,93 @@
+"""Interrupted sweeps resume (trustsim/batch.py): a real subprocess is killed midway, the
+re-run computes only the missing runs and ends with the table of an uninterrupted sweep."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from trustsim.batch import STORE_DIR
+from trustsim.cli import main
+from trustsim.sweep import run_sweep
+
+REPO = Path(__file__).resolve().parents[1]
+POINTS, REPLICATES = 8, 3
+RUNS = POINTS * REPLICATES
+
+SCENARIO = f"""\
+name: resumable
+steps: 60
+replicates: {REPLICATES}
+population: {{customers: 500}}
+sweep:
+  firm.promise_reliability: {{linspace: [0.6, 0.99, {POINTS}]}}
+"""
+
+
+def stored(out: Path) -> int:
+    store = out / STORE_DIR
+    return len(list(store.glob("*.parquet"))) if store.is_dir() else 0
+
+
+def start_and_interrupt(scenario: Path, out: Path, sig: signal.Signals) -> subprocess.Popen[str]:
+    """Start `trustsim sweep` in a subprocess and send ``sig`` once a few runs are stored."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trustsim", "sweep", str(scenario), "--out", str(out), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    deadline = time.monotonic() + 60
+    while stored(out) < 4:
+        assert process.poll() is None, "the sweep ended before it could be interrupted"
+        assert time.monotonic() < deadline, "no run was stored within 60 s"
+        time.sleep(0.01)
+    process.send_signal(sig)
+    process.communicate(timeout=60)
+    return process
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_a_killed_sweep_resumes_with_only_the_missing_runs(
+    tmp_path: Path, sig: signal.Signals, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "resumable.yaml"
+    scenario.write_text(SCENARIO)
+    out = tmp_path / "out"
+    process = start_and_interrupt(scenario, out, sig)
+    assert process.returncode == (-signal.SIGKILL if sig == signal.SIGKILL else 130)
+    done = stored(out)
+    assert 4 <= done < RUNS, "the kill must land midway"
+    assert not list((out / "resumable").glob("sweep-*")), "no result folder for a partial sweep"
+
+    status = main(["sweep", str(scenario), "--out", str(out), "--quiet", "--no-figures"])
+    assert status == 0
+    report = capsys.readouterr().out
+    counts = re.search(r"runs: (\d+) \((\d+) computed, (\d+) reused", report)
+    assert counts is not None, report
+    assert tuple(map(int, counts.groups())) == (RUNS, RUNS - done, done)
+    assert stored(out) == RUNS
+
+    (resumed,) = (out / "resumable").glob("sweep-*")
+    fresh = run_sweep(scenario, out=tmp_path / "fresh", figures=False).path
+    assert fresh is not None
+    for name in ("sweep.csv", "sweep.parquet", "summary.csv"):
+        assert (resumed / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
+def test_a_finished_sweep_reruns_nothing(tmp_path: Path) -> None:
+    scenario = tmp_path / "resumable.yaml"
+    scenario.write_text(SCENARIO.replace("customers: 500", "customers: 100"))
+    first = run_sweep(scenario, out=tmp_path, figures=False)
+    again = run_sweep(scenario, out=tmp_path, figures=False)
+    assert (first.computed, first.reused) == (RUNS, 0)
+    assert (again.computed, again.reused) == (0, RUNS)
+    assert first.table.equals(again.table)

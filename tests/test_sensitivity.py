@@ -1,0 +1,75 @@
+"""Sensitivity analysis with SALib (trustsim/sensitivity.py).
+
+The no-effect parameter is ``network.rewiring`` on a complete network: rewiring is read
+only when building a small-world graph (trustsim/network.py), so on a complete graph it
+changes nothing, not even the random numbers drawn. With common random numbers across
+sample points its outputs are identical at every value, hence indices of exactly 0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trustsim.errors import ScenarioError
+from trustsim.scenario import scenario_from_dict
+from trustsim.sensitivity import OUTPUTS, run_sensitivity
+
+
+def scenario(method: str, **options: int) -> dict[str, object]:
+    return {
+        "name": "sens",
+        "steps": 30,
+        "replicates": 1,
+        "population": {"customers": 200},
+        "network": {"kind": "complete"},
+        "sensitivity": {
+            "method": method,
+            "parameters": {
+                "firm.promise_reliability": [0.6, 1.0],
+                "network.rewiring": [0.0, 1.0],
+            },
+            **options,
+        },
+    }
+
+
+def test_morris_finds_the_lever_and_zero_for_the_idle_parameter(tmp_path: Path) -> None:
+    result = run_sensitivity(scenario_from_dict(scenario("morris", trajectories=6)), out=tmp_path)
+    indices = result.indices.set_index(["output", "parameter"])
+    assert len(result.samples) == 6 * (2 + 1)
+    for output in OUTPUTS:
+        idle = indices.loc[(output, "network.rewiring")]
+        assert idle["mu_star"] == 0.0 and idle["sigma"] == 0.0
+        lever = indices.loc[(output, "firm.promise_reliability")]
+        assert lever["mu_star"] - lever["mu_star_conf"] > 0.0, output  # CI excludes 0
+    assert result.path is not None
+    assert (result.path / "figures" / "sensitivity.png").is_file()
+    assert (result.path / "indices.csv").is_file()
+
+
+def test_sobol_gives_first_and_total_order_indices(tmp_path: Path) -> None:
+    result = run_sensitivity(
+        scenario_from_dict(scenario("morris", samples=16)), method="sobol", out=None
+    )
+    assert result.method == "sobol"
+    assert len(result.samples) == 16 * (2 + 2)
+    indices = result.indices.set_index(["output", "parameter"])
+    for output in OUTPUTS:
+        idle = indices.loc[(output, "network.rewiring")]
+        assert idle["S1"] == 0.0 and idle["ST"] == 0.0
+        lever = indices.loc[(output, "firm.promise_reliability")]
+        assert lever["ST"] - lever["ST_conf"] > 0.0, output
+
+
+def test_sobol_needs_a_power_of_two() -> None:
+    with pytest.raises(ScenarioError, match="power of two"):
+        run_sensitivity(
+            scenario_from_dict(scenario("morris", samples=12)), method="sobol", out=None
+        )
+
+
+def test_missing_block_is_an_input_error() -> None:
+    with pytest.raises(ScenarioError, match="field 'sensitivity': missing"):
+        run_sensitivity(scenario_from_dict({"name": "x"}), out=None)
