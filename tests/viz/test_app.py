@@ -1,0 +1,227 @@
+"""The classroom view without a browser: models from slider values, event buttons, colours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import ipyvuetify as v
+import numpy as np
+import pytest
+import solara
+
+from trustsim.events import LEVERS, DataBreach, Outage, PolicyChange
+from trustsim.population import ACTIVE, CHURNED, PROSPECT
+from trustsim.viz import app, figures
+from trustsim.viz.classroom import (
+    CHURNED_COLOUR,
+    ClassroomModel,
+    NetworkLayout,
+    initial_values,
+    model_params,
+    node_colours,
+    read_scenario,
+    scenario_choices,
+    trigger_breach,
+    trigger_outage,
+    trigger_policy_change,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+BASELINE = REPO / "scenarios" / "baseline.yaml"
+
+
+@pytest.fixture
+def scenario_file(tmp_path: Path) -> Path:
+    """A small scenario: 200 people on a small-world network, no chance breaches."""
+    path = tmp_path / "lesson.yaml"
+    path.write_text(
+        "name: lesson\nsteps: 60\npopulation: {customers: 200}\n"
+        "network: {kind: small_world, mean_degree: 6}\nfirm: {data_protection: 1.0}\n"
+    )
+    return path
+
+
+def test_model_is_built_from_slider_values(scenario_file: Path) -> None:
+    model = ClassroomModel(
+        scenario=str(scenario_file),
+        customers=150,
+        network_kind="scale_free",
+        transparency=0.9,
+        promise_reliability=0.7,
+    )
+    assert model.scenario.population.customers == 150
+    assert model.network.size == 150
+    assert model.scenario.network.kind == "scale_free"
+    assert model.firm.levers["transparency"] == pytest.approx(0.9)
+    assert model.firm.levers["promise_reliability"] == pytest.approx(0.7)
+    assert model.firm.levers["data_protection"] == pytest.approx(1.0)  # from the file
+    model.step()
+    assert model.steps == 1
+
+
+def test_sliders_cover_every_lever_population_and_network(scenario_file: Path) -> None:
+    scenario = read_scenario(scenario_file)
+    params = model_params(scenario, scenario_file)
+    assert set(LEVERS) <= set(params)
+    assert params["customers"].value == 200
+    assert params["network_kind"]["value"] == "small_world"
+    assert "complete" in params["network_kind"]["values"]
+    assert params["scenario"] == str(scenario_file)
+    for lever in LEVERS:
+        slider = params[lever]
+        assert (slider.min, slider.max) == (0.0, 1.0)
+        assert slider.value == pytest.approx(getattr(scenario.firm, lever))
+    # what SolaraViz passes on Reset builds the same model as the file
+    model = ClassroomModel(**initial_values(params))
+    assert model.scenario.resolved_dict() == scenario.resolved_dict()
+
+
+def test_no_scenario_file_gives_defaults() -> None:
+    model = ClassroomModel(scenario="")
+    assert model.scenario.population.customers == 500
+
+
+def test_event_helpers_schedule_the_next_step(scenario_file: Path) -> None:
+    model = ClassroomModel(scenario=str(scenario_file))
+    model.step()
+    breach = trigger_breach(model, affected_share=0.8)
+    outage = trigger_outage(model, days=3)
+    policy = trigger_policy_change(model, {"transparency": 0.95})
+    assert isinstance(breach, DataBreach) and breach.at == 2 and breach.affected_share == 0.8
+    assert isinstance(outage, Outage) and (outage.start, outage.until) == (2, 4)
+    assert isinstance(policy, PolicyChange) and policy.at == 2
+    model.step()
+    assert model.firm.levers["transparency"] == pytest.approx(0.95)
+    events = model.timeseries()["events"].iloc[-1]
+    assert "data_breach" in events and "outage" in events and "policy_change" in events
+
+
+def _button(rc: Any, label: str) -> Any:
+    """The Vuetify button whose children include ``label``."""
+    matches = [b for b in rc.find(v.Btn).widgets if label in b.children]
+    assert len(matches) == 1, f"{label!r}: {len(matches)} buttons"
+    return matches[0]
+
+
+def test_event_buttons_call_trigger(scenario_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = ClassroomModel(scenario=str(scenario_file))
+    calls: list[dict[str, Any]] = []
+    original = model.trigger
+
+    def spy(event: Any) -> Any:
+        calls.append(dict(event))
+        return original(event)
+
+    monkeypatch.setattr(model, "trigger", spy)
+    _, rc = solara.render(app.EventButtons(model), handle_error=False)
+    _button(rc, "Data breach").click()
+    _button(rc, "Outage").click()
+    _button(rc, "Policy change").click()
+    assert [call["type"] for call in calls] == ["data_breach", "outage", "policy_change"]
+    assert calls[0]["disclosed"] is False
+    assert calls[2]["changes"] == {"transparency": 0.9}
+    assert len(model.timeline.events) == 3
+
+
+def test_dashboard_shows_trust_data_and_headline(scenario_file: Path) -> None:
+    model = ClassroomModel(scenario=str(scenario_file))
+    for _ in range(3):
+        model.step()
+    reactive = solara.reactive(model)
+    _, rc = solara.render(app.Dashboard(reactive), handle_error=False)
+    html = rc.find(solara.widgets.HTML)
+    charts = {w.attributes.get("data-chart"): w for w in html.widgets}
+    assert {"trust", "customers", "wom", "profit", "network"} <= set(charts)
+    trust = charts["trust"].attributes
+    assert trust["data-steps"] == "0,1,2,3"
+    values = [float(x) for x in trust["data-trust-mean"].split(",")]
+    assert values == pytest.approx(model.timeseries()["trust_mean"].tolist(), abs=1e-6)
+    headline = [w for w in html.widgets if "data-step" in w.attributes]
+    assert headline[0].attributes["data-step"] == "3"
+
+
+def test_page_builds_solaraviz_and_dashboard(
+    scenario_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app, "scenario_file", solara.reactive(str(scenario_file)))
+    _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    labels = [w.label for w in rc.find(v.Slider).widgets]
+    assert "Transparency" in labels and "Customers (people)" in labels
+    assert {"Reset", "Step"} <= {b.children[0] for b in rc.find(v.Btn).widgets if b.children}
+
+
+def test_a_bad_scenario_shows_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("population: {customers: -5}\n")
+    monkeypatch.setattr(app, "scenario_file", solara.reactive(str(bad)))
+    _, rc = solara.render(app.Page(), handle_error=False)
+    errors = rc.find(v.Alert).widgets
+    assert errors and "population.customers" in str(errors[0].children)
+
+
+def test_picker_lists_repository_scenarios(scenario_file: Path) -> None:
+    choices = scenario_choices(scenario_file)
+    assert choices[0] == scenario_file.resolve()
+    assert BASELINE.resolve() in choices
+
+
+def test_node_colours_run_red_to_green_and_grey_for_churned() -> None:
+    state = np.array([ACTIVE, ACTIVE, ACTIVE, CHURNED, PROSPECT], dtype=np.int8)
+    trust = np.array([0.0, 0.5, 1.0, 0.9, 0.9])
+    colours = node_colours(state, trust)
+    low, _, high, churned, prospect = colours
+    assert low[0] > 0.6 and low[1] < 0.2  # red
+    assert high[1] > 0.4 and high[0] < 0.2  # green
+    assert tuple(churned) == CHURNED_COLOUR
+    assert tuple(prospect[:3]) == (1.0, 1.0, 1.0)
+
+
+def test_network_layout_samples_large_networks_and_skips_complete_edges() -> None:
+    model = ClassroomModel(scenario=str(BASELINE), customers=2000)
+    layout = NetworkLayout.build(model.network, seed=1, limit=300)
+    assert layout.nodes.size == 300 and layout.total == 2000
+    assert layout.edges.size > 0 and layout.edges.max() < 300
+    assert np.all((layout.positions >= 0) & (layout.positions <= 1))
+    complete = ClassroomModel(scenario=str(BASELINE), customers=100, network_kind="complete")
+    assert complete.network_layout().edges.size == 0
+    svg = figures.network_svg(complete)
+    assert svg.startswith("<svg") and svg.count("<circle") == 100 and "<path" not in svg
+
+
+def test_network_svg_colours_every_drawn_customer(scenario_file: Path) -> None:
+    model = ClassroomModel(scenario=str(scenario_file))
+    svg = figures.network_svg(model)
+    assert svg.count("<circle") == 200
+    assert "<path" in svg  # the links
+    state = model.engine.snapshot().state
+    assert svg.count('fill="#ffffff"') == int((state == PROSPECT).sum())
+
+
+@pytest.mark.parametrize(
+    "path", sorted((REPO / "scenarios").glob("*.yaml")), ids=lambda path: path.name
+)
+def test_every_scenario_in_the_picker_opens(path: Path) -> None:
+    params = model_params(read_scenario(path), path)
+    model = ClassroomModel(**initial_values(params))
+    model.step()
+    assert figures.network_svg(model).count("<circle") == model.network_layout().nodes.size
+
+
+def test_picking_a_scenario_rebuilds_the_model(
+    scenario_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chosen = solara.reactive(str(scenario_file))
+    monkeypatch.setattr(app, "scenario_file", chosen)
+    _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+
+    def people() -> str:
+        texts = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        return next(t for t in texts if " people, " in t)
+
+    assert "200 people" in people()
+    picker = next(w for w in rc.find(v.Select).widgets if w.label == "Scenario")
+    assert "baseline.yaml" in picker.items
+    picker.v_model = "baseline.yaml"
+    assert chosen.value == str(BASELINE.resolve())
+    assert "baseline" in people() and "200 people" not in people()

@@ -1,0 +1,360 @@
+"""The classroom view: a Solara app built on Mesa's ``SolaraViz``.
+
+Run it with ``trustsim viz [SCENARIO.yaml]`` (or ``solara run trustsim.viz.app`` with
+``TRUSTSIM_VIZ_SCENARIO`` naming the scenario file). The page has
+
+* Mesa's sidebar: play / pause / step / reset, the play speed, and the sliders that build the
+  model on *Reset* (every firm lever, the population size and the network kind);
+* a scenario picker (every ``*.yaml`` in ``scenarios/``);
+* event buttons that schedule a data breach, an outage or a policy change for the next step;
+* headline numbers, live charts (trust overall and per dimension, active vs churned customers,
+  word-of-mouth, profit) and the social network with customers coloured by trust.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import solara
+from matplotlib.figure import Figure
+
+with warnings.catch_warnings():
+    # Mesa 3.3's ComponentsView returns early (no components: this app draws its own
+    # dashboard) before a hook; solara's hook checker warns about it when Mesa is imported.
+    warnings.filterwarnings("ignore", message=r".*ComponentsView: `use_state` found despite")
+    from mesa.visualization import SolaraViz
+
+from trustsim.errors import TrustsimError
+from trustsim.events import LEVERS
+from trustsim.population import CHURNED, PROSPECT
+from trustsim.viz import figures
+from trustsim.viz.classroom import (
+    LEVER_LABELS,
+    ClassroomModel,
+    default_scenario_path,
+    initial_values,
+    model_params,
+    read_scenario,
+    scenario_choices,
+    trigger_breach,
+    trigger_outage,
+    trigger_policy_change,
+)
+
+try:  # Mesa's counter that SolaraViz bumps after every step (mesa.visualization.utils)
+    from mesa.visualization.utils import update_counter
+except ImportError:  # pragma: no cover - a Mesa without it: refresh on model changes only
+    update_counter = solara.reactive(0)
+
+TITLE = "trustsim — trust in the classroom"
+
+_START = default_scenario_path()
+
+#: The scenario file shown (per browser tab); "" = built-in defaults.
+scenario_file = solara.reactive("" if _START is None else str(_START))
+
+#: Styles for a projector: larger type, roomy buttons.
+CSS = """
+.v-application { font-size: 16px; }
+.v-application .v-label, .v-application .v-input { font-size: 16px; }
+.ts-kpis { display: flex; flex-wrap: wrap; gap: 12px; margin: 4px 0 8px 0; }
+.ts-kpi { background: #f4f6f8; border-radius: 8px; padding: 8px 16px; min-width: 130px; }
+.ts-kpi .label { font-size: 14px; color: #555; }
+.ts-kpi .value { font-size: 30px; font-weight: 700; color: #111; line-height: 1.15; }
+.ts-kpi .delta { font-size: 14px; }
+.ts-levers { font-size: 14px; color: #333; margin-top: 4px; }
+.ts-chart img { width: 100%; height: auto; display: block; }
+.ts-chart { margin: 0; }
+.ts-network { max-width: 720px; }
+.ts-title { font-size: 21px; font-weight: 700; margin: 4px 0 4px 8px; }
+.ts-title small { font-size: 15px; font-weight: 400; color: #555; }
+.ts-legend { font-size: 15px; color: #222; margin: 4px 24px 0 24px; }
+.ts-bar { height: 16px; border: 1px solid #777; border-radius: 2px; }
+.ts-bar-labels { display: flex; justify-content: space-between; margin-bottom: 6px; }
+.ts-dot {
+  display: inline-block; width: 15px; height: 15px; border-radius: 50%;
+  border: 1.5px solid #555; vertical-align: -2px; margin: 0 6px 0 18px;
+}
+.ts-dot:first-child { margin-left: 0; }
+.ts-event-row { align-items: center; gap: 16px; flex-wrap: nowrap; margin-bottom: 4px; }
+.ts-event-row > .v-input { flex: 1 1 0; margin-top: 0; padding-top: 0; }
+.ts-event-row > .v-input--selection-controls { flex: 0 0 auto; }
+.ts-event-button.v-btn {
+  font-size: 17px !important; height: 48px !important; min-width: 210px !important;
+  justify-content: flex-start;
+}
+"""
+
+
+# --------------------------------------------------------------------------- small pieces
+
+
+@solara.component
+def Chart(name: str, figure: Figure, alt: str, data: dict[str, str] | None = None) -> None:
+    """A matplotlib figure as an ``<img>`` inside ``<figure data-chart=name ...>``; ``data``
+    adds ``data-*`` attributes (the plotted numbers, for tests and screen readers)."""
+    encoded = base64.b64encode(figures.png(figure)).decode("ascii")
+    attributes = {
+        "data-chart": name,
+        **{f"data-{key}": value for key, value in (data or {}).items()},
+    }
+    solara.HTML(
+        tag="figure",
+        unsafe_innerHTML=f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{encoded}">',
+        attributes=attributes,
+        classes=["ts-chart"],
+    )
+
+
+@solara.component
+def NetworkView(model: ClassroomModel) -> None:
+    """The social network with customers coloured by trust, and its colour legend."""
+    update_counter.get()  # redraw after every step (the model object stays the same)
+    layout = model.network_layout()
+    states = model.engine.snapshot().state
+    churned = int((states == CHURNED).sum())
+    prospects = int((states == PROSPECT).sum())
+    shown = layout.nodes.size
+    note = "" if shown == layout.total else f" <small>({shown} of {layout.total} shown)</small>"
+    if layout.complete:
+        note += " <small>— everyone talks to everyone; links not drawn</small>"
+    legend = (
+        '<div class="ts-legend">'
+        f'<div class="ts-bar" style="background: {figures.trust_gradient()}"></div>'
+        '<div class="ts-bar-labels"><span>0 no trust</span><span>trust of an active customer'
+        "</span><span>1 full trust</span></div>"
+        f'<div><span class="ts-dot" style="background: #9e9e9e"></span>churned ({churned})'
+        f'<span class="ts-dot" style="background: #fff; border-color: #8c8c8c"></span>'
+        f"prospect, not a customer yet ({prospects})</div></div>"
+    )
+    solara.HTML(
+        tag="figure",
+        unsafe_innerHTML=(
+            f'<div class="ts-title">Who trusts the firm?{note}</div>'
+            f"{figures.network_svg(model)}{legend}"
+        ),
+        attributes={"data-chart": "network", "data-churned": str(churned)},
+        classes=["ts-chart", "ts-network"],
+    )
+
+
+def _kpi(label: str, value: str, delta: str = "", colour: str = "#555") -> str:
+    return (
+        f'<div class="ts-kpi"><div class="label">{html.escape(label)}</div>'
+        f'<div class="value">{html.escape(value)}</div>'
+        f'<div class="delta" style="color:{colour}">{html.escape(delta)}</div></div>'
+    )
+
+
+@solara.component
+def Headline(model: ClassroomModel, frame: pd.DataFrame) -> None:
+    """Big numbers: the step, trust now and its change since the start, customers, profit."""
+    last, first = frame.iloc[-1], frame.iloc[0]
+    change = float(last["trust_mean"] - first["trust_mean"])
+    unit = model.scenario.step_unit
+    tiles = [
+        _kpi(unit.capitalize(), f"{int(last['step'])}", f"of {model.scenario.steps}"),
+        _kpi(
+            "Trust (mean)",
+            f"{float(last['trust_mean']):.3f}",
+            f"{'▲' if change >= 0 else '▼'} {abs(change):.3f} since start",
+            "#009E73" if change >= 0 else "#D55E00",
+        ),
+        _kpi("Active customers", f"{int(last['active'])}"),
+        _kpi("Churned", f"{int(last['churned'])}"),
+        _kpi("Profit so far", f"{float(last['cumulative_profit']):,.0f}"),
+    ]
+    levers = " · ".join(
+        f"{LEVER_LABELS[lever].split(' (')[0].lower()} {model.firm.levers[lever]:.2f}"
+        for lever in LEVERS
+    )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML="".join(tiles),
+        classes=["ts-kpis"],
+        attributes={"data-step": str(int(last["step"]))},
+    )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f"<b>Policy in force:</b> {html.escape(levers)}",
+        classes=["ts-levers"],
+        attributes={"data-levers": ",".join(f"{model.firm.levers[k]:.4f}" for k in LEVERS)},
+    )
+
+
+@solara.component
+def EventButtons(model: ClassroomModel) -> None:
+    """Buttons that schedule a data breach, an outage or a policy change for the next step."""
+    disclosed = solara.use_reactive(False)
+    affected = solara.use_reactive(0.5)
+    outage_days = solara.use_reactive(3)
+    lever = solara.use_reactive("transparency")
+    target = solara.use_reactive(0.9)
+    message = solara.use_reactive("")
+
+    def when() -> str:
+        return f"{model.scenario.step_unit} {model.steps + 1}"
+
+    def breach() -> None:
+        trigger_breach(model, affected_share=affected.value, disclosed=disclosed.value)
+        how = "disclosed" if disclosed.value else "not disclosed"
+        message.set(
+            f"Data breach scheduled for {when()} ({affected.value:.0%} of customers, {how}). "
+            "Press Step or ▶."
+        )
+
+    def outage() -> None:
+        trigger_outage(model, days=outage_days.value)
+        message.set(f"Outage of {outage_days.value} {model.scenario.step_unit}(s) from {when()}.")
+
+    def policy() -> None:
+        trigger_policy_change(model, {lever.value: target.value})
+        message.set(
+            f"Policy change from {when()}: {LEVER_LABELS[lever.value]} → {target.value:.2f}."
+        )
+
+    unit = model.scenario.step_unit
+    with solara.Card("Make something happen next " + unit, margin=0):
+        with solara.Row(classes=["ts-event-row"]):
+            solara.Button(
+                "Data breach",
+                on_click=breach,
+                color="error",
+                icon_name="mdi-lock-open-alert",
+                classes=["ts-event-button"],
+            )
+            solara.SliderFloat(
+                f"Customers affected: {affected.value:.0%}",
+                value=affected,
+                min=0.05,
+                max=1.0,
+                step=0.05,
+            )
+            solara.Checkbox(label="firm discloses it", value=disclosed)
+        with solara.Row(classes=["ts-event-row"]):
+            solara.Button(
+                "Outage",
+                on_click=outage,
+                color="warning",
+                icon_name="mdi-power-plug-off",
+                classes=["ts-event-button"],
+            )
+            solara.SliderInt(
+                f"Lasts {outage_days.value} {unit}(s)", value=outage_days, min=1, max=14
+            )
+        with solara.Row(classes=["ts-event-row"]):
+            solara.Button(
+                "Policy change",
+                on_click=policy,
+                color="primary",
+                icon_name="mdi-file-document-edit",
+                classes=["ts-event-button"],
+            )
+            solara.Select("Lever", values=list(LEVERS), value=lever, style="max-width: 240px")
+            solara.SliderFloat(
+                f"New value: {target.value:.2f}", value=target, min=0.0, max=1.0, step=0.05
+            )
+        if message.value:
+            solara.Info(message.value)
+
+
+@solara.component
+def ScenarioPicker() -> None:
+    """Choose one of the scenarios in ``scenarios/``; the model is rebuilt from it."""
+    current = scenario_file.value
+    choices = scenario_choices(Path(current) if current else None)
+    by_name = {path.name: str(path) for path in choices}
+    if not by_name:
+        return
+    name = Path(current).name if current else None
+
+    def choose(value: str | None) -> None:
+        if value is not None:
+            scenario_file.set(by_name[value])
+
+    solara.Select("Scenario", values=list(by_name), value=name, on_value=choose)
+
+
+# --------------------------------------------------------------------------- the page
+
+
+_CHARTS: list[tuple[str, Callable[[pd.DataFrame, str], Figure], str]] = [
+    ("customers", figures.customers_figure, "Active, churned and prospective customers"),
+    ("wom", figures.wom_figure, "Positive and negative word-of-mouth per step"),
+    ("profit", figures.profit_figure, "Profit per step"),
+]
+
+
+@solara.component
+def Dashboard(model: solara.Reactive[ClassroomModel]) -> None:
+    """Main area: scenario, events, headline numbers, network and charts (redrawn each step)."""
+    update_counter.get()
+    current = model.value
+    frame = current.timeseries()
+    unit = current.scenario.step_unit
+    with solara.Column(style="padding: 0 8px; gap: 8px"):
+        with solara.Row(style="align-items: center; gap: 24px"):
+            with solara.Column(style="min-width: 260px; max-width: 320px"):
+                ScenarioPicker()
+            description = current.scenario.description.strip()
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=(
+                    f"<b>{html.escape(current.scenario.name)}</b> — "
+                    f"{current.scenario.population.customers} people, "
+                    f"{current.scenario.network.kind.replace('_', ' ')} network. "
+                    f"{html.escape(description)}"
+                ),
+                style="font-size: 16px; flex: 1",
+            )
+        with solara.Columns([5, 7]):
+            Headline(current, frame)
+            EventButtons(current)
+        trust_data = {
+            "steps": ",".join(str(int(step)) for step in frame["step"]),
+            "trust-mean": ",".join(f"{value:.6f}" for value in frame["trust_mean"]),
+        }
+        with solara.Columns([5, 7]):
+            NetworkView(current)
+            Chart(
+                "trust",
+                figures.trust_figure(frame, unit),
+                "Mean trust over time, overall and per dimension",
+                trust_data,
+            )
+        with solara.Columns([1, 1, 1]):
+            for name, draw, alt in _CHARTS:
+                Chart(name, draw(frame, unit), alt)
+
+
+def _prepare(path: str) -> tuple[dict[str, Any], ClassroomModel] | str:
+    """SolaraViz parameters and a first model for ``path``, or the error message."""
+    try:
+        params = model_params(read_scenario(path or None), path or None)
+        return params, ClassroomModel(**initial_values(params))
+    except TrustsimError as error:
+        return str(error)
+
+
+@solara.component
+def Page() -> None:
+    """The whole app: SolaraViz (sidebar, controls, sliders) plus the classroom dashboard."""
+    path = scenario_file.value
+    prepared = solara.use_memo(lambda: _prepare(path), [path])
+    first = None if isinstance(prepared, str) else prepared[1]
+    model = solara.use_reactive(first)
+    solara.Title(TITLE)
+    solara.Style(CSS)
+    if isinstance(prepared, str) or model.value is None:
+        ScenarioPicker()
+        solara.Error(f"Cannot load {path}: {prepared}")
+        return
+    params = prepared[0]
+    SolaraViz(model, components=[], model_params=params, name=TITLE).key(f"viz-{path}")
+    Dashboard(model)

@@ -1,0 +1,403 @@
+"""The model side of the classroom view, free of any web framework (and so unit-testable).
+
+* :class:`ClassroomModel` — a :class:`~trustsim.model.TrustModel` built from slider values
+  (one keyword per slider), which is what Mesa's ``SolaraViz`` needs to rebuild a model on
+  *Reset*.
+* :func:`model_params` — the ``SolaraViz`` sliders for a scenario.
+* :func:`trigger_breach`, :func:`trigger_outage`, :func:`trigger_policy_change` — what the
+  event buttons do: schedule a live event in the next step (the step the class sees next).
+* :class:`NetworkLayout` and :func:`node_colours` — where each customer sits in the network
+  picture, and its colour (red = no trust, green = full trust, grey = churned).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib import colormaps
+from numpy.typing import NDArray
+
+from trustsim.events import LEVERS, Event
+from trustsim.model import TrustModel
+from trustsim.network import Network
+from trustsim.population import ACTIVE, CHURNED
+from trustsim.scenario import Scenario, load_scenario, scenario_from_dict
+
+#: Environment variable naming the scenario file the app starts with (set by ``trustsim viz``).
+SCENARIO_ENV = "TRUSTSIM_VIZ_SCENARIO"
+
+#: Population used when no scenario file is given: small enough to watch each customer.
+CLASSROOM_CUSTOMERS = 500
+
+#: Network kinds offered by the network selector (``edge_list`` only if the scenario has one).
+NETWORK_KINDS = ("small_world", "scale_free", "erdos_renyi", "complete")
+
+#: Slider labels, in the order they appear.
+LEVER_LABELS = {
+    "promise_reliability": "Promise reliability",
+    "verification_strictness": "Verification strictness",
+    "transparency": "Transparency",
+    "data_protection": "Data protection (per day)",
+    "service_recovery": "Service recovery",
+    "friendliness": "Friendliness",
+    "channel_simplicity": "Channel simplicity",
+}
+
+#: Customers drawn in the network picture at most (a connected sample beyond that).
+MAX_DRAWN_CUSTOMERS = 600
+
+#: Colour of churned customers and edge colour of prospects (RGBA).
+CHURNED_COLOUR = (0.62, 0.62, 0.62, 1.0)
+PROSPECT_COLOUR = (1.0, 1.0, 1.0, 1.0)
+
+#: Colour map for trust: 0 = red, 0.5 = yellow, 1 = green.
+TRUST_CMAP = "RdYlGn"
+
+
+def repository_scenarios() -> Path:
+    """The ``scenarios/`` folder of the source checkout this package lives in."""
+    return Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def default_scenario_path() -> Path | None:
+    """The scenario the app starts with: ``$TRUSTSIM_VIZ_SCENARIO``, else the repository's
+    ``scenarios/baseline.yaml`` when present, else None (built-in defaults)."""
+    chosen = os.environ.get(SCENARIO_ENV)
+    if chosen:
+        return Path(chosen)
+    baseline = repository_scenarios() / "baseline.yaml"
+    return baseline if baseline.is_file() else None
+
+
+def scenario_choices(start: Path | None) -> list[Path]:
+    """Scenario files offered by the picker: ``*.yaml`` next to ``start`` and in the
+    repository's ``scenarios/`` folder, sorted by name, without duplicates; ``start`` first."""
+    folders = [repository_scenarios()]
+    if start is not None:
+        folders.insert(0, start.resolve().parent)
+    seen: dict[Path, None] = {}
+    if start is not None:
+        seen[start.resolve()] = None
+    for folder in folders:
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.yaml")):
+                seen.setdefault(path.resolve(), None)
+    return list(seen)
+
+
+def read_scenario(path: str | Path | None) -> Scenario:
+    """Load ``path`` (None: the built-in defaults with :data:`CLASSROOM_CUSTOMERS` customers)."""
+    if path is None or str(path) == "":
+        return scenario_from_dict(
+            {"name": "classroom", "population": {"customers": CLASSROOM_CUSTOMERS}}
+        )
+    return load_scenario(path)
+
+
+def network_kinds(scenario: Scenario) -> list[str]:
+    """Network kinds the selector offers for ``scenario`` (its own kind always included)."""
+    kinds = list(NETWORK_KINDS)
+    if scenario.network.kind not in kinds:
+        kinds.append(scenario.network.kind)
+    return kinds
+
+
+class ClassroomModel(TrustModel):
+    """A :class:`TrustModel` whose settings come from the classroom sliders.
+
+    Every keyword except ``scenario`` is one slider; None keeps the scenario's value.
+
+    Args:
+        scenario: path of the scenario file ("" or None: built-in defaults).
+        customers: population size, people.
+        network_kind: complete, erdos_renyi, small_world, scale_free (or edge_list when the
+            scenario defines one).
+        seed: root seed (None: the scenario's seed).
+        promise_reliability, verification_strictness, transparency, data_protection,
+        service_recovery, friendliness, channel_simplicity: the firm's levers at the start,
+            probabilities in [0, 1].
+    """
+
+    def __init__(
+        self,
+        scenario: str | None = None,
+        customers: int | None = None,
+        network_kind: str | None = None,
+        seed: int | None = None,
+        promise_reliability: float | None = None,
+        verification_strictness: float | None = None,
+        transparency: float | None = None,
+        data_protection: float | None = None,
+        service_recovery: float | None = None,
+        friendliness: float | None = None,
+        channel_simplicity: float | None = None,
+    ) -> None:
+        levers = {
+            "promise_reliability": promise_reliability,
+            "verification_strictness": verification_strictness,
+            "transparency": transparency,
+            "data_protection": data_protection,
+            "service_recovery": service_recovery,
+            "friendliness": friendliness,
+            "channel_simplicity": channel_simplicity,
+        }
+        overrides: dict[str, Any] = {
+            f"firm.{lever}": float(value) for lever, value in levers.items() if value is not None
+        }
+        if customers is not None:
+            overrides["population.customers"] = int(customers)
+        if network_kind is not None:
+            overrides["network.kind"] = str(network_kind)
+        base = read_scenario(scenario)
+        resolved = base
+        if overrides:
+            source = Path(base.source_dir) if base.source_dir else None
+            origin = str(scenario or "classroom")
+            resolved = scenario_from_dict(base.resolved_dict(), overrides, origin, source)
+        self.scenario_path = scenario or ""
+        super().__init__(resolved, seed=seed)
+        self.layout: NetworkLayout | None = None
+
+    def network_layout(self) -> NetworkLayout:
+        """The positions of the drawn customers, computed once per model (seconds at most)."""
+        if self.layout is None:
+            self.layout = NetworkLayout.build(self.network, seed=int(self.scenario.seed))
+        return self.layout
+
+
+def model_params(scenario: Scenario, scenario_path: str | Path | None) -> dict[str, Any]:
+    """``SolaraViz`` model parameters: sliders for every lever, the population size and the
+    network kind, initialised from ``scenario``; the scenario path is a fixed parameter."""
+    from mesa.visualization import Slider
+
+    customers = int(scenario.population.customers)
+    params: dict[str, Any] = {
+        "scenario": "" if scenario_path is None else str(scenario_path),
+        "customers": Slider(
+            "Customers (people)",
+            value=customers,
+            min=50,
+            max=max(5000, customers),
+            step=50,
+            dtype=int,
+        ),
+        "network_kind": {
+            "type": "Select",
+            "value": scenario.network.kind,
+            "values": network_kinds(scenario),
+            "label": "Social network",
+        },
+    }
+    for lever in LEVERS:
+        params[lever] = Slider(
+            LEVER_LABELS[lever],
+            value=float(getattr(scenario.firm, lever)),
+            min=0.0,
+            max=1.0,
+            step=0.001 if lever == "data_protection" else 0.05,
+            dtype=float,
+        )
+    return params
+
+
+def initial_values(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments :class:`ClassroomModel` gets from ``params`` before any slider
+    moves (what ``SolaraViz`` passes on *Reset*)."""
+    values: dict[str, Any] = {}
+    for name, option in params.items():
+        if hasattr(option, "value"):
+            values[name] = option.value
+        elif isinstance(option, dict) and "type" in option:
+            values[name] = option["value"]
+        else:
+            values[name] = option
+    return values
+
+
+# --------------------------------------------------------------------------- event buttons
+
+
+def trigger_breach(
+    model: TrustModel, severity: float = 3.0, affected_share: float = 0.5, disclosed: bool = False
+) -> Event:
+    """Schedule a data breach in the next step.
+
+    Args:
+        severity: bad-experience units to integrity for each affected customer, >= 0.
+        affected_share: share of active customers whose data leaks, in [0, 1].
+        disclosed: whether the firm discloses the breach proactively (softens the loss).
+    """
+    return model.trigger(
+        {
+            "type": "data_breach",
+            "severity": severity,
+            "affected_share": affected_share,
+            "disclosed": disclosed,
+        }
+    )
+
+
+def trigger_outage(model: TrustModel, days: int = 3) -> Event:
+    """Schedule a service outage over the next ``days`` steps (every promise is broken)."""
+    first = model.steps + 1
+    return model.trigger({"type": "outage", "from": first, "until": first + max(1, days) - 1})
+
+
+def trigger_policy_change(
+    model: TrustModel, changes: Mapping[str, float], ramp_steps: int = 0
+) -> Event:
+    """Schedule a policy change in the next step.
+
+    Args:
+        changes: new lever values, probabilities in [0, 1], e.g. ``{"transparency": 0.9}``.
+        ramp_steps: steps over which the levers move linearly to the new values; 0 = at once.
+    """
+    return model.trigger(
+        {"type": "policy_change", "changes": dict(changes), "ramp_steps": ramp_steps}
+    )
+
+
+# --------------------------------------------------------------------------- network picture
+
+
+def node_colours(
+    state: NDArray[np.integer[Any]], overall: NDArray[np.floating[Any]]
+) -> NDArray[np.float64]:
+    """RGBA face colour of each customer: red (trust 0) to green (trust 1) for active
+    customers, grey for churned ones, white (drawn with a grey ring) for prospects."""
+    colours = np.asarray(colormaps[TRUST_CMAP](np.clip(overall, 0.0, 1.0)), dtype=np.float64)
+    colours = colours.reshape(-1, 4)
+    colours[state == CHURNED] = CHURNED_COLOUR
+    colours[(state != ACTIVE) & (state != CHURNED)] = PROSPECT_COLOUR
+    return colours
+
+
+@dataclass(frozen=True)
+class NetworkLayout:
+    """Positions of the customers drawn in the network picture.
+
+    Attributes:
+        nodes: indices of the drawn customers (all of them up to
+            :data:`MAX_DRAWN_CUSTOMERS`, else a connected sample).
+        positions: (len(nodes), 2) coordinates in [0, 1].
+        edges: (E, 2) pairs of positions in ``nodes`` (edges among drawn customers only;
+            none for the complete graph, where everybody knows everybody).
+        total: population size.
+        complete: whether the network is the complete graph.
+    """
+
+    nodes: NDArray[np.int64]
+    positions: NDArray[np.float64]
+    edges: NDArray[np.int64]
+    total: int
+    complete: bool
+
+    @classmethod
+    def build(
+        cls, network: Network, seed: int = 0, limit: int = MAX_DRAWN_CUSTOMERS
+    ) -> NetworkLayout:
+        """Sample up to ``limit`` customers and lay them out (force-directed, seeded)."""
+        rng = np.random.default_rng(seed)
+        size = network.size
+        if network.is_complete:
+            nodes = np.sort(rng.choice(size, size=min(size, limit), replace=False))
+            return cls(nodes, _sunflower(nodes.size), np.empty((0, 2), np.int64), size, True)
+        nodes = np.arange(size) if size <= limit else _connected_sample(network, limit, rng)
+        edges = _induced_edges(network, nodes)
+        ring = np.linspace(0.0, 2.0 * np.pi, nodes.size, endpoint=False)
+        start = np.column_stack([np.cos(ring), np.sin(ring)])  # ring order shows small worlds
+        positions = spring_layout(nodes.size, edges, start, rng=rng)
+        return cls(nodes, positions, edges, size, False)
+
+
+def _sunflower(count: int) -> NDArray[np.float64]:
+    """``count`` evenly spread points in a disc (Vogel's spiral), scaled to [0, 1]."""
+    index = np.arange(count) + 0.5
+    radius = np.sqrt(index / max(count, 1))
+    angle = index * np.pi * (3.0 - np.sqrt(5.0))
+    points = np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+    return (points + 1.0) / 2.0
+
+
+def _connected_sample(network: Network, limit: int, rng: np.random.Generator) -> NDArray[np.int64]:
+    """Up to ``limit`` customers reached breadth-first from random seeds (so edges show)."""
+    assert network.indptr is not None and network.indices is not None
+    chosen = np.zeros(network.size, dtype=bool)
+    order: list[int] = []
+    for start in rng.permutation(network.size):
+        if len(order) >= limit:
+            break
+        if chosen[start]:
+            continue
+        queue = deque([int(start)])
+        chosen[start] = True
+        while queue and len(order) < limit:
+            node = queue.popleft()
+            order.append(node)
+            row = network.indices[network.indptr[node] : network.indptr[node + 1]]
+            for neighbour in row[~chosen[row]]:
+                chosen[neighbour] = True
+                queue.append(int(neighbour))
+    return np.sort(np.array(order[:limit], dtype=np.int64))
+
+
+def _induced_edges(network: Network, nodes: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Edges among ``nodes``, as pairs of positions in ``nodes`` (each edge once)."""
+    assert network.indptr is not None and network.indices is not None
+    position = np.full(network.size, -1, dtype=np.int64)
+    position[nodes] = np.arange(nodes.size)
+    degree = network.indptr[nodes + 1] - network.indptr[nodes]
+    sources = np.repeat(np.arange(nodes.size), degree)
+    first = np.repeat(np.cumsum(degree) - degree, degree)
+    slots = np.repeat(network.indptr[nodes], degree) + np.arange(int(degree.sum())) - first
+    targets = position[network.indices[slots]]
+    keep = (targets >= 0) & (sources < targets)
+    return np.column_stack([sources[keep], targets[keep]]).astype(np.int64)
+
+
+def spring_layout(
+    count: int,
+    edges: NDArray[np.int64],
+    start: NDArray[np.float64],
+    rng: np.random.Generator,
+    iterations: int = 60,
+) -> NDArray[np.float64]:
+    """Fruchterman-Reingold force-directed layout (dense; fine for a few hundred nodes).
+
+    Args:
+        count: number of nodes.
+        edges: (E, 2) node pairs.
+        start: (count, 2) initial positions.
+        iterations: cooling steps.
+
+    Returns:
+        (count, 2) positions scaled to [0, 1].
+    """
+    if count == 0:
+        return np.empty((0, 2))
+    positions = (start + rng.normal(0.0, 0.01, size=start.shape)).astype(np.float32)
+    adjacency = np.zeros((count, count), dtype=np.float32)
+    adjacency[edges[:, 0], edges[:, 1]] = 1.0
+    adjacency[edges[:, 1], edges[:, 0]] = 1.0
+    k = np.float32(1.0 / np.sqrt(count))
+    temperature = 0.1 * float(np.ptp(positions, axis=0).max() or 1.0)
+    cooling = temperature / (iterations + 1)
+    for _ in range(iterations):
+        dx = positions[:, 0, None] - positions[None, :, 0]
+        dy = positions[:, 1, None] - positions[None, :, 1]
+        distance = np.maximum(np.sqrt(dx * dx + dy * dy), np.float32(0.01))
+        force = k * k / (distance * distance) - adjacency * distance / k
+        displacement = np.column_stack([(dx * force).sum(axis=1), (dy * force).sum(axis=1)])
+        length = np.maximum(np.sqrt((displacement**2).sum(axis=1)), 0.01)
+        positions += displacement * (np.float32(temperature) / length)[:, None]
+        temperature -= cooling
+    positions = positions.astype(np.float64)
+    low, high = positions.min(axis=0), positions.max(axis=0)
+    span = float(np.max(high - low)) or 1.0
+    return (positions - low) / span + (1.0 - (high - low) / span) / 2.0

@@ -1,0 +1,104 @@
+"""Start the classroom view: ``solara run trustsim.viz.app`` in a child process.
+
+The scenario file reaches the app through the environment variable
+:data:`~trustsim.viz.classroom.SCENARIO_ENV`. Solara's usage telemetry is switched off and the
+server listens on the loopback interface unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from trustsim.viz.classroom import SCENARIO_ENV
+
+#: Seconds to wait for the server to answer before giving up.
+STARTUP_TIMEOUT_S = 60.0
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def server_command(host: str, port: int) -> list[str]:
+    """The command line that serves the app."""
+    return [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        "trustsim.viz.app",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-open",
+        "--no-check-version",
+        "--log-level",
+        "warning",
+    ]
+
+
+def server_environment(scenario: Path | None) -> dict[str, str]:
+    """The child's environment: ours plus the scenario path, without telemetry."""
+    environment = dict(os.environ)
+    environment["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    if scenario is not None:
+        environment[SCENARIO_ENV] = str(scenario.resolve())
+    else:
+        environment.pop(SCENARIO_ENV, None)
+    return environment
+
+
+def start(
+    scenario: Path | None, host: str = "127.0.0.1", port: int = 8765
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the server and wait until it answers; return the process and the URL.
+
+    Args:
+        scenario: scenario file the app starts with (None: scenarios/classroom.yaml or
+            baseline.yaml of this checkout, else built-in defaults).
+        host: interface to listen on (default: loopback only).
+        port: TCP port; 0 picks a free one.
+
+    Raises:
+        RuntimeError: when the server exits or does not answer within
+            :data:`STARTUP_TIMEOUT_S` seconds.
+    """
+    port = free_port(host) if port == 0 else port
+    url = f"http://{host}:{port}/"
+    process = subprocess.Popen(server_command(host, port), env=server_environment(scenario))
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the web server exited with status {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return process, url
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    stop(process)
+    raise RuntimeError(f"the web server did not answer at {url} within {STARTUP_TIMEOUT_S:.0f} s")
+
+
+def stop(process: subprocess.Popen[bytes], timeout_s: float = 10.0) -> None:
+    """Stop the server started by :func:`start` (terminate, then kill after ``timeout_s``)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
