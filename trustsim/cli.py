@@ -1,4 +1,5 @@
-"""The ``trustsim`` command: run, validate and schema.
+"""The ``trustsim`` command: run, validate, schema, and the experiments of
+:mod:`trustsim.cli_experiments` (sweep, compare, sensitivity, report).
 
 Every input problem ends with exit status 2 and one message on stderr naming the file,
 the field path, the bad value and what is allowed; nothing is written in that case.
@@ -14,10 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from trustsim import __version__
+from trustsim import __version__, cli_experiments
 from trustsim.errors import TrustsimError
 from trustsim.model import ENGINES
 from trustsim.scenario import json_schema, load_scenario, parse_set_options
+from trustsim.viz import cli as viz_cli
 
 EXIT_INPUT_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -56,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--set", dest="assignments", action="append", default=[])
 
     commands.add_parser("schema", help="print the JSON Schema of scenario files")
+    cli_experiments.add_commands(commands)
+    viz_cli.add_command(commands)
     return parser
 
 
@@ -129,8 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command in cli_experiments.COMMANDS:
+            return cli_experiments.dispatch(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == viz_cli.COMMAND:
+            return viz_cli.run(args)
         print(json.dumps(json_schema(), indent=2))
         return 0
     except TrustsimError as error:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from trustsim.errors import ScenarioError
 from trustsim.events import EVENT_TYPES, Event
+from trustsim.plans import Executor, Sensitivity, Sweep, Variants
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -110,7 +111,7 @@ class Segment(_Block):
         0.97, description="Share of customers who never file false claims, in [0, 1]."
     )
     complaint_propensity: TraitDistribution = Field(
-        default_factory=lambda: TraitDistribution(mean=0.3, sd=0.1),
+        default_factory=lambda: TraitDistribution(mean=0.15, sd=0.05),
         description=(
             "Probability that a dissatisfied customer complains instead of staying silent, at "
             "channel_simplicity 0.5; in [0, 1]."
@@ -212,8 +213,18 @@ class Claims(_Block):
     """Claims (refunds, compensation) and how they are verified and resolved."""
 
     false_claim_rate: Probability = Field(
-        0.02,
+        0.005,
         description="Probability per step that a dishonest active customer files a false claim.",
+    )
+    targeting: Annotated[float, Field(ge=1.0, le=10.0)] = Field(
+        2.0,
+        description="Risk scoring of claims: at strictness s a false claim is checked with "
+        "probability s**(1/targeting), an honest one with s**targeting; 1 = random checks.",
+    )
+    deterrence: Probability = Field(
+        0.5,
+        description="Share of false claims deterred at full verification strictness "
+        "(linear in strictness), in [0, 1].",
     )
     claim_amount: NonNegative = Field(20.0, description="Payout of an approved claim, currency.")
     cost_per_check: NonNegative = Field(5.0, description="Cost of one thorough check, currency.")
@@ -330,7 +341,7 @@ class Churn(_Block):
         0.0005, description="Probability per step of leaving for a fully trusting customer."
     )
     distrust_rate: Probability = Field(
-        0.006,
+        0.005,
         description="Extra probability per step of leaving when trust is far below threshold.",
     )
     distrust_threshold: Probability = Field(
@@ -419,6 +430,21 @@ class Scenario(_Block):
         default_factory=list,
         description="Timeline: data_breach, policy_change, outage, campaign, price_change, "
         "each with `at: step` or `from:`/`until:`/`every:`.",
+    )
+
+    sweep: Sweep | None = Field(
+        None, description="Parameter sweep for `trustsim sweep` (ignored by `trustsim run`)."
+    )
+    variants: Variants | None = Field(
+        None,
+        description="Named variants for `trustsim compare`: name -> dotted-key overrides; the "
+        "first is the reference.",
+    )
+    sensitivity: Sensitivity | None = Field(
+        None, description="Parameter ranges and method for `trustsim sensitivity`."
+    )
+    executor: Executor | None = Field(
+        None, description="Where experiment runs execute: local processes or a Dask scheduler."
     )
 
     # Where the scenario was loaded from; used to resolve relative paths (edge lists).
