@@ -23,7 +23,7 @@ from trustsim.errors import ScenarioError
 from trustsim.executor import executor_for
 from trustsim.outputs import Clock, manifest, write_experiment
 from trustsim.scenario import Scenario, with_overrides
-from trustsim.summary import mean_confidence_interval, replicate_kpis
+from trustsim.summary import ci_columns, replicate_kpis
 from trustsim.sweep import point_scenarios
 
 #: Fields every variant takes from the reference so that runs are paired.
@@ -109,17 +109,12 @@ def paired_differences(kpis: pd.DataFrame, reference: str) -> pd.DataFrame:
         other = kpis[kpis["variant"] == name].set_index("replicate")[columns]
         delta = other - base.loc[other.index]
         for kpi in columns:
-            mean, sd, low, high = mean_confidence_interval(delta[kpi].to_numpy())
             rows.append(
                 {
                     "kpi": kpi,
                     "variant": name,
                     "reference": reference,
-                    "mean": mean,
-                    "sd": sd,
-                    "ci95_low": low,
-                    "ci95_high": high,
-                    "replicates": len(delta),
+                    **ci_columns(delta[kpi].to_numpy()),
                 }
             )
     return pd.DataFrame(rows)
@@ -132,16 +127,11 @@ def variant_summary(kpis: pd.DataFrame) -> pd.DataFrame:
     for name in dict.fromkeys(kpis["variant"]):
         part = kpis[kpis["variant"] == name]
         for kpi in columns:
-            mean, sd, low, high = mean_confidence_interval(part[kpi].to_numpy())
             rows.append(
                 {
                     "variant": name,
                     "kpi": kpi,
-                    "mean": mean,
-                    "sd": sd,
-                    "ci95_low": low,
-                    "ci95_high": high,
-                    "replicates": len(part),
+                    **ci_columns(part[kpi].to_numpy()),
                 }
             )
     return pd.DataFrame(rows)

@@ -17,21 +17,12 @@ and the row ``step == 100`` of the timeseries already shows the loss.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
-LEVERS = (
-    "promise_reliability",
-    "verification_strictness",
-    "transparency",
-    "data_protection",
-    "service_recovery",
-    "friendliness",
-    "channel_simplicity",
-)
 Lever = Literal[
     "promise_reliability",
     "verification_strictness",
@@ -41,6 +32,8 @@ Lever = Literal[
     "friendliness",
     "channel_simplicity",
 ]
+#: The firm's levers, in schema order.
+LEVERS: tuple[str, ...] = get_args(Lever)
 
 
 class _Event(BaseModel):

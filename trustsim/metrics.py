@@ -59,20 +59,11 @@ COLUMNS: tuple[str, ...] = (
     "acquisition_cost",
     "profit",
     "cumulative_profit",
-    "promise_reliability",
-    "verification_strictness",
-    "transparency",
-    "data_protection",
-    "service_recovery",
-    "friendliness",
-    "channel_simplicity",
+    *LEVERS,
     "price_multiplier",
     "advertising_multiplier",
     "events",
 )
-
-#: The firm levers recorded each step (their values in force during the step).
-LEVER_COLUMNS: tuple[str, ...] = LEVERS
 
 #: Columns that count events in one step (zero at step 0).
 EVENT_COUNTS: tuple[str, ...] = (
@@ -165,7 +156,7 @@ def metrics_row(
     )
     row.update({name: float(value) for name, value in economics._asdict().items()})
     row["cumulative_profit"] = float(cumulative_profit)
-    row.update({lever: float(levers[lever]) for lever in LEVER_COLUMNS})
+    row.update({lever: float(levers[lever]) for lever in LEVERS})
     row["price_multiplier"] = float(price_multiplier)
     row["advertising_multiplier"] = float(advertising_multiplier)
     row["events"] = "; ".join(event_labels)

@@ -11,13 +11,13 @@ Draws are uniform numbers in [0, 1) supplied by the engine from the model's seed
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict
 
 import numpy as np
 
 from trustsim.rules import acquisition, churn, claims, interactions, recovery, trust, wom
 from trustsim.rules._types import BoolLike, FloatLike
-from trustsim.scenario import Scenario
+from trustsim.scenario import Scenario, TrustDynamics
 
 #: Names of the uniform draws each customer uses per step, in order.
 DRAWS = (
@@ -97,6 +97,36 @@ class Experience(NamedTuple):
     scar: FloatLike
 
 
+class ExperienceWeights(TypedDict):
+    """Keyword arguments of :func:`trustsim.rules.trust.experience_units` that come from
+    the scenario's trust dynamics."""
+
+    transparency_softening: float
+    recovery_repair: float
+    poor_recovery_penalty: float
+    check_distrust_signal: float
+    approved_claim_signal: float
+    wrongful_denial_penalty: float
+    disclosure_credit: float
+    friendliness_effect: float
+
+
+def experience_weights(dynamics: TrustDynamics) -> ExperienceWeights:
+    """The scenario's weights of each event in experience units (see
+    :func:`trustsim.rules.trust.experience_units`), except the breach severity, which a
+    scripted breach sets itself."""
+    return {
+        "transparency_softening": dynamics.transparency_softening,
+        "recovery_repair": dynamics.recovery_repair,
+        "poor_recovery_penalty": dynamics.poor_recovery_penalty,
+        "check_distrust_signal": dynamics.check_distrust_signal,
+        "approved_claim_signal": dynamics.approved_claim_signal,
+        "wrongful_denial_penalty": dynamics.wrongful_denial_penalty,
+        "disclosure_credit": dynamics.disclosure_credit,
+        "friendliness_effect": dynamics.friendliness_effect,
+    }
+
+
 def own_experience(
     customers: Customers,
     draws: FloatLike,
@@ -166,15 +196,8 @@ def own_experience(
         data_leaked=leaked,
         breach_disclosed=firm.breach_disclosed,
         friendliness=firm.friendliness,
-        transparency_softening=dynamics.transparency_softening,
-        recovery_repair=dynamics.recovery_repair,
-        poor_recovery_penalty=dynamics.poor_recovery_penalty,
-        check_distrust_signal=dynamics.check_distrust_signal,
-        approved_claim_signal=dynamics.approved_claim_signal,
-        wrongful_denial_penalty=dynamics.wrongful_denial_penalty,
-        disclosure_credit=dynamics.disclosure_credit,
-        friendliness_effect=dynamics.friendliness_effect,
         breach_severity=firm.breach_severity,
+        **experience_weights(dynamics),
     )
     rates = trust.update_rates(
         customers.scar, dynamics.gain_rate, dynamics.loss_rate, dynamics.scar_slowdown

@@ -54,6 +54,18 @@ def mean_confidence_interval(
     return mean, sd, mean - half, mean + half
 
 
+def ci_columns(values: np.ndarray) -> dict[str, float | int]:
+    """``mean, sd, ci95_low, ci95_high, replicates`` of replicate values, as table columns."""
+    mean, sd, low, high = mean_confidence_interval(values)
+    return {
+        "mean": mean,
+        "sd": sd,
+        "ci95_low": low,
+        "ci95_high": high,
+        "replicates": int(np.asarray(values).size),
+    }
+
+
 def replicate_kpis(timeseries: pd.DataFrame) -> pd.DataFrame:
     """One row per replicate: final values (``final_*``) and horizon totals (``total_*``)."""
     ordered = timeseries.sort_values(["replicate", "step"])
@@ -70,15 +82,5 @@ def summarize(timeseries: pd.DataFrame) -> pd.DataFrame:
     for column in per_replicate.columns:
         if column == "replicate":
             continue
-        mean, sd, low, high = mean_confidence_interval(per_replicate[column].to_numpy())
-        rows.append(
-            {
-                "kpi": column,
-                "mean": mean,
-                "sd": sd,
-                "ci95_low": low,
-                "ci95_high": high,
-                "replicates": len(per_replicate),
-            }
-        )
+        rows.append({"kpi": column, **ci_columns(per_replicate[column].to_numpy())})
     return pd.DataFrame(rows)

@@ -24,7 +24,7 @@ from trustsim.executor import executor_for
 from trustsim.outputs import Clock, manifest, write_experiment
 from trustsim.plans import Sweep, SweepValues
 from trustsim.scenario import Scenario, parse_value, with_overrides
-from trustsim.summary import mean_confidence_interval, replicate_kpis
+from trustsim.summary import ci_columns, replicate_kpis
 
 #: Significant digits kept of spaced values (0.30000000000000004 becomes 0.3).
 SPACING_DIGITS = 12
@@ -158,19 +158,7 @@ def point_summary(table: pd.DataFrame, parameters: Sequence[str]) -> pd.DataFram
     for point, group in table.groupby("point", sort=True):
         values = {name: group[name].iloc[0] for name in parameters}
         for kpi in kpis:
-            mean, sd, low, high = mean_confidence_interval(group[kpi].to_numpy())
-            rows.append(
-                {
-                    "point": point,
-                    **values,
-                    "kpi": kpi,
-                    "mean": mean,
-                    "sd": sd,
-                    "ci95_low": low,
-                    "ci95_high": high,
-                    "replicates": len(group),
-                }
-            )
+            rows.append({"point": point, **values, "kpi": kpi, **ci_columns(group[kpi].to_numpy())})
     return pd.DataFrame(rows)
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from trustsim.experiment import simulate
+from trustsim.phases import experience_weights
 from trustsim.rules import trust
 from trustsim.rules._types import FloatLike
 from trustsim.scenario import Scenario, scenario_from_dict, with_overrides
@@ -96,35 +97,21 @@ def recovery_effects(scenario: Scenario, start: float) -> RecoveryEffects:
     dynamics = scenario.trust
     weights = scenario.population.segments[0].trust_weights
 
-    def lost(**flags: bool) -> float:
-        events = dict.fromkeys(
-            (
-                "kept",
-                "failure_disclosed",
-                "good_recovery",
-                "poor_recovery",
-                "honest_claim_checked",
-                "claim_approved",
-                "wrongful_denial",
-                "data_leaked",
-                "breach_disclosed",
-            ),
-            False,
-        )
-        events.update(flags)
+    def lost(good_recovery: bool = False, poor_recovery: bool = False) -> float:
         units = trust.experience_units(
+            kept=False,
             broken=True,
-            **events,
+            failure_disclosed=False,
+            good_recovery=good_recovery,
+            poor_recovery=poor_recovery,
+            honest_claim_checked=False,
+            claim_approved=False,
+            wrongful_denial=False,
+            data_leaked=False,
+            breach_disclosed=False,
             friendliness=0.5,
-            transparency_softening=dynamics.transparency_softening,
-            recovery_repair=dynamics.recovery_repair,
-            poor_recovery_penalty=dynamics.poor_recovery_penalty,
-            check_distrust_signal=dynamics.check_distrust_signal,
-            approved_claim_signal=dynamics.approved_claim_signal,
-            wrongful_denial_penalty=dynamics.wrongful_denial_penalty,
-            disclosure_credit=dynamics.disclosure_credit,
-            friendliness_effect=dynamics.friendliness_effect,
             breach_severity=dynamics.breach_severity,
+            **experience_weights(dynamics),
         )
         rates = _rates(scenario, 0.0)
         after = trust.overall_trust(
