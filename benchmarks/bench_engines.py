@@ -9,7 +9,9 @@ Every measurement runs in a fresh subprocess so that its peak resident memory (R
 own. The agents engine is measured while its estimated time stays under two minutes; above
 that it runs fewer steps (the rate is per customer-step, so it stays comparable) and the
 table says how many. "bytes/customer" is (peak RSS - RSS of an idle interpreter with
-trustsim imported) / N. Results are recorded in docs/performance.md.
+trustsim imported) / N. Like the ``trustsim`` command, the measurements keep freed memory
+for reuse (trustsim.memory; ``--no-malloc-tuning`` measures without). Results are recorded
+in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ AGENTS_RATE_GUESS = 5_000.0  # customer-steps per second, to plan the agents run
 
 CHILD = r"""
 import json, resource, sys, time
+from trustsim.memory import keep_freed_memory
+if sys.argv[5] == "tuned":
+    keep_freed_memory()
 from trustsim.model import TrustModel
 from trustsim.scenario import load_scenario
 customers, steps, engine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -47,10 +52,21 @@ print(json.dumps({
 """
 
 
-def measure(customers: int, steps: int, engine: str, scenario: Path) -> dict[str, float]:
+def measure(
+    customers: int, steps: int, engine: str, scenario: Path, tuned: bool
+) -> dict[str, float]:
     """Run one measurement in a fresh interpreter and return its timings and memory."""
     completed = subprocess.run(
-        [sys.executable, "-c", CHILD, str(customers), str(steps), engine, str(scenario)],
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            str(customers),
+            str(steps),
+            engine,
+            str(scenario),
+            "tuned" if tuned else "plain",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -82,6 +98,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--scenario", type=Path, default=REPO / "scenarios" / "baseline.yaml")
     parser.add_argument("--end-to-end", action="store_true", help="also time a 10^6 x 365 run")
+    parser.add_argument(
+        "--no-malloc-tuning",
+        action="store_true",
+        help="measure without trustsim.memory.keep_freed_memory (which the CLI applies)",
+    )
     args = parser.parse_args()
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
 
@@ -101,7 +122,7 @@ def main() -> None:
                     print(f"{customers:>9} {'agents':>10}   (skipped: over two minutes)")
                     continue
                 steps = min(steps, affordable)
-            result = measure(customers, steps, engine, args.scenario)
+            result = measure(customers, steps, engine, args.scenario, not args.no_malloc_tuning)
             rate = customers * steps / result["step_seconds"]
             rates[engine] = rate
             ratio = (

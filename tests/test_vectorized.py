@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from trustsim import phases
 from trustsim.model import TrustModel
-from trustsim.population import ACTIVE
+from trustsim.population import ACTIVE, sample_population
+from trustsim.rules import trust
 from trustsim.scenario import Scenario, scenario_from_dict
+from trustsim.vectorized import may_have_event
 
 
 @pytest.mark.parametrize("kind", ["complete", "erdos_renyi", "small_world", "scale_free"])
@@ -44,3 +47,59 @@ def test_customer_view_reflects_the_arrays(tiny: Scenario) -> None:
     assert view.overall_trust == pytest.approx(engine.snapshot().overall[5])
     with pytest.raises(AttributeError):
         view.competence = 0.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("breach", [False, True])
+def test_customers_skipped_as_uneventful_have_no_event(breach: bool) -> None:
+    """The engine runs own_experience only where may_have_event is true; everywhere else a
+    full computation must give no event, unchanged trust and a scar that only heals."""
+    rng = np.random.default_rng(3)
+    size = 20_000
+    scenario = scenario_from_dict({"population": {"customers": size}})
+    population = sample_population(scenario.population, rng)
+    population.honest[:500] = False
+    customers = phases.Customers(
+        active=population.state == ACTIVE,
+        honest=population.honest,
+        complaint_propensity=population.complaint_propensity,
+        interaction_rate=population.interaction_rate,
+        competence=population.competence,
+        integrity=population.integrity,
+        benevolence=population.benevolence,
+        scar=rng.random(size),
+        weight_competence=population.weight_competence,
+        weight_integrity=population.weight_integrity,
+        weight_benevolence=population.weight_benevolence,
+    )
+    draws = rng.random((len(phases.DRAWS), size))
+    firm = phases.FirmState(
+        promise_reliability=0.5,
+        verification_strictness=0.5,
+        transparency=0.5,
+        service_recovery=0.5,
+        friendliness=0.9,
+        channel_simplicity=0.5,
+        breach=breach,
+        breach_severity=2.0,
+        breach_affected_share=0.5,
+    )
+    full = phases.own_experience(customers, draws, firm, scenario)
+    skipped = ~may_have_event(
+        customers.active,
+        draws[phases.DRAW_INDEX["touch"]],
+        population.interaction_rate,
+        population.honest,
+        breach,
+    )
+    assert 1000 < skipped.sum() < size
+    flags = [full.kept, full.failure, full.complained, full.leaked, full.claim.filed]
+    for flag in flags:
+        assert not np.asarray(flag)[skipped].any()
+    for name in ("competence", "integrity", "benevolence"):
+        np.testing.assert_allclose(
+            getattr(full, name)[skipped], getattr(customers, name)[skipped], rtol=0, atol=1e-15
+        )
+    healed = trust.scar_update(
+        customers.scar, 0.0, scenario.trust.scar_per_betrayal, scenario.trust.scar_decay
+    )
+    np.testing.assert_allclose(full.scar[skipped], healed[skipped], rtol=1e-15)

@@ -203,8 +203,12 @@ class CustomerAgent(mesa.Agent):
     def apply(self, reputation: float) -> Transition:
         """Phase 2: take in what was heard, then churn or adopt; return the state change."""
         assert self.experience is not None, "apply() before decide()"
+        experience = self.experience
         settlement = phases.settle(
-            self.experience,
+            experience.competence,
+            experience.integrity,
+            experience.benevolence,
+            experience.unresolved,
             self.as_customers(),
             self.positive_heard,
             self.negative_heard,

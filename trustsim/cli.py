@@ -17,6 +17,7 @@ import pandas as pd
 
 from trustsim import __version__, cli_experiments
 from trustsim.errors import TrustsimError
+from trustsim.memory import keep_freed_memory
 from trustsim.model import ENGINES
 from trustsim.scenario import json_schema, load_scenario, parse_set_options
 from trustsim.viz import cli as viz_cli
@@ -130,6 +131,7 @@ def _validate(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``trustsim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
+    keep_freed_memory()  # faster large runs; see trustsim/memory.py
     try:
         if args.command == "run":
             return _run(args)

@@ -31,7 +31,13 @@ class Snapshot:
 
 @dataclass
 class StepOutcome:
-    """What the customer phases of one step produced, as arrays over all customers."""
+    """What the customer phases of one step produced.
+
+    ``experience`` holds the events of the customers who could have had one (all of them in
+    the agents engine; in the vectorized engine only those with a touchpoint, the dishonest
+    and, in a breach, everybody active); only its counts are read. The other arrays cover
+    all customers.
+    """
 
     experience: phases.Experience
     left: NDArray[np.bool_]

@@ -278,8 +278,61 @@ class Settlement(NamedTuple):
     adopts: BoolLike
 
 
+def hear(
+    competence: FloatLike,
+    integrity: FloatLike,
+    benevolence: FloatLike,
+    active: BoolLike,
+    positive_heard: FloatLike,
+    negative_heard: FloatLike,
+    wom_sensitivity: FloatLike,
+    reputation: float,
+    scenario: Scenario,
+) -> tuple[FloatLike, FloatLike, FloatLike]:
+    """Trust after this step's word-of-mouth; non-customers also drift toward reputation."""
+    settings = scenario.wom
+    factors = wom.message_factors(
+        positive_heard, negative_heard, wom_sensitivity, settings.influence
+    )
+    heard = []
+    for value in (competence, integrity, benevolence):
+        after = wom.apply_message_factors(value, *factors)
+        drifted = wom.drift_toward(after, reputation, settings.reputation_influence)
+        heard.append(np.where(active, after, drifted))
+    return heard[0], heard[1], heard[2]
+
+
+def transitions(
+    overall_trust: FloatLike,
+    active: BoolLike,
+    unresolved: BoolLike,
+    adoption_probability: FloatLike,
+    leave_draw: FloatLike,
+    adopt_draw: FloatLike,
+    scenario: Scenario,
+) -> tuple[BoolLike, BoolLike]:
+    """``(leaves, adopts)``: customers churn on their end-of-step trust (and unresolved
+    failures); non-customers adopt with the probability from :func:`adoption_chance`."""
+    settings = scenario.churn
+    hazard = churn.churn_hazard(
+        overall_trust,
+        settings.base_rate,
+        settings.distrust_rate,
+        settings.distrust_threshold,
+        settings.steepness,
+    )
+    leave_chance = churn.leave_probability(hazard, unresolved, settings.unresolved_failure_exit)
+    active = np.asarray(active, dtype=bool)
+    leaves = active & np.less(leave_draw, leave_chance)
+    adopts = ~active & np.less(adopt_draw, adoption_probability)
+    return leaves, adopts
+
+
 def settle(
-    experience: Experience,
+    competence: FloatLike,
+    integrity: FloatLike,
+    benevolence: FloatLike,
+    unresolved: BoolLike,
     customers: Customers,
     positive_heard: FloatLike,
     negative_heard: FloatLike,
@@ -290,36 +343,36 @@ def settle(
     adopt_draw: FloatLike,
     scenario: Scenario,
 ) -> Settlement:
-    """Apply word-of-mouth heard, reputation drift (non-customers), then churn and adoption."""
-    settings = scenario.wom
-    active = np.asarray(customers.active, dtype=bool)
-    dims = []
-    factors = wom.message_factors(
-        positive_heard, negative_heard, wom_sensitivity, settings.influence
+    """Apply word-of-mouth heard, reputation drift (non-customers), then churn and adoption:
+    :func:`hear` followed by :func:`transitions`.
+
+    ``competence``, ``integrity``, ``benevolence`` and ``unresolved`` are the trust after
+    the customers' own experience and whether a failure stayed unresolved (from
+    :func:`own_experience`)."""
+    dims = hear(
+        competence,
+        integrity,
+        benevolence,
+        customers.active,
+        positive_heard,
+        negative_heard,
+        wom_sensitivity,
+        reputation,
+        scenario,
     )
-    for value in (experience.competence, experience.integrity, experience.benevolence):
-        heard = wom.apply_message_factors(value, *factors)
-        drifted = wom.drift_toward(heard, reputation, settings.reputation_influence)
-        dims.append(np.where(active, heard, drifted))
     overall = trust.overall_trust(
-        dims[0],
-        dims[1],
-        dims[2],
+        *dims,
         customers.weight_competence,
         customers.weight_integrity,
         customers.weight_benevolence,
     )
-    churn_settings = scenario.churn
-    hazard = churn.churn_hazard(
+    leaves, adopts = transitions(
         overall,
-        churn_settings.base_rate,
-        churn_settings.distrust_rate,
-        churn_settings.distrust_threshold,
-        churn_settings.steepness,
+        customers.active,
+        unresolved,
+        adoption_probability,
+        leave_draw,
+        adopt_draw,
+        scenario,
     )
-    leave_chance = churn.leave_probability(
-        hazard, experience.unresolved, churn_settings.unresolved_failure_exit
-    )
-    leaves = active & np.less(leave_draw, leave_chance)
-    adopts = ~active & np.less(adopt_draw, adoption_probability)
     return Settlement(dims[0], dims[1], dims[2], leaves, adopts)

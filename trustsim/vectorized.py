@@ -22,6 +22,23 @@ if TYPE_CHECKING:
     from trustsim.model import TrustModel
 
 
+def may_have_event(
+    active: np.ndarray,
+    touch_draw: np.ndarray,
+    interaction_rate: np.ndarray,
+    honest: np.ndarray,
+    breach: bool,
+) -> np.ndarray:
+    """Customers for whom :func:`trustsim.phases.own_experience` can produce an event.
+
+    A superset: active customers with a touchpoint this step (the interactions rule), the
+    dishonest (who may file a false claim) and, in a breach, every active customer. For
+    everybody else own_experience leaves trust unchanged and only heals the scar, so the
+    engine skips them (tests/test_vectorized.py checks this against a full computation).
+    """
+    return active & (np.less(touch_draw, interaction_rate) | ~honest | breach)
+
+
 @dataclass(frozen=True)
 class CustomerView:
     """A read-only copy of one customer's state in the vectorized engine."""
@@ -86,8 +103,6 @@ class ArrayPopulation:
         """Both phases of one step on whole arrays, reading only the previous state."""
         model, scenario, arrays = self.model, self.model.scenario, self.arrays
         size = arrays.size
-        # float32 uniforms: half the cost of float64; probabilities are resolved to 2**-24.
-        draws = model.rng.random((len(phases.DRAWS), size), dtype=np.float32)
         active = self.state == ACTIVE
         churned = self.state == CHURNED
         customers = phases.Customers(
@@ -103,7 +118,46 @@ class ArrayPopulation:
             weight_integrity=arrays.weight_integrity,
             weight_benevolence=arrays.weight_benevolence,
         )
-        experience = phases.own_experience(customers, draws, firm, scenario)
+        # Uniform draws in float32 (half the cost of float64; probabilities are resolved to
+        # 2**-24). Every customer gets every draw, every step, whether it is used or not:
+        # the random stream then stays aligned between variants that share seeds (common
+        # random numbers), however their states diverge.
+        draws = model.rng.random((len(phases.DRAWS), size), dtype=np.float32)
+        eventful = np.flatnonzero(
+            may_have_event(
+                active,
+                draws[phases.DRAW_INDEX["touch"]],
+                arrays.interaction_rate,
+                arrays.honest,
+                firm.breach,
+            )
+        )
+        experience = phases.own_experience(
+            phases.Customers(*(np.asarray(field)[eventful] for field in customers)),
+            draws[:, eventful],
+            firm,
+            scenario,
+        )
+        # Without an event, trust stays as it is and the scar only heals.
+        dynamics = scenario.trust
+        scar = np.asarray(
+            trust.scar_update(self.scar, 0.0, dynamics.scar_per_betrayal, dynamics.scar_decay)
+        )
+        scar[eventful] = experience.scar
+        competence, integrity, benevolence = (
+            self.competence.copy(),
+            self.integrity.copy(),
+            self.benevolence.copy(),
+        )
+        competence[eventful] = experience.competence
+        integrity[eventful] = experience.integrity
+        benevolence[eventful] = experience.benevolence
+        unresolved = np.zeros(size, dtype=bool)
+        unresolved[eventful] = experience.unresolved
+        complained = np.zeros(size, dtype=bool)
+        complained[eventful] = experience.complained
+        failed = np.zeros(size, dtype=bool)
+        failed[eventful] = experience.failure
         previous_overall = self.overall
         can_talk = active | (churned & scenario.wom.churned_talk)
         message = np.asarray(
@@ -119,35 +173,47 @@ class ArrayPopulation:
         positive = message[speakers] > 0
         positive_heard = np.bincount(contacts[delivered & positive], minlength=size)
         negative_heard = np.bincount(contacts[delivered & ~positive], minlength=size)
-        adoption = phases.adoption_chance(
-            active,
-            churned,
-            model.network.share_from_counts(self.active_contacts),
-            previous_overall,
+        # Only non-customers can adopt, and only listeners and non-customers (who drift
+        # toward reputation) change trust in the second phase: compute those subsets.
+        outside = np.flatnonzero(~active)
+        adoption = np.zeros(size)
+        adoption[outside] = phases.adoption_chance(
+            False,
+            churned[outside],
+            model.network.share_from_counts(self.active_contacts)[outside],
+            previous_overall[outside],
             scenario,
             advertising_multiplier,
         )
-        settlement = phases.settle(
-            experience,
-            customers,
-            positive_heard,
-            negative_heard,
-            arrays.wom_sensitivity,
+        touched = np.flatnonzero((positive_heard > 0) | (negative_heard > 0) | ~active)
+        heard = phases.hear(
+            competence[touched],
+            integrity[touched],
+            benevolence[touched],
+            active[touched],
+            positive_heard[touched],
+            negative_heard[touched],
+            arrays.wom_sensitivity[touched],
             reputation,
+            scenario,
+        )
+        competence[touched], integrity[touched], benevolence[touched] = heard
+        self.competence, self.integrity, self.benevolence = competence, integrity, benevolence
+        self.overall = self._overall()
+        leaves, adopts = phases.transitions(
+            self.overall,
+            active,
+            unresolved,
             adoption,
             draws[phases.DRAW_INDEX["leave"]],
             draws[phases.DRAW_INDEX["adopt"]],
             scenario,
         )
-        left = np.asarray(settlement.leaves, dtype=bool)
-        adopted = np.asarray(settlement.adopts, dtype=bool)
-        self.competence = np.asarray(settlement.competence, dtype=np.float64)
-        self.integrity = np.asarray(settlement.integrity, dtype=np.float64)
-        self.benevolence = np.asarray(settlement.benevolence, dtype=np.float64)
-        self.scar = np.asarray(experience.scar, dtype=np.float64)
-        self.overall = self._overall()
-        self.complained_in_tenure |= np.asarray(experience.complained, dtype=bool)
-        self.failed_in_tenure |= np.asarray(experience.failure, dtype=bool)
+        left = np.asarray(leaves, dtype=bool)
+        adopted = np.asarray(adopts, dtype=bool)
+        self.scar = scar
+        self.complained_in_tenure |= complained
+        self.failed_in_tenure |= failed
         left_after_complaint = left & self.complained_in_tenure
         left_dissatisfied = left & self.failed_in_tenure
         self.state = np.where(left, CHURNED, np.where(adopted, ACTIVE, self.state)).astype(np.int8)
