@@ -362,3 +362,16 @@ def test_load_edge_list_missing_file(tmp_path: Path):
         net.load_edge_list(5, path)
     assert str(path) in str(info.value)
     assert "not found" in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["complete", "small_world"])
+def test_share_from_counts_for_a_subset_equals_the_full_computation(kind: str) -> None:
+    rng = np.random.default_rng(11)
+    graph = net.complete(300) if kind == "complete" else net.small_world(300, 6, 0.1, rng)
+    flags = rng.random(300) < 0.4
+    counts = graph.contact_counts(flags)
+    nodes = np.flatnonzero(rng.random(300) < 0.3)
+    np.testing.assert_array_equal(
+        graph.share_from_counts(counts, nodes), graph.share_from_counts(counts)[nodes]
+    )
+    np.testing.assert_allclose(graph.share_from_counts(counts), graph.contact_share(flags))

@@ -147,13 +147,13 @@ def metrics_row(
     """
     prospects, active_count, churned = state_counts
     row: dict[str, Any] = {"step": step, "replicate": replicate}
+    row["nps"] = wom.net_promoter_score(
+        overall[active], scenario.wom.promoter_threshold, scenario.wom.detractor_threshold
+    )
     row.update(trust_statistics(overall, competence, integrity, benevolence, active))
     row.update({"prospects": prospects, "active": active_count, "churned": churned})
     row.update({name: int(events[name]) for name in EVENT_COUNTS})
     row["reputation"] = float(reputation)
-    row["nps"] = wom.net_promoter_score(
-        overall[active], scenario.wom.promoter_threshold, scenario.wom.detractor_threshold
-    )
     row.update({name: float(value) for name, value in economics._asdict().items()})
     row["cumulative_profit"] = float(cumulative_profit)
     row.update({lever: float(levers[lever]) for lever in LEVERS})

@@ -96,10 +96,21 @@ class Network:
         contacts = self.indices[offsets + np.arange(int(lengths.sum()))]
         np.add.at(counts, contacts, np.repeat(deltas, lengths))
 
-    def share_from_counts(self, counts: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Contact counts divided by degree (0 for customers without contacts)."""
-        degree = self.degrees()
-        return np.divide(counts, degree, out=np.zeros(self.size), where=degree > 0)
+    def share_from_counts(
+        self, counts: NDArray[np.int64], nodes: NDArray[np.int64] | None = None
+    ) -> NDArray[np.float64]:
+        """Contact counts divided by degree (0 for customers without contacts), for every
+        customer or only for ``nodes``."""
+        if nodes is not None:
+            counts = counts[nodes]
+            degree = (
+                np.full(nodes.size, self.size - 1)
+                if self.indptr is None
+                else self.indptr[nodes + 1] - self.indptr[nodes]
+            )
+        else:
+            degree = self.degrees()
+        return np.divide(counts, degree, out=np.zeros(counts.size), where=degree > 0)
 
     def contact_share(self, flags: NDArray[np.bool_]) -> NDArray[np.float64]:
         """For every customer, the share of its contacts for which ``flags`` is true (0 if none)."""

@@ -154,10 +154,6 @@ class ArrayPopulation:
         benevolence[eventful] = experience.benevolence
         unresolved = np.zeros(size, dtype=bool)
         unresolved[eventful] = experience.unresolved
-        complained = np.zeros(size, dtype=bool)
-        complained[eventful] = experience.complained
-        failed = np.zeros(size, dtype=bool)
-        failed[eventful] = experience.failure
         previous_overall = self.overall
         can_talk = active | (churned & scenario.wom.churned_talk)
         message = np.asarray(
@@ -180,7 +176,7 @@ class ArrayPopulation:
         adoption[outside] = phases.adoption_chance(
             False,
             churned[outside],
-            model.network.share_from_counts(self.active_contacts)[outside],
+            model.network.share_from_counts(self.active_contacts, outside),
             previous_overall[outside],
             scenario,
             advertising_multiplier,
@@ -212,12 +208,14 @@ class ArrayPopulation:
         left = np.asarray(leaves, dtype=bool)
         adopted = np.asarray(adopts, dtype=bool)
         self.scar = scar
-        self.complained_in_tenure |= complained
-        self.failed_in_tenure |= failed
+        self.complained_in_tenure[eventful] |= np.asarray(experience.complained, dtype=bool)
+        self.failed_in_tenure[eventful] |= np.asarray(experience.failure, dtype=bool)
         left_after_complaint = left & self.complained_in_tenure
         left_dissatisfied = left & self.failed_in_tenure
-        self.state = np.where(left, CHURNED, np.where(adopted, ACTIVE, self.state)).astype(np.int8)
         changed = np.flatnonzero(left | adopted)
+        state = self.state.copy()  # a new array: snapshots taken earlier stay as they were
+        state[changed] = np.where(left[changed], CHURNED, ACTIVE)
+        self.state = state
         model.network.update_contact_counts(
             self.active_contacts, changed, np.where(adopted[changed], 1, -1).astype(np.int64)
         )
