@@ -42,7 +42,8 @@ def _firm(data: Mapping[str, Any]) -> str:
     claims = data.get("claims", {})
     return (
         f"The firm keeps {_pct(firm.get('promise_reliability', 0))} of its promises; checks "
-        f"{_pct(firm.get('verification_strictness', 0))} of claims and complaints thoroughly "
+        f"claims with strictness {float(firm.get('verification_strictness', 0)):g} on a 0–1 "
+        "scale, suspicious claims first "
         f"(a check costs {_money(claims.get('cost_per_check', 0))}, takes "
         f"{float(claims.get('check_days_mean', 0)):g} days on average and is approved "
         f"automatically after {float(claims.get('resolution_deadline_days', 0)):g} days); "
@@ -63,7 +64,7 @@ def _economics(data: Mapping[str, Any]) -> str:
         f"step, {_money(economics.get('cost_per_acquisition', 0))} per new customer, claims "
         f"paying {_money(claims.get('claim_amount', 0))}; "
         f"{_pct(claims.get('false_claim_rate', 0))} per step of dishonest customers file a "
-        "false claim."
+        "false claim (fewer under strict checking)."
     )
 
 
