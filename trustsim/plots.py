@@ -160,7 +160,9 @@ def _draw_events(axes: Sequence[Axes], marks: list[tuple[int, str]]) -> None:
             va="top",
             ha="left",
             fontsize=8,
-            color="0.25",
+            color="0.2",
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
+            zorder=5,
         )
 
 

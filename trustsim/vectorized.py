@@ -181,19 +181,19 @@ class ArrayPopulation:
             scenario,
             advertising_multiplier,
         )
-        touched = np.flatnonzero((positive_heard > 0) | (negative_heard > 0) | ~active)
+        hearing = np.flatnonzero((positive_heard > 0) | (negative_heard > 0) | ~active)
         heard = phases.hear(
-            competence[touched],
-            integrity[touched],
-            benevolence[touched],
-            active[touched],
-            positive_heard[touched],
-            negative_heard[touched],
-            arrays.wom_sensitivity[touched],
+            competence[hearing],
+            integrity[hearing],
+            benevolence[hearing],
+            active[hearing],
+            positive_heard[hearing],
+            negative_heard[hearing],
+            arrays.wom_sensitivity[hearing],
             reputation,
             scenario,
         )
-        competence[touched], integrity[touched], benevolence[touched] = heard
+        competence[hearing], integrity[hearing], benevolence[hearing] = heard
         self.competence, self.integrity, self.benevolence = competence, integrity, benevolence
         self.overall = self._overall()
         leaves, adopts = phases.transitions(
