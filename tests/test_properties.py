@@ -8,6 +8,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from trustsim.events import LEVERS
 from trustsim.metrics import COLUMNS
 from trustsim.model import TrustModel
 from trustsim.scenario import scenario_from_dict
@@ -53,18 +54,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "mean_degree": draw(st.floats(min_value=0.5, max_value=12)),
             "rewiring": draw(probability),
         },
-        "firm": {
-            name: draw(probability)
-            for name in (
-                "promise_reliability",
-                "verification_strictness",
-                "transparency",
-                "data_protection",
-                "service_recovery",
-                "friendliness",
-                "channel_simplicity",
-            )
-        },
+        "firm": {lever: draw(probability) for lever in LEVERS},
         "claims": {
             "false_claim_rate": draw(probability),
             "check_days_mean": draw(st.floats(min_value=0, max_value=30)),
