@@ -215,8 +215,8 @@ class CustomerAgent(mesa.Agent):
             self.wom_sensitivity,
             reputation,
             self.adoption_probability,
-            self.draws[phases.DRAW_INDEX["leave"]],
-            self.draws[phases.DRAW_INDEX["adopt"]],
+            self.draws[phases.DRAW_INDEX["leave_or_adopt"]],
+            self.draws[phases.DRAW_INDEX["leave_or_adopt"]],
             self.model.scenario,
         )
         self.competence = float(settlement.competence)

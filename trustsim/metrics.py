@@ -91,6 +91,14 @@ EVENT_COUNTS: tuple[str, ...] = (
 )
 
 
+def _group_mean(values: NDArray[np.float64], group: NDArray[np.bool_]) -> float:
+    """Mean over ``group``, copying whichever side of the mask is smaller."""
+    members = int(np.count_nonzero(group))
+    if 2 * members <= group.size:
+        return float(values[group].mean())
+    return float((values.sum() - values[~group].sum()) / members)
+
+
 def trust_statistics(
     overall: NDArray[np.float64],
     competence: NDArray[np.float64],
@@ -111,9 +119,9 @@ def trust_statistics(
     p10, p50, p90 = np.percentile(selected, [10, 50, 90], overwrite_input=True)
     return {
         "trust_mean": trust_mean,
-        "trust_competence": float(competence[group].mean()),
-        "trust_integrity": float(integrity[group].mean()),
-        "trust_benevolence": float(benevolence[group].mean()),
+        "trust_competence": _group_mean(competence, group),
+        "trust_integrity": _group_mean(integrity, group),
+        "trust_benevolence": _group_mean(benevolence, group),
         "trust_p10": float(p10),
         "trust_p50": float(p50),
         "trust_p90": float(p90),
@@ -147,10 +155,10 @@ def metrics_row(
     """
     prospects, active_count, churned = state_counts
     row: dict[str, Any] = {"step": step, "replicate": replicate}
+    row.update(trust_statistics(overall, competence, integrity, benevolence, active))
     row["nps"] = wom.net_promoter_score(
         overall[active], scenario.wom.promoter_threshold, scenario.wom.detractor_threshold
     )
-    row.update(trust_statistics(overall, competence, integrity, benevolence, active))
     row.update({"prospects": prospects, "active": active_count, "churned": churned})
     row.update({name: int(events[name]) for name in EVENT_COUNTS})
     row["reputation"] = float(reputation)

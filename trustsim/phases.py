@@ -19,7 +19,9 @@ from trustsim.rules import acquisition, churn, claims, interactions, recovery, t
 from trustsim.rules._types import BoolLike, FloatLike
 from trustsim.scenario import Scenario, TrustDynamics
 
-#: Names of the uniform draws each customer uses per step, in order.
+#: Names of the uniform draws each customer uses per step, in order. The first ones (up to
+#: "leak") are those of :func:`own_experience`. One draw decides both leaving (for a
+#: customer) and adopting (for everybody else): exactly one of the two applies to a person.
 DRAWS = (
     "touch",
     "keep",
@@ -33,10 +35,11 @@ DRAWS = (
     "leak",
     "talk",
     "contact",
-    "leave",
-    "adopt",
+    "leave_or_adopt",
 )
 DRAW_INDEX = {name: index for index, name in enumerate(DRAWS)}
+#: How many leading draws :func:`own_experience` reads.
+EXPERIENCE_DRAWS = DRAW_INDEX["leak"] + 1
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ def own_experience(
         firm: the firm's levers and firm-wide events this step.
         scenario: parameters.
     """
-    d = {name: draws[index] for name, index in DRAW_INDEX.items()}  # type: ignore[index]
+    d = {name: draws[DRAW_INDEX[name]] for name in DRAWS[:EXPERIENCE_DRAWS]}  # type: ignore[index]
     active = np.asarray(customers.active, dtype=bool)
     kept, broken = interactions.promise_outcomes(
         d["touch"], d["keep"], customers.interaction_rate, firm.promise_reliability, firm.outage

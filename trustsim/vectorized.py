@@ -134,7 +134,7 @@ class ArrayPopulation:
         )
         experience = phases.own_experience(
             phases.Customers(*(np.asarray(field)[eventful] for field in customers)),
-            draws[:, eventful],
+            draws[: phases.EXPERIENCE_DRAWS, eventful],
             firm,
             scenario,
         )
@@ -201,8 +201,8 @@ class ArrayPopulation:
             active,
             unresolved,
             adoption,
-            draws[phases.DRAW_INDEX["leave"]],
-            draws[phases.DRAW_INDEX["adopt"]],
+            draws[phases.DRAW_INDEX["leave_or_adopt"]],
+            draws[phases.DRAW_INDEX["leave_or_adopt"]],
             scenario,
         )
         left = np.asarray(leaves, dtype=bool)
