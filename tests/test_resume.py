@@ -91,3 +91,62 @@ def test_a_finished_sweep_reruns_nothing(tmp_path: Path) -> None:
     assert (first.computed, first.reused) == (RUNS, 0)
     assert (again.computed, again.reused) == (0, RUNS)
     assert first.table.equals(again.table)
+
+
+def test_a_killed_worker_stops_the_sweep_and_a_rerun_resumes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--workers 2: SIGKILL one worker process midway; the sweep stops with a clear message
+    and exit 1, keeps the finished runs, and the re-run computes only the missing ones."""
+    psutil = pytest.importorskip("psutil")  # installed with dask[distributed]
+    scenario = tmp_path / "resumable.yaml"
+    scenario.write_text(SCENARIO)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "trustsim",
+            "sweep",
+            str(scenario),
+            "--out",
+            str(out),
+            "--quiet",
+            "--workers",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    deadline = time.monotonic() + 90
+    while stored(out) < 4:
+        assert process.poll() is None, "the sweep ended before a worker could be killed"
+        assert time.monotonic() < deadline, "no run was stored within 90 s"
+        time.sleep(0.01)
+    # the pool's workers are forked by its forkserver (a child of the sweep process; forked
+    # workers share its command line, so they are told apart by their parent)
+    children = psutil.Process(process.pid).children()
+    servers = [c for c in children if "forkserver" in " ".join(c.cmdline())]
+    workers = [w for server in servers for w in server.children()] or [
+        c for c in children if "resource_tracker" not in " ".join(c.cmdline())
+    ]
+    assert workers, [child.cmdline() for child in children]
+    os.kill(workers[0].pid, signal.SIGKILL)
+    _, stderr = process.communicate(timeout=90)
+    assert process.returncode == 1, stderr
+    assert "worker process died" in stderr and "again" in stderr
+    done = stored(out)
+    assert 4 <= done < RUNS, "the kill must land midway"
+    assert not list((out / "resumable").glob("sweep-*"))
+
+    status = main(["sweep", str(scenario), "--out", str(out), "--quiet", "--no-figures"])
+    assert status == 0
+    counts = re.search(r"runs: (\d+) \((\d+) computed, (\d+) reused", capsys.readouterr().out)
+    assert counts is not None
+    assert tuple(map(int, counts.groups())) == (RUNS, RUNS - done, done)
+    (resumed,) = (out / "resumable").glob("sweep-*")
+    fresh = run_sweep(scenario, out=tmp_path / "fresh", figures=False).path
+    assert fresh is not None
+    assert (resumed / "sweep.csv").read_bytes() == (fresh / "sweep.csv").read_bytes()
