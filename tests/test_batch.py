@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trustsim.batch import RunStore, execute, make_spec, replicate_seed, run_batch, run_key
+from trustsim.batch import RunStore, execute, make_spec, run_batch, run_key
 from trustsim.executor import SerialExecutor
-from trustsim.experiment import replicate_seeds, simulate
+from trustsim.experiment import replicate_seed, replicate_seeds, simulate
 from trustsim.scenario import scenario_from_dict, with_overrides
 
 BASE = {"name": "unit", "steps": 10, "replicates": 3, "population": {"customers": 80}}

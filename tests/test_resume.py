@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil  # installed with dask[distributed]
 import pytest
 
 from trustsim.batch import STORE_DIR
@@ -36,20 +37,36 @@ def stored(out: Path) -> int:
     return len(list(store.glob("*.parquet"))) if store.is_dir() else 0
 
 
-def start_and_interrupt(scenario: Path, out: Path, sig: signal.Signals) -> subprocess.Popen[str]:
-    """Start `trustsim sweep` in a subprocess and send ``sig`` once a few runs are stored."""
+def start_sweep(scenario: Path, out: Path, *options: str) -> subprocess.Popen[str]:
+    """Start `trustsim sweep` in a subprocess and wait until a few runs are stored."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "trustsim", "sweep", str(scenario), "--out", str(out), "--quiet"],
+        [
+            sys.executable,
+            "-m",
+            "trustsim",
+            "sweep",
+            str(scenario),
+            "--out",
+            str(out),
+            "--quiet",
+            *options,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while stored(out) < 4:
         assert process.poll() is None, "the sweep ended before it could be interrupted"
-        assert time.monotonic() < deadline, "no run was stored within 60 s"
+        assert time.monotonic() < deadline, "no run was stored within 90 s"
         time.sleep(0.01)
+    return process
+
+
+def start_and_interrupt(scenario: Path, out: Path, sig: signal.Signals) -> subprocess.Popen[str]:
+    """Start `trustsim sweep` in a subprocess and send ``sig`` once a few runs are stored."""
+    process = start_sweep(scenario, out)
     process.send_signal(sig)
     process.communicate(timeout=60)
     return process
@@ -98,33 +115,10 @@ def test_a_killed_worker_stops_the_sweep_and_a_rerun_resumes(
 ) -> None:
     """--workers 2: SIGKILL one worker process midway; the sweep stops with a clear message
     and exit 1, keeps the finished runs, and the re-run computes only the missing ones."""
-    psutil = pytest.importorskip("psutil")  # installed with dask[distributed]
     scenario = tmp_path / "resumable.yaml"
     scenario.write_text(SCENARIO)
     out = tmp_path / "out"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "trustsim",
-            "sweep",
-            str(scenario),
-            "--out",
-            str(out),
-            "--quiet",
-            "--workers",
-            "2",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    deadline = time.monotonic() + 90
-    while stored(out) < 4:
-        assert process.poll() is None, "the sweep ended before a worker could be killed"
-        assert time.monotonic() < deadline, "no run was stored within 90 s"
-        time.sleep(0.01)
+    process = start_sweep(scenario, out, "--workers", "2")
     # the pool's workers are forked by its forkserver (a child of the sweep process; forked
     # workers share its command line, so they are told apart by their parent)
     children = psutil.Process(process.pid).children()

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
 from trustsim.executor import RunExecutor
+from trustsim.experiment import run_replicate
 from trustsim.scenario import Scenario, load_scenario, with_overrides
 
 #: Scenario fields that say how to run an experiment, not what one run computes.
@@ -65,11 +65,6 @@ def run_key(scenario: Scenario, replicate: int) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def replicate_seed(seed: int, replicate: int) -> np.random.SeedSequence:
-    """``SeedSequence(seed).spawn(R)[replicate]`` for any ``R > replicate``."""
-    return np.random.SeedSequence(seed).spawn(replicate + 1)[replicate]
-
-
 @dataclass(frozen=True)
 class RunSpec:
     """One run: a resolved scenario (without experiment blocks) and a replicate index."""
@@ -93,18 +88,7 @@ def execute(spec: RunSpec) -> pd.DataFrame:
 
     Module-level and free of side effects so that process pools and Dask workers can run it.
     """
-    from trustsim.model import TrustModel
-
-    scenario = spec.scenario
-    model = TrustModel(
-        scenario,
-        seed=replicate_seed(scenario.seed, spec.replicate),
-        engine=scenario.engine,
-        replicate=spec.replicate,
-    )
-    for _ in range(scenario.steps):
-        model.step()
-    return model.timeseries()
+    return run_replicate(spec.scenario, spec.replicate)
 
 
 class RunStore:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,34 @@ def replicate_seeds(seed: int, replicates: int) -> list[np.random.SeedSequence]:
     return np.random.SeedSequence(seed).spawn(replicates)
 
 
+def replicate_seed(seed: int, replicate: int) -> np.random.SeedSequence:
+    """``SeedSequence(seed).spawn(R)[replicate]`` for any ``R > replicate``."""
+    return np.random.SeedSequence(seed).spawn(replicate + 1)[replicate]
+
+
+def run_replicate(
+    scenario: Scenario, replicate: int, on_step: Callable[[], object] | None = None
+) -> pd.DataFrame:
+    """Simulate replicate ``replicate`` of a scenario; its tidy timeseries (step 0 included).
+
+    Args:
+        scenario: the resolved scenario.
+        replicate: replicate index; the seed is :func:`replicate_seed` of it.
+        on_step: called after every step (progress bars).
+    """
+    model = TrustModel(
+        scenario,
+        seed=replicate_seed(scenario.seed, replicate),
+        engine=scenario.engine,
+        replicate=replicate,
+    )
+    for _ in range(scenario.steps):
+        model.step()
+        if on_step is not None:
+            on_step()
+    return model.timeseries()
+
+
 def simulate(scenario: Scenario, progress: bool = False) -> pd.DataFrame:
     """Run every replicate of a scenario in this process; return the tidy timeseries.
 
@@ -43,7 +71,6 @@ def simulate(scenario: Scenario, progress: bool = False) -> pd.DataFrame:
             ``engine`` are used).
         progress: show a progress bar on stderr (it appears only after 2 s).
     """
-    frames = []
     total = scenario.replicates * scenario.steps
     with tqdm(
         total=total,
@@ -54,12 +81,10 @@ def simulate(scenario: Scenario, progress: bool = False) -> pd.DataFrame:
         disable=not progress,
         leave=False,
     ) as bar:
-        for replicate, child in enumerate(replicate_seeds(scenario.seed, scenario.replicates)):
-            model = TrustModel(scenario, seed=child, engine=scenario.engine, replicate=replicate)
-            for _ in range(scenario.steps):
-                model.step()
-                bar.update(1)
-            frames.append(model.timeseries())
+        frames = [
+            run_replicate(scenario, replicate, on_step=lambda: bar.update(1))
+            for replicate in range(scenario.replicates)
+        ]
     return pd.concat(frames, ignore_index=True)
 
 
