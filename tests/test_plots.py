@@ -192,7 +192,8 @@ def test_render_figures_with_one_replicate(timeseries: pd.DataFrame, tmp_path: P
 
 
 def test_no_pyplot_figures_leak(timeseries: pd.DataFrame, tmp_path: Path) -> None:
-    pyplot = pytest.importorskip("matplotlib.pyplot")
+    from matplotlib import pyplot
+
     before = set(pyplot.get_fignums())
     plots.render_figures(timeseries, tmp_path)
     assert set(pyplot.get_fignums()) == before

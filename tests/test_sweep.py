@@ -93,7 +93,8 @@ def test_table_has_a_row_per_point_and_replicate_with_final_kpis() -> None:
 @pytest.fixture(scope="module")
 def dask_address() -> Iterator[str]:
     """A real Dask cluster on loopback: a scheduler and two worker processes."""
-    distributed = pytest.importorskip("distributed")
+    import distributed  # a dependency (dask[distributed]): must not be skipped
+
     with distributed.LocalCluster(
         n_workers=2,
         threads_per_worker=1,
