@@ -67,9 +67,6 @@ def test_customers_skipped_as_uneventful_have_no_event(breach: bool) -> None:
         integrity=population.integrity,
         benevolence=population.benevolence,
         scar=rng.random(size),
-        weight_competence=population.weight_competence,
-        weight_integrity=population.weight_integrity,
-        weight_benevolence=population.weight_benevolence,
     )
     draws = rng.random((len(phases.DRAWS), size))
     firm = phases.FirmState(

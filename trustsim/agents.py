@@ -157,9 +157,6 @@ class CustomerAgent(mesa.Agent):
             integrity=self.integrity,
             benevolence=self.benevolence,
             scar=self.scar,
-            weight_competence=self.weight_competence,
-            weight_integrity=self.weight_integrity,
-            weight_benevolence=self.weight_benevolence,
         )
 
     def decide(
@@ -209,7 +206,10 @@ class CustomerAgent(mesa.Agent):
             experience.integrity,
             experience.benevolence,
             experience.unresolved,
-            self.as_customers(),
+            self.state == ACTIVE,
+            phases.TrustWeights(
+                self.weight_competence, self.weight_integrity, self.weight_benevolence
+            ),
             self.positive_heard,
             self.negative_heard,
             self.wom_sensitivity,

@@ -12,6 +12,7 @@ from trustsim.events import LEVERS
 from trustsim.rules import wom
 from trustsim.rules.economics import StepEconomics
 from trustsim.scenario import Scenario
+from trustsim.subgroup import Subgroup
 
 #: Columns of the timeseries, in order. Counts are per step unless named as stocks
 #: (prospects, active, churned); money is currency per step; trust in [0, 1].
@@ -91,37 +92,29 @@ EVENT_COUNTS: tuple[str, ...] = (
 )
 
 
-def _group_mean(values: NDArray[np.float64], group: NDArray[np.bool_]) -> float:
-    """Mean over ``group``, copying whichever side of the mask is smaller."""
-    members = int(np.count_nonzero(group))
-    if 2 * members <= group.size:
-        return float(values[group].mean())
-    return float((values.sum() - values[~group].sum()) / members)
-
-
 def trust_statistics(
     overall: NDArray[np.float64],
     competence: NDArray[np.float64],
     integrity: NDArray[np.float64],
     benevolence: NDArray[np.float64],
-    active: NDArray[np.bool_],
+    active: Subgroup,
 ) -> dict[str, float]:
-    """Mean and percentiles of trust over active customers.
+    """Mean and percentiles (10, 50, 90; exact, numpy's linear method) of trust over
+    active customers.
 
     With no active customer left, the statistics are taken over everyone (prospects and
     churned people keep a trust in the firm too), so that the columns are never NaN.
     """
-    group = active if active.any() else np.ones_like(active)
+    group = active if active.count else Subgroup(np.ones(active.size, dtype=bool))
     # Plain NumPy reductions (not BLAS dot products), whose results do not depend on the
     # machine's BLAS build: the timeseries must be byte-identical everywhere.
-    selected = overall[group]
-    trust_mean = float(selected.mean())
-    p10, p50, p90 = np.percentile(selected, [10, 50, 90], overwrite_input=True)
+    unit = (0.0, 1.0)  # the range of trust
+    p10, p50, p90 = group.percentiles(overall, [10, 50, 90], value_range=unit)
     return {
-        "trust_mean": trust_mean,
-        "trust_competence": _group_mean(competence, group),
-        "trust_integrity": _group_mean(integrity, group),
-        "trust_benevolence": _group_mean(benevolence, group),
+        "trust_mean": group.mean(overall, unit),
+        "trust_competence": group.mean(competence, unit),
+        "trust_integrity": group.mean(integrity, unit),
+        "trust_benevolence": group.mean(benevolence, unit),
         "trust_p10": float(p10),
         "trust_p50": float(p50),
         "trust_p90": float(p90),
@@ -138,7 +131,7 @@ def metrics_row(
     integrity: NDArray[np.float64],
     benevolence: NDArray[np.float64],
     state_counts: tuple[int, int, int],
-    active: NDArray[np.bool_],
+    active: Subgroup,
     events: dict[str, int],
     reputation: float,
     economics: StepEconomics,
@@ -156,8 +149,10 @@ def metrics_row(
     prospects, active_count, churned = state_counts
     row: dict[str, Any] = {"step": step, "replicate": replicate}
     row.update(trust_statistics(overall, competence, integrity, benevolence, active))
-    row["nps"] = wom.net_promoter_score(
-        overall[active], scenario.wom.promoter_threshold, scenario.wom.detractor_threshold
+    row["nps"] = wom.net_promoter_score_from_counts(
+        promoters=active.count_true(overall >= scenario.wom.promoter_threshold),
+        detractors=active.count_true(overall < scenario.wom.detractor_threshold),
+        customers=active.count,
     )
     row.update({"prospects": prospects, "active": active_count, "churned": churned})
     row.update({name: int(events[name]) for name in EVENT_COUNTS})

@@ -24,10 +24,11 @@ from trustsim.errors import ScenarioError
 from trustsim.events import Event, Timeline
 from trustsim.metrics import COLUMNS, EVENT_COUNTS, count_events, metrics_row
 from trustsim.network import Network, build_network
-from trustsim.population import ACTIVE, CHURNED, PROSPECT, sample_population
+from trustsim.population import ACTIVE, CHURNED, PROSPECT, STATE_NAMES, sample_population
 from trustsim.rules import economics, wom
 from trustsim.rules.economics import StepEconomics
 from trustsim.scenario import Scenario
+from trustsim.subgroup import Subgroup
 
 ENGINES = ("agents", "vectorized")
 
@@ -95,7 +96,11 @@ class TrustModel(mesa.Model):
             model_reporters={column: _reporter(column) for column in COLUMNS}
         )
         self._record(
-            dict.fromkeys(EVENT_COUNTS, 0), StepEconomics(0, 0, 0, 0, 0, 0, 0), [], snapshot
+            dict.fromkeys(EVENT_COUNTS, 0),
+            StepEconomics(0, 0, 0, 0, 0, 0, 0),
+            [],
+            snapshot,
+            Subgroup(active),
         )
 
     def trigger(self, event: Mapping[str, Any] | Event) -> Event:
@@ -134,7 +139,8 @@ class TrustModel(mesa.Model):
             self.scenario.wom.reputation_memory,
         )
         snapshot = self.engine.snapshot()
-        active_value = float(snapshot.value_per_step[snapshot.state == ACTIVE].sum())
+        active = Subgroup(snapshot.state == ACTIVE)
+        active_value = active.sum(snapshot.value_per_step)
         money = self.scenario.economics
         books = economics.step_economics(
             active_value=active_value,
@@ -151,7 +157,7 @@ class TrustModel(mesa.Model):
             cost_per_acquisition=money.cost_per_acquisition,
             advertising_per_step=money.advertising_per_step + effects.campaign_cost,
         )
-        self._record(events, books, effects.labels, snapshot)
+        self._record(events, books, effects.labels, snapshot, active)
         self.running = self.steps < self.scenario.steps
 
     def _record(
@@ -160,9 +166,10 @@ class TrustModel(mesa.Model):
         books: StepEconomics,
         labels: list[str],
         snapshot: Snapshot,
+        active: Subgroup,
     ) -> None:
         self.cumulative_profit += books.profit
-        states = snapshot.state
+        counts = np.bincount(snapshot.state, minlength=len(STATE_NAMES))
         self.latest_metrics = metrics_row(
             step=self.steps,
             replicate=self.replicate,
@@ -171,12 +178,8 @@ class TrustModel(mesa.Model):
             competence=snapshot.competence,
             integrity=snapshot.integrity,
             benevolence=snapshot.benevolence,
-            state_counts=(
-                int((states == PROSPECT).sum()),
-                int((states == ACTIVE).sum()),
-                int((states == CHURNED).sum()),
-            ),
-            active=states == ACTIVE,
+            state_counts=(int(counts[PROSPECT]), int(counts[ACTIVE]), int(counts[CHURNED])),
+            active=active,
             events=events,
             reputation=self.reputation,
             economics=books,

@@ -60,7 +60,8 @@ class FirmState:
 
 
 class Customers(NamedTuple):
-    """Customer state and traits needed by the phases; scalars or equally-shaped arrays."""
+    """Customer state and traits that :func:`own_experience` reads; scalars or
+    equally-shaped arrays."""
 
     active: BoolLike
     honest: BoolLike
@@ -70,9 +71,14 @@ class Customers(NamedTuple):
     integrity: FloatLike
     benevolence: FloatLike
     scar: FloatLike
-    weight_competence: FloatLike
-    weight_integrity: FloatLike
-    weight_benevolence: FloatLike
+
+
+class TrustWeights(NamedTuple):
+    """How much each trust dimension weighs in a customer's overall trust (not normalised)."""
+
+    competence: FloatLike
+    integrity: FloatLike
+    benevolence: FloatLike
 
 
 class ClaimsOutcome(NamedTuple):
@@ -336,7 +342,8 @@ def settle(
     integrity: FloatLike,
     benevolence: FloatLike,
     unresolved: BoolLike,
-    customers: Customers,
+    active: BoolLike,
+    weights: TrustWeights,
     positive_heard: FloatLike,
     negative_heard: FloatLike,
     wom_sensitivity: FloatLike,
@@ -351,27 +358,23 @@ def settle(
 
     ``competence``, ``integrity``, ``benevolence`` and ``unresolved`` are the trust after
     the customers' own experience and whether a failure stayed unresolved (from
-    :func:`own_experience`)."""
+    :func:`own_experience`); ``active`` is whether each is a customer at the start of the
+    step."""
     dims = hear(
         competence,
         integrity,
         benevolence,
-        customers.active,
+        active,
         positive_heard,
         negative_heard,
         wom_sensitivity,
         reputation,
         scenario,
     )
-    overall = trust.overall_trust(
-        *dims,
-        customers.weight_competence,
-        customers.weight_integrity,
-        customers.weight_benevolence,
-    )
+    overall = trust.overall_trust(*dims, *weights)
     leaves, adopts = transitions(
         overall,
-        customers.active,
+        active,
         unresolved,
         adoption_probability,
         leave_draw,

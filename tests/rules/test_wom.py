@@ -11,6 +11,7 @@ from hypothesis.extra import numpy as hnp
 from trustsim.rules.wom import (
     drift_toward,
     net_promoter_score,
+    net_promoter_score_from_counts,
     receive_messages,
     reputation_update,
     sentiment,
@@ -214,3 +215,17 @@ def test_nps_in_range(trust):
         promoters = np.mean(trust >= PROMOTER)
         detractors = np.mean(trust < DETRACTOR)
         assert score == pytest.approx(100 * (promoters - detractors))
+
+
+def test_nps_from_counts_matches_the_sentiment_of_each_customer():
+    trust = np.array([0.95, 0.8, 0.72, 0.5, 0.3, 0.1, 0.0])
+    opinion = sentiment(trust, PROMOTER, DETRACTOR)
+    promoters, detractors = int((opinion > 0).sum()), int((opinion < 0).sum())
+    assert net_promoter_score_from_counts(promoters, detractors, trust.size) == pytest.approx(
+        100 * opinion.mean()
+    )
+    assert net_promoter_score_from_counts(promoters, detractors, trust.size) == (
+        net_promoter_score(trust, PROMOTER, DETRACTOR)
+    )
+    assert net_promoter_score_from_counts(0, 0, 0) == 0.0
+    assert net_promoter_score_from_counts(3, 0, 3) == 100.0

@@ -21,9 +21,7 @@ def sentiment(
 ) -> FloatLike:
     """+1 for a promoter, -1 for a detractor, 0 for a passive customer."""
     trust = np.asarray(overall_trust, dtype=np.float64)
-    return np.where(
-        trust >= promoter_threshold, 1.0, np.where(trust < detractor_threshold, -1.0, 0.0)
-    )
+    return np.subtract(trust >= promoter_threshold, trust < detractor_threshold, dtype=np.float64)
 
 
 def talk_probability(opinion: FloatLike, talk_rate: float, negative_multiplier: float) -> FloatLike:
@@ -90,7 +88,17 @@ def net_promoter_score(
 ) -> float:
     """Promoters minus detractors, in percent of the customers given, in [-100, 100]."""
     trust = np.atleast_1d(np.asarray(overall_trust, dtype=np.float64))
-    if trust.size == 0:
+    return net_promoter_score_from_counts(
+        promoters=int(np.count_nonzero(trust >= promoter_threshold)),
+        detractors=int(np.count_nonzero(trust < detractor_threshold)),
+        customers=trust.size,
+    )
+
+
+def net_promoter_score_from_counts(promoters: int, detractors: int, customers: int) -> float:
+    """Promoters minus detractors in percent of ``customers``, in [-100, 100]; 0 when there
+    are no customers. Promoters have trust at or above the promoter threshold, detractors
+    below the detractor threshold (see :func:`sentiment`)."""
+    if customers == 0:
         return 0.0
-    opinion = sentiment(trust, promoter_threshold, detractor_threshold)
-    return float(100.0 * np.mean(opinion))
+    return 100.0 * ((promoters - detractors) / customers)

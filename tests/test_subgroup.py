@@ -1,0 +1,114 @@
+"""Subgroup statistics (trustsim/subgroup.py) against plain NumPy on the copied members."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from trustsim.subgroup import Subgroup
+
+PERCENTS = [0, 10, 25, 50, 90, 99.9, 100]
+
+
+def _cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(7)
+    size = 20_000
+    continuous = rng.beta(2, 3, size)
+    return [
+        ("most members", continuous, rng.random(size) < 0.87),
+        ("few members", continuous, rng.random(size) < 0.05),
+        ("everyone", continuous, np.ones(size, dtype=bool)),
+        ("one member", continuous, np.arange(size) == 1234),
+        ("two members", continuous, np.isin(np.arange(size), [5, 17])),
+        # Heavy ties: whole bins of identical values, a rank falling inside a run of ties.
+        ("ties", np.round(continuous, 2), rng.random(size) < 0.6),
+        ("all equal", np.full(size, 0.4), rng.random(size) < 0.5),
+        # Values far outside [0, 1], negative, and crowded near one point.
+        ("wide range", rng.normal(-50.0, 1e3, size), rng.random(size) < 0.7),
+        ("crowded", 0.5 + rng.normal(0, 1e-12, size), rng.random(size) < 0.7),
+    ]
+
+
+@pytest.mark.parametrize(("name", "values", "members"), _cases(), ids=lambda c: str(c)[:12])
+def test_statistics_equal_numpy_on_the_members(
+    name: str, values: np.ndarray, members: np.ndarray
+) -> None:
+    group = Subgroup(members)
+    selected = values[members]
+    assert group.count == selected.size
+    np.testing.assert_array_equal(group.values(values), selected)
+    # Percentiles are exact: identical to numpy's linear method, not merely close.
+    for hint in (None, (0.0, 1.0)):
+        np.testing.assert_array_equal(
+            group.percentiles(values, PERCENTS, value_range=hint),
+            np.percentile(selected, PERCENTS),
+        )
+    ranks = sorted({0, selected.size // 3, selected.size - 1})
+    np.testing.assert_array_equal(group.order_statistics(values, ranks), np.sort(selected)[ranks])
+    assert group.sum(values) == pytest.approx(selected.sum(), rel=1e-12, abs=1e-9)
+    assert group.mean(values) == pytest.approx(selected.mean(), rel=1e-12, abs=1e-12)
+    flags = values > np.median(values)
+    assert group.count_true(flags) == int(np.count_nonzero(flags[members]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=hnp.arrays(
+        np.float64,
+        st.integers(1, 300),
+        elements=st.floats(0.0, 1.0, allow_nan=False),
+    ),
+    seed=st.integers(0, 2**32 - 1),
+    share=st.floats(0.0, 1.0),
+    bins=st.sampled_from([1, 2, 7, 1 << 16]),
+    hint=st.sampled_from([None, (0.0, 1.0), (0.4, 0.6), (5.0, 10.0), (0.5, 0.5)]),
+)
+def test_order_statistics_exact_for_any_values_bins_and_range_hint(
+    data: np.ndarray,
+    seed: int,
+    share: float,
+    bins: int,
+    hint: tuple[float, float] | None,
+) -> None:
+    # The range only spaces the bins: a wrong one costs time, never exactness.
+    members = np.random.default_rng(seed).random(data.size) < share
+    if not members.any():
+        members[0] = True
+    group = Subgroup(members)
+    selected = np.sort(data[members])
+    ranks = list(range(selected.size))
+    np.testing.assert_array_equal(
+        group.order_statistics(data, ranks, value_range=hint, bin_count=bins), selected
+    )
+    mean = group.mean(data)
+    assert data.min() <= mean <= data.max()
+    assert mean == pytest.approx(selected.mean(), rel=1e-12, abs=1e-15)
+
+
+def test_mean_stays_within_the_values_when_the_sums_round() -> None:
+    # Every member is 1.0; the outsiders make the total inexact.
+    values = np.concatenate([np.ones(1000), np.full(10, 0.1 + 1e-17)])
+    members = np.arange(values.size) < 1000
+    assert Subgroup(members).mean(values) <= 1.0
+    assert Subgroup(members).mean(values, value_range=(0.0, 1.0)) <= 1.0
+    assert Subgroup(members).mean(values, value_range=(0.0, 0.5)) == 0.5
+
+
+def test_empty_group_and_bad_ranks_raise() -> None:
+    values = np.linspace(0, 1, 10)
+    empty = Subgroup(np.zeros(10, dtype=bool))
+    assert empty.count == 0
+    assert empty.sum(values) == 0.0
+    with pytest.raises(ValueError, match="empty"):
+        empty.mean(values)
+    with pytest.raises(ValueError, match="empty"):
+        empty.percentiles(values, [50])
+    some = Subgroup(values > 0.5)  # 5 members
+    np.testing.assert_array_equal(some.order_statistics(values, [4]), [1.0])
+    with pytest.raises(ValueError, match="outside a group of 5"):
+        some.order_statistics(values, [5])
+    with pytest.raises(ValueError, match="outside"):
+        some.order_statistics(values, [-1])
