@@ -8,7 +8,9 @@ Run from the repository root:
 Every measurement runs in a fresh subprocess so that its peak resident memory (RSS) is its
 own. The agents engine is measured while its estimated time stays under two minutes; above
 that it runs fewer steps (the rate is per customer-step, so it stays comparable) and the
-table says how many. "bytes/customer" is (peak RSS - RSS of an idle interpreter with
+table says how many. The vectorized engine is measured ``--repeat`` times (default 3, each
+in a fresh process): the table gives the median run and the range of the rates, since a
+shared machine's speed drifts by several percent between runs. "bytes/customer" is (peak RSS - RSS of an idle interpreter with
 trustsim imported) / N. Like the ``trustsim`` command, the measurements keep freed memory
 for reuse (trustsim.memory; ``--no-malloc-tuning`` measures without). Results are recorded
 in docs/performance.md.
@@ -99,6 +101,9 @@ def main() -> None:
     parser.add_argument("--scenario", type=Path, default=REPO / "scenarios" / "baseline.yaml")
     parser.add_argument("--end-to-end", action="store_true", help="also time a 10^6 x 365 run")
     parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per vectorized measurement (median shown)"
+    )
+    parser.add_argument(
         "--no-malloc-tuning",
         action="store_true",
         help="measure without trustsim.memory.keep_freed_memory (which the CLI applies)",
@@ -108,7 +113,8 @@ def main() -> None:
 
     header = (
         f"{'N':>9} {'engine':>10} {'steps':>5} {'build s':>8} {'step s':>8} "
-        f"{'cust-steps/s':>13} {'vec/agents':>10} {'peak RSS MiB':>12} {'bytes/cust':>10}"
+        f"{'cust-steps/s':>13} {'range of runs':>17} {'vec/agents':>10} {'peak RSS MiB':>12} "
+        f"{'bytes/cust':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -122,8 +128,22 @@ def main() -> None:
                     print(f"{customers:>9} {'agents':>10}   (skipped: over two minutes)")
                     continue
                 steps = min(steps, affordable)
-            result = measure(customers, steps, engine, args.scenario, not args.no_malloc_tuning)
+            runs = 1 if engine == "agents" else max(1, args.repeat)
+            results = sorted(
+                (
+                    measure(customers, steps, engine, args.scenario, not args.no_malloc_tuning)
+                    for _ in range(runs)
+                ),
+                key=lambda run: run["step_seconds"],
+            )
+            result = results[len(results) // 2]  # the median run (the slower one of two)
             rate = customers * steps / result["step_seconds"]
+            spread = (
+                f"{customers * steps / results[-1]['step_seconds']:.3g}-"
+                f"{customers * steps / results[0]['step_seconds']:.3g}"
+                if runs > 1
+                else ""
+            )
             rates[engine] = rate
             ratio = (
                 f"{rates['vectorized'] / rates['agents']:>10.0f}"
@@ -133,7 +153,7 @@ def main() -> None:
             per_customer = (result["peak_rss"] - result["baseline_rss"]) / customers
             print(
                 f"{customers:>9} {engine:>10} {steps:>5} {result['build_seconds']:>8.2f} "
-                f"{result['step_seconds']:>8.2f} {rate:>13.3g} {ratio} "
+                f"{result['step_seconds']:>8.2f} {rate:>13.3g} {spread:>17} {ratio} "
                 f"{result['peak_rss'] / 2**20:>12.0f} {per_customer:>10.0f}",
                 flush=True,
             )

@@ -24,7 +24,7 @@ from trustsim.errors import ScenarioError
 from trustsim.events import Event, Timeline
 from trustsim.metrics import COLUMNS, EVENT_COUNTS, count_events, metrics_row
 from trustsim.network import Network, build_network
-from trustsim.population import ACTIVE, CHURNED, PROSPECT, STATE_NAMES, sample_population
+from trustsim.population import ACTIVE, CHURNED, PROSPECT, sample_population
 from trustsim.rules import economics, wom
 from trustsim.rules.economics import StepEconomics
 from trustsim.scenario import Scenario
@@ -169,7 +169,8 @@ class TrustModel(mesa.Model):
         active: Subgroup,
     ) -> None:
         self.cumulative_profit += books.profit
-        counts = np.bincount(snapshot.state, minlength=len(STATE_NAMES))
+        prospects = int(np.count_nonzero(snapshot.state == PROSPECT))
+        churned = int(np.count_nonzero(snapshot.state == CHURNED))
         self.latest_metrics = metrics_row(
             step=self.steps,
             replicate=self.replicate,
@@ -178,7 +179,7 @@ class TrustModel(mesa.Model):
             competence=snapshot.competence,
             integrity=snapshot.integrity,
             benevolence=snapshot.benevolence,
-            state_counts=(int(counts[PROSPECT]), int(counts[ACTIVE]), int(counts[CHURNED])),
+            state_counts=(prospects, active.count, churned),
             active=active,
             events=events,
             reputation=self.reputation,
