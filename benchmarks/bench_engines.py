@@ -10,10 +10,11 @@ own. The agents engine is measured while its estimated time stays under two minu
 that it runs fewer steps (the rate is per customer-step, so it stays comparable) and the
 table says how many. The vectorized engine is measured ``--repeat`` times (default 3, each
 in a fresh process): the table gives the median run and the range of the rates, since a
-shared machine's speed drifts by several percent between runs. "bytes/customer" is (peak RSS - RSS of an idle interpreter with
-trustsim imported) / N. Like the ``trustsim`` command, the measurements keep freed memory
-for reuse (trustsim.memory; ``--no-malloc-tuning`` measures without). Results are recorded
-in docs/performance.md.
+shared machine's speed drifts by several percent between runs. "bytes/customer" is
+(peak RSS - RSS of an idle interpreter with trustsim imported) / N. Like the ``trustsim``
+command, the measurements keep freed memory for reuse (trustsim.memory;
+``--no-malloc-tuning`` measures without). ``--sizes`` picks other population sizes.
+Results are recorded in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ def end_to_end_run(customers: int, steps: int, scenario: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only N = 10^3 and 10^4")
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", help="population sizes to measure (overrides --quick)"
+    )
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--scenario", type=Path, default=REPO / "scenarios" / "baseline.yaml")
     parser.add_argument("--end-to-end", action="store_true", help="also time a 10^6 x 365 run")
@@ -109,7 +113,7 @@ def main() -> None:
         help="measure without trustsim.memory.keep_freed_memory (which the CLI applies)",
     )
     args = parser.parse_args()
-    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
+    sizes = args.sizes or ([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000])
 
     header = (
         f"{'N':>9} {'engine':>10} {'steps':>5} {'build s':>8} {'step s':>8} "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -94,6 +95,8 @@ def main() -> None:
         )
     identical = len(set(tables.values())) == 1
     print(f"\ntables byte-identical across executors: {'yes' if identical else 'NO'}")
+    if not identical:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,52 @@
+"""The benchmark scripts run (at toy sizes) and print the tables docs/performance.md records.
+
+Speed is not asserted here (it lives in the benchmarks); these tests keep the one-command
+benchmarks from rotting.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _run(*arguments: str) -> str:
+    completed = subprocess.run(
+        [sys.executable, *arguments], capture_output=True, text=True, cwd=REPO, timeout=300
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
+
+
+def test_engine_benchmark_prints_a_row_per_engine_with_rates_and_the_ratio() -> None:
+    output = _run("benchmarks/bench_engines.py", "--sizes", "200", "--steps", "3", "--repeat", "2")
+    rows = {
+        line.split()[1]: line.split()
+        for line in output.splitlines()
+        if line.strip().startswith("200")
+    }
+    assert set(rows) == {"agents", "vectorized"}
+    agents, vectorized = rows["agents"], rows["vectorized"]
+    # N engine steps build step rate [range] [ratio] rss bytes/customer
+    assert float(agents[5]) > 0 and float(vectorized[5]) > 0
+    low, high = (float(value) for value in vectorized[6].split("-"))
+    assert low <= float(vectorized[5]) <= high  # the median run lies in the range of runs
+    # The ratio is printed as a whole number from the unrounded rates; the printed rates
+    # carry three significant digits (0.05% each).
+    ratio, printed = float(vectorized[7]), float(vectorized[5]) / float(agents[5])
+    assert abs(ratio - printed) <= 0.002 * printed + 0.5
+    assert float(vectorized[8]) > 0  # peak RSS in MiB
+
+
+def test_sweep_benchmark_finds_identical_tables_serially_and_with_workers() -> None:
+    output = _run("benchmarks/bench_sweep.py", "--quick", "--no-dask")
+    assert "serial (this process)" in output and "--workers 2 (local processes)" in output
+    assert "tables byte-identical across executors: yes" in output
+
+
+def test_profile_script_runs_a_small_model() -> None:
+    _run("benchmarks/profile_engine.py", "500", "3", "agents")
+    _run("benchmarks/profile_engine.py", "500", "3")
