@@ -60,10 +60,6 @@ class Subgroup:
             return int(np.count_nonzero(flags)) - int(np.count_nonzero(flags[self.indices]))
         return int(np.count_nonzero(flags[self.indices]))
 
-    def values(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
-        """A copy of the members' values, in position order."""
-        return values[self.members] if self.complement else values[self.indices]
-
     def _bin_counts(self, bins: NDArray[np.intp], bin_count: int) -> NDArray[np.intp]:
         if self.complement:
             return np.bincount(bins, minlength=bin_count) - np.bincount(
