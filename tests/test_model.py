@@ -179,6 +179,46 @@ def test_state_counts_match_customers(tiny: Scenario, engine: str) -> None:
     assert row["churned"] == states.count(CHURNED)
 
 
+def test_trust_columns_are_the_statistics_of_the_active_customers(engine: str) -> None:
+    """The recorded row equals plain NumPy over the active customers' trust: exact
+    percentiles, means to rounding, NPS from their sentiment."""
+    scenario = scenario_with(population={"customers": 400, "initial_active_share": 0.6})
+    model = TrustModel(scenario, engine=engine)
+    for _ in range(8):
+        model.step()
+        customers = model.customers
+        active = np.array([c.state == ACTIVE for c in customers])
+        overall = np.array([c.overall_trust for c in customers])[active]
+        row = model.latest_metrics
+        np.testing.assert_array_equal(
+            [row["trust_p10"], row["trust_p50"], row["trust_p90"]],
+            np.percentile(overall, [10, 50, 90]),
+        )
+        assert row["trust_mean"] == pytest.approx(overall.mean(), rel=1e-12)
+        competence = np.array([c.competence for c in customers])[active]
+        assert row["trust_competence"] == pytest.approx(competence.mean(), rel=1e-12)
+        wom = scenario.wom
+        promoters = np.mean(overall >= wom.promoter_threshold)
+        detractors = np.mean(overall < wom.detractor_threshold)
+        assert row["nps"] == pytest.approx(100 * (promoters - detractors), abs=1e-9)
+        assert row["prospects"] + row["active"] + row["churned"] == len(customers)
+
+
+def test_with_nobody_active_trust_columns_cover_everyone(engine: str) -> None:
+    scenario = scenario_with(
+        population={"customers": 200, "initial_active_share": 0.0},
+        acquisition={"innovation": 0.0, "imitation": 0.0},
+    )
+    model = TrustModel(scenario, engine=engine)
+    model.step()
+    overall = np.array([c.overall_trust for c in model.customers])
+    row = model.latest_metrics
+    assert row["active"] == 0
+    assert row["trust_mean"] == pytest.approx(overall.mean(), rel=1e-12)
+    assert row["trust_p50"] == np.percentile(overall, 50)
+    assert row["nps"] == 0.0
+
+
 def test_imitation_spreads_adoption_over_the_network(engine: str) -> None:
     base = {"innovation": 0.0, "trust_elasticity": 0.0}
     none = run_model(scenario_with(acquisition={**base, "imitation": 0.0}), engine)
