@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from trustsim.subgroup import Subgroup
+from trustsim.subgroup import PERCENTILE_BINS, Subgroup, bins_for
 
 PERCENTS = [0, 10, 25, 50, 90, 99.9, 100]
 
@@ -112,3 +112,14 @@ def test_empty_group_and_bad_ranks_raise() -> None:
         some.order_statistics(values, [5])
     with pytest.raises(ValueError, match="outside"):
         some.order_statistics(values, [-1])
+
+
+def test_bin_count_grows_with_the_group_up_to_the_cap() -> None:
+    assert bins_for(0) == 1
+    assert bins_for(2000) == 128  # about 16 members per bin
+    assert bins_for(870_000) == PERCENTILE_BINS
+    assert bins_for(10**9) == PERCENTILE_BINS
+    sizes = [1, 15, 16, 100, 5000, 10**5, 10**6, 10**7]
+    counts = [bins_for(size) for size in sizes]
+    assert counts == sorted(counts)
+    assert all(count & (count - 1) == 0 for count in counts)  # powers of two

@@ -16,8 +16,15 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-#: Bins of the histogram that locates order statistics; about 15 values per bin at 10^6.
+#: Most bins of the histogram that locates order statistics (about 15 values per bin at
+#: 10^6 members); smaller groups get fewer (:func:`bins_for`).
 PERCENTILE_BINS = 1 << 16
+
+
+def bins_for(members: int) -> int:
+    """Histogram bins for a group: a power of two near ``members / 16``, at most
+    :data:`PERCENTILE_BINS` (so that small groups do not pay for 65 536 empty bins)."""
+    return min(PERCENTILE_BINS, 1 << (members // 16).bit_length())
 
 
 class Subgroup:
@@ -72,14 +79,15 @@ class Subgroup:
         values: NDArray[np.float64],
         ranks: Sequence[int],
         value_range: tuple[float, float] | None = None,
-        bin_count: int = PERCENTILE_BINS,
+        bin_count: int | None = None,
     ) -> NDArray[np.float64]:
         """The members' values at 0-based ``ranks`` of their ascending order, exactly.
 
         ``value_range`` (low, high) only spaces the histogram's bins (by default the
         smallest and largest of ``values``; trust passes (0, 1) and saves two passes): the
-        result is exact whatever it is, values outside it land in the end bins. ``values``
-        must not contain NaN. Raises ValueError for a rank outside the group.
+        result is exact whatever it is, values outside it land in the end bins; so is the
+        number of bins (default :func:`bins_for` the group's size). ``values`` must not
+        contain NaN. Raises ValueError for a rank outside the group.
         """
         wanted = np.asarray(ranks, dtype=np.intp)
         if wanted.size and (wanted.min() < 0 or wanted.max() >= self.count):
@@ -87,6 +95,8 @@ class Subgroup:
         if wanted.size == 0:
             return np.empty(0)
         low, high = _range(values, value_range)
+        if bin_count is None:
+            bin_count = bins_for(self.count)
         if not high > low:
             # one bin holds every value (all equal, or a degenerate range)
             low, high = 0.0, 1.0
