@@ -207,7 +207,7 @@ class CustomerAgent(mesa.Agent):
             experience.benevolence,
             experience.unresolved,
             self.state == ACTIVE,
-            phases.TrustWeights(
+            phases.CustomerWeights(
                 self.weight_competence, self.weight_integrity, self.weight_benevolence
             ),
             self.positive_heard,

@@ -73,8 +73,10 @@ class Customers(NamedTuple):
     scar: FloatLike
 
 
-class TrustWeights(NamedTuple):
-    """How much each trust dimension weighs in a customer's overall trust (not normalised)."""
+class CustomerWeights(NamedTuple):
+    """How much each trust dimension weighs in each customer's overall trust (scalars or
+    arrays, not normalised): the customers' segment values of the scenario's
+    :class:`trustsim.scenario.TrustWeights`."""
 
     competence: FloatLike
     integrity: FloatLike
@@ -343,7 +345,7 @@ def settle(
     benevolence: FloatLike,
     unresolved: BoolLike,
     active: BoolLike,
-    weights: TrustWeights,
+    weights: CustomerWeights,
     positive_heard: FloatLike,
     negative_heard: FloatLike,
     wom_sensitivity: FloatLike,
