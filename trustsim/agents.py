@@ -48,7 +48,7 @@ class FirmAgent(mesa.Agent):
     def __init__(self, model: TrustModel) -> None:
         super().__init__(model)
         self.levers: dict[str, float] = {
-            lever: float(getattr(model.scenario.firm, lever)) for lever in LEVERS
+            lever: float(getattr(model.config.firm, lever)) for lever in LEVERS
         }
 
     def decide(self, effects: StepEffects) -> phases.FirmState:
@@ -58,7 +58,7 @@ class FirmAgent(mesa.Agent):
         with probability ``transparency``; a scripted one has its own severity and share.
         """
         breach_draw, disclose_draw = self.model.rng.random(2)
-        dynamics = self.model.scenario.trust
+        dynamics = self.model.config.trust
         levers = self.levers
         scripted = effects.breach
         if scripted is not None:
@@ -166,14 +166,14 @@ class CustomerAgent(mesa.Agent):
         model = self.model
         self.draws = model.rng.random(len(phases.DRAWS))
         self.experience = phases.own_experience(
-            self.as_customers(), self.draws, firm, model.scenario
+            self.as_customers(), self.draws, firm, model.config
         )
         can_talk = self.state == ACTIVE or (
-            self.state == CHURNED and model.scenario.wom.churned_talk
+            self.state == CHURNED and model.config.wom.churned_talk
         )
         self.message = float(
             phases.talk_decision(
-                self.overall_trust, can_talk, self.draws[phases.DRAW_INDEX["talk"]], model.scenario
+                self.overall_trust, can_talk, self.draws[phases.DRAW_INDEX["talk"]], model.config
             )
         )
         if self.message != 0.0:
@@ -192,7 +192,7 @@ class CustomerAgent(mesa.Agent):
                 self.state == CHURNED,
                 active_contact_share,
                 self.overall_trust,
-                model.scenario,
+                model.config,
                 advertising_multiplier,
             )
         )
@@ -217,7 +217,7 @@ class CustomerAgent(mesa.Agent):
             self.adoption_probability,
             self.draws[phases.DRAW_INDEX["leave_or_adopt"]],
             self.draws[phases.DRAW_INDEX["leave_or_adopt"]],
-            self.model.scenario,
+            self.model.config,
         )
         self.competence = float(settlement.competence)
         self.integrity = float(settlement.integrity)

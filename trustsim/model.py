@@ -51,6 +51,10 @@ class TrustModel(mesa.Model):
             ``scenario.engine``.
         replicate: replicate number written to the timeseries.
 
+    The validated scenario is ``model.config``. (Mesa 3.5 reserves ``model.scenario`` for its
+    experimental ``mesa.experimental.scenarios.Scenario``; trustsim stays clear of it, see
+    docs/architecture.md.)
+
     After construction the timeseries holds step 0 (the initial state); each ``step()``
     appends one row. ``running`` turns False after ``scenario.steps`` steps, so Mesa's
     ``run_model()`` runs the scenario's horizon.
@@ -68,7 +72,7 @@ class TrustModel(mesa.Model):
             raise ValueError(f"engine {engine!r} is not available; allowed: {', '.join(ENGINES)}")
         self.seed_sequence = _seed_sequence(seed, scenario.seed)
         super().__init__(rng=np.random.default_rng(self.seed_sequence))
-        self.scenario = scenario
+        self.config = scenario
         self.engine_name = engine
         self.replicate = replicate
         self.advertising_multiplier = 1.0
@@ -136,20 +140,20 @@ class TrustModel(mesa.Model):
             self.reputation,
             outcome.positive_messages,
             outcome.negative_messages,
-            self.scenario.wom.reputation_memory,
+            self.config.wom.reputation_memory,
         )
         snapshot = self.engine.snapshot()
         active = Subgroup(snapshot.state == ACTIVE)
         active_value = active.sum(snapshot.value_per_step)
-        money = self.scenario.economics
+        money = self.config.economics
         books = economics.step_economics(
             active_value=active_value,
             price_multiplier=self.price_multiplier,
             claims_checked=events["claims_checked"],
-            cost_per_check=self.scenario.claims.cost_per_check,
+            cost_per_check=self.config.claims.cost_per_check,
             false_claims_paid=events["false_claims_paid"],
             genuine_claims_paid=events["claims_approved"] - events["false_claims_paid"],
-            claim_amount=self.scenario.claims.claim_amount,
+            claim_amount=self.config.claims.claim_amount,
             recovery_cases=events["complaints"],
             service_recovery=firm_state.service_recovery,
             cost_per_recovery=money.cost_per_recovery,
@@ -158,7 +162,7 @@ class TrustModel(mesa.Model):
             advertising_per_step=money.advertising_per_step + effects.campaign_cost,
         )
         self._record(events, books, effects.labels, snapshot, active)
-        self.running = self.steps < self.scenario.steps
+        self.running = self.steps < self.config.steps
 
     def _record(
         self,
@@ -174,7 +178,7 @@ class TrustModel(mesa.Model):
         self.latest_metrics = metrics_row(
             step=self.steps,
             replicate=self.replicate,
-            scenario=self.scenario,
+            scenario=self.config,
             overall=snapshot.overall,
             competence=snapshot.competence,
             integrity=snapshot.integrity,
@@ -204,7 +208,7 @@ class TrustModel(mesa.Model):
     @property
     def customers(self) -> list[Any]:
         """Every customer (agents engine: the agents; vectorized: views built on demand)."""
-        return [self.customer(index) for index in range(self.scenario.population.customers)]
+        return [self.customer(index) for index in range(self.config.population.customers)]
 
 
 def _reporter(column: str) -> Any:

@@ -101,7 +101,7 @@ class ArrayPopulation:
         self, firm: phases.FirmState, reputation: float, advertising_multiplier: float
     ) -> StepOutcome:
         """Both phases of one step on whole arrays, reading only the previous state."""
-        model, scenario, arrays = self.model, self.model.scenario, self.arrays
+        model, scenario, arrays = self.model, self.model.config, self.arrays
         size = arrays.size
         active = self.state == ACTIVE
         churned = self.state == CHURNED

@@ -50,9 +50,9 @@ def test_model_is_built_from_slider_values(scenario_file: Path) -> None:
         transparency=0.9,
         promise_reliability=0.7,
     )
-    assert model.scenario.population.customers == 150
+    assert model.config.population.customers == 150
     assert model.network.size == 150
-    assert model.scenario.network.kind == "scale_free"
+    assert model.config.network.kind == "scale_free"
     assert model.firm.levers["transparency"] == pytest.approx(0.9)
     assert model.firm.levers["promise_reliability"] == pytest.approx(0.7)
     assert model.firm.levers["data_protection"] == pytest.approx(1.0)  # from the file
@@ -74,12 +74,12 @@ def test_sliders_cover_every_lever_population_and_network(scenario_file: Path) -
         assert slider.value == pytest.approx(getattr(scenario.firm, lever))
     # what SolaraViz passes on Reset builds the same model as the file
     model = ClassroomModel(**initial_values(params))
-    assert model.scenario.resolved_dict() == scenario.resolved_dict()
+    assert model.config.resolved_dict() == scenario.resolved_dict()
 
 
 def test_no_scenario_file_gives_defaults() -> None:
     model = ClassroomModel(scenario="")
-    assert model.scenario.population.customers == 500
+    assert model.config.population.customers == 500
 
 
 def test_event_helpers_schedule_the_next_step(scenario_file: Path) -> None:

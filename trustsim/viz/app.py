@@ -157,9 +157,9 @@ def Headline(model: ClassroomModel, frame: pd.DataFrame) -> None:
     """Big numbers: the step, trust now and its change since the start, customers, profit."""
     last, first = frame.iloc[-1], frame.iloc[0]
     change = float(last["trust_mean"] - first["trust_mean"])
-    unit = model.scenario.step_unit
+    unit = model.config.step_unit
     tiles = [
-        _kpi(unit.capitalize(), f"{int(last['step'])}", f"of {model.scenario.steps}"),
+        _kpi(unit.capitalize(), f"{int(last['step'])}", f"of {model.config.steps}"),
         _kpi(
             "Trust (mean)",
             f"{float(last['trust_mean']):.3f}",
@@ -199,7 +199,7 @@ def EventButtons(model: ClassroomModel) -> None:
     message = solara.use_reactive("")
 
     def when() -> str:
-        return f"{model.scenario.step_unit} {model.steps + 1}"
+        return f"{model.config.step_unit} {model.steps + 1}"
 
     def breach() -> None:
         trigger_breach(model, affected_share=affected.value, disclosed=disclosed.value)
@@ -211,7 +211,7 @@ def EventButtons(model: ClassroomModel) -> None:
 
     def outage() -> None:
         trigger_outage(model, days=outage_days.value)
-        message.set(f"Outage of {outage_days.value} {model.scenario.step_unit}(s) from {when()}.")
+        message.set(f"Outage of {outage_days.value} {model.config.step_unit}(s) from {when()}.")
 
     def policy() -> None:
         trigger_policy_change(model, {lever.value: target.value})
@@ -219,7 +219,7 @@ def EventButtons(model: ClassroomModel) -> None:
             f"Policy change from {when()}: {LEVER_LABELS[lever.value]} → {target.value:.2f}."
         )
 
-    unit = model.scenario.step_unit
+    unit = model.config.step_unit
     with solara.Card("Make something happen next " + unit, margin=0):
         with solara.Row(classes=["ts-event-row"]):
             solara.Button(
@@ -297,18 +297,18 @@ def Dashboard(model: solara.Reactive[ClassroomModel]) -> None:
     update_counter.get()
     current = model.value
     frame = current.timeseries()
-    unit = current.scenario.step_unit
+    unit = current.config.step_unit
     with solara.Column(style="padding: 0 8px; gap: 8px"):
         with solara.Row(style="align-items: center; gap: 24px"):
             with solara.Column(style="min-width: 260px; max-width: 320px"):
                 ScenarioPicker()
-            description = current.scenario.description.strip()
+            description = current.config.description.strip()
             solara.HTML(
                 tag="div",
                 unsafe_innerHTML=(
-                    f"<b>{html.escape(current.scenario.name)}</b> — "
-                    f"{current.scenario.population.customers} people, "
-                    f"{current.scenario.network.kind.replace('_', ' ')} network. "
+                    f"<b>{html.escape(current.config.name)}</b> — "
+                    f"{current.config.population.customers} people, "
+                    f"{current.config.network.kind.replace('_', ' ')} network. "
                     f"{html.escape(description)}"
                 ),
                 style="font-size: 16px; flex: 1",

@@ -167,7 +167,7 @@ class ClassroomModel(TrustModel):
     def network_layout(self) -> NetworkLayout:
         """The positions of the drawn customers, computed once per model (seconds at most)."""
         if self.layout is None:
-            self.layout = NetworkLayout.build(self.network, seed=int(self.scenario.seed))
+            self.layout = NetworkLayout.build(self.network, seed=int(self.config.seed))
         return self.layout
 
 
