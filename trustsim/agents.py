@@ -165,12 +165,8 @@ class CustomerAgent(mesa.Agent):
         """Phase 1: own experience, word-of-mouth sent, chance to adopt — from previous state."""
         model = self.model
         self.draws = model.rng.random(len(phases.DRAWS))
-        self.experience = phases.own_experience(
-            self.as_customers(), self.draws, firm, model.config
-        )
-        can_talk = self.state == ACTIVE or (
-            self.state == CHURNED and model.config.wom.churned_talk
-        )
+        self.experience = phases.own_experience(self.as_customers(), self.draws, firm, model.config)
+        can_talk = self.state == ACTIVE or (self.state == CHURNED and model.config.wom.churned_talk)
         self.message = float(
             phases.talk_decision(
                 self.overall_trust, can_talk, self.draws[phases.DRAW_INDEX["talk"]], model.config
