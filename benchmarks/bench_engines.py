@@ -12,7 +12,7 @@ table says how many. The vectorized engine is measured ``--repeat`` times (defau
 in a fresh process): the table gives the median run and the range of the rates, since a
 shared machine's speed drifts by several percent between runs. "bytes/customer" is
 (peak RSS - RSS of an idle interpreter with trustsim imported) / N. Like the ``trustsim``
-command, the measurements keep freed memory for reuse (trustsim.memory;
+command, the measurements keep freed memory for reuse (trustsim.cli.memory;
 ``--no-malloc-tuning`` measures without). ``--sizes`` picks other population sizes.
 Results are recorded in docs/performance.md.
 """
@@ -32,11 +32,11 @@ AGENTS_RATE_GUESS = 5_000.0  # customer-steps per second, to plan the agents run
 
 CHILD = r"""
 import json, resource, sys, time
-from trustsim.memory import keep_freed_memory
+from trustsim.cli.memory import keep_freed_memory
 if sys.argv[5] == "tuned":
     keep_freed_memory()
-from trustsim.model import TrustModel
-from trustsim.scenario import load_scenario
+from trustsim.model.model import TrustModel
+from trustsim.scenario.schema import load_scenario
 customers, steps, engine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 scenario = load_scenario(sys.argv[4], {"population.customers": customers, "replicates": 1})

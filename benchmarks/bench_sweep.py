@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from trustsim.scenario import Scenario, scenario_from_dict
-from trustsim.sweep import run_sweep
+from trustsim.experiments.kinds.sweep import run_sweep
+from trustsim.scenario.schema import Scenario, scenario_from_dict
 
 
 def scenario(customers: int, steps: int, points: int, replicates: int) -> Scenario:

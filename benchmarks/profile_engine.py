@@ -3,7 +3,7 @@
     python -m pyinstrument benchmarks/profile_engine.py            # 10^6 x 100, vectorized
     python -m pyinstrument benchmarks/profile_engine.py 100000 50 agents
 
-Like the ``trustsim`` command, it keeps freed memory for reuse (trustsim.memory). The
+Like the ``trustsim`` command, it keeps freed memory for reuse (trustsim.cli.memory). The
 profile of the vectorized engine at 10^6 customers is summarised in docs/performance.md.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from trustsim.memory import keep_freed_memory
+from trustsim.cli.memory import keep_freed_memory
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,8 +22,8 @@ def main() -> None:
     steps = int(sys.argv[2]) if len(sys.argv) > 2 else 100
     engine = sys.argv[3] if len(sys.argv) > 3 else "vectorized"
     keep_freed_memory()
-    from trustsim.model import TrustModel
-    from trustsim.scenario import load_scenario
+    from trustsim.model.model import TrustModel
+    from trustsim.scenario.schema import load_scenario
 
     scenario = load_scenario(
         REPO / "scenarios" / "baseline.yaml",

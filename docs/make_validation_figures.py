@@ -3,8 +3,8 @@
     python docs/make_validation_figures.py            # writes docs/validation/*.png
     python docs/make_validation_figures.py --out DIR  # elsewhere
 
-Every number comes from trustsim.validation, the same measurements the calibration tests
-assert on; the script also writes docs/validation/results.md with the measured values.
+Every number comes from trustsim.experiments.stylized_facts, the same measurements the
+calibration tests assert on; the script also writes docs/validation/results.md with the measured values.
 It takes about a minute.
 """
 
@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from trustsim import validation
-from trustsim.scenario import load_scenario
-from trustsim.summary import mean_confidence_interval
+from trustsim.experiments import stylized_facts as validation
+from trustsim.scenario.schema import load_scenario
+from trustsim.stats import mean_confidence_interval
 
 REPO = Path(__file__).resolve().parents[1]
 REPLICATES = 10

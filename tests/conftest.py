@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from trustsim.scenario import Scenario, scenario_from_dict
+from trustsim.scenario.schema import Scenario, scenario_from_dict
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"

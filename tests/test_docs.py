@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from trustsim.scenario import (
+from trustsim.scenario.schema import (
     Acquisition,
     Churn,
     Claims,

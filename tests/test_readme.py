@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from trustsim.scenario import load_scenario
+from trustsim.scenario.schema import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text()

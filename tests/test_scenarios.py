@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from trustsim.experiment import run, simulate
-from trustsim.scenario import load_scenario, with_overrides
+from trustsim.experiments.replicates import run, simulate
+from trustsim.scenario.schema import load_scenario, with_overrides
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 FILES = sorted(SCENARIOS.glob("*.yaml"))

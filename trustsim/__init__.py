@@ -11,9 +11,9 @@ except metadata.PackageNotFoundError:  # running from a source tree without inst
     __version__ = "0.0.0+unknown"
 
 from trustsim.errors import ScenarioError, TrustsimError
-from trustsim.experiment import RunResult, run
-from trustsim.model import TrustModel
-from trustsim.scenario import Scenario, load_scenario
+from trustsim.experiments.replicates import RunResult, run
+from trustsim.model.model import TrustModel
+from trustsim.scenario.schema import Scenario, load_scenario
 
 __all__ = [
     "RunResult",

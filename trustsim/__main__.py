@@ -2,6 +2,6 @@
 
 import sys
 
-from trustsim.cli import main
+from trustsim.cli.main import main
 
 sys.exit(main())

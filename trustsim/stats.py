@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from trustsim.metrics import EVENT_COUNTS
+from trustsim.model.metrics import EVENT_COUNTS
 
 #: KPIs read at the last step (stocks, levels, running totals).
 FINAL_KPIS: tuple[str, ...] = (

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from trustsim.cli import main
+from trustsim.cli.main import main
 
 BASE = "name: cli\nsteps: 20\nreplicates: 2\npopulation: {customers: 100}\n"
 

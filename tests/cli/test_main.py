@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from trustsim.cli import main
-from trustsim.metrics import COLUMNS
+from trustsim.cli.main import main
+from trustsim.model.metrics import COLUMNS
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -146,12 +146,12 @@ def test_failure_while_writing_leaves_no_partial_folder(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import trustsim.plots
+    import trustsim.output.figures
 
     def interrupted(*args: object, **kwargs: object) -> list[Path]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(trustsim.plots, "render_figures", interrupted)
+    monkeypatch.setattr(trustsim.output.figures, "render_figures", interrupted)
     out = tmp_path / "out"
     status, _, stderr = run_cli(["run", str(tiny_file), "--out", str(out), "--quiet"], capsys)
     assert status == 130
@@ -171,12 +171,12 @@ def test_failure_keeps_earlier_runs_and_leaves_no_temporary_folder(
         == 0
     )
     before = sorted(p.name for p in (out / "tiny").iterdir())
-    import trustsim.results
+    import trustsim.output.folders
 
     def broken_table(path: Path, frame: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(trustsim.results, "write_table", broken_table)
+    monkeypatch.setattr(trustsim.output.folders, "write_table", broken_table)
     with pytest.raises(OSError, match="disk full"):
         main(["run", str(tiny_file), "--out", str(out), "--quiet", "--no-figures"])
     assert sorted(p.name for p in (out / "tiny").iterdir()) == before

@@ -8,14 +8,18 @@ import sys
 
 import pytest
 
-from trustsim.memory import keep_freed_memory
+from trustsim.cli.memory import keep_freed_memory
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
 def test_settings_are_applied_on_glibc() -> None:
     # in a child process: the setting is process-wide and must not leak into the test run
     completed = subprocess.run(
-        [sys.executable, "-c", "from trustsim.memory import keep_freed_memory as k; print(k())"],
+        [
+            sys.executable,
+            "-c",
+            "from trustsim.cli.memory import keep_freed_memory as k; print(k())",
+        ],
         capture_output=True,
         text=True,
         check=True,

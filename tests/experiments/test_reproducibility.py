@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustsim.experiment import replicate_seeds, run, simulate
-from trustsim.model import ENGINES, TrustModel
-from trustsim.scenario import Scenario, with_overrides
+from trustsim.experiments.replicates import replicate_seeds, run, simulate
+from trustsim.model.model import ENGINES, TrustModel
+from trustsim.scenario.schema import Scenario, with_overrides
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -14,11 +14,11 @@ from pathlib import Path
 import psutil  # installed with dask[distributed]
 import pytest
 
-from trustsim.batch import STORE_DIR
-from trustsim.cli import main
-from trustsim.sweep import run_sweep
+from trustsim.cli.main import main
+from trustsim.experiments.kinds.sweep import run_sweep
+from trustsim.experiments.runs import STORE_DIR
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 POINTS, REPLICATES = 8, 3
 RUNS = POINTS * REPLICATES
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trustsim.batch import RunStore, execute, make_spec, run_batch, run_key
-from trustsim.executor import SerialExecutor
-from trustsim.experiment import replicate_seed, replicate_seeds, simulate
-from trustsim.scenario import scenario_from_dict, with_overrides
+from trustsim.experiments.executors import SerialExecutor
+from trustsim.experiments.replicates import replicate_seed, replicate_seeds, simulate
+from trustsim.experiments.runs import RunStore, execute, make_spec, run_batch, run_key
+from trustsim.scenario.schema import scenario_from_dict, with_overrides
 
 BASE = {"name": "unit", "steps": 10, "replicates": 3, "population": {"customers": 80}}
 

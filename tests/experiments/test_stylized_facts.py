@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from trustsim import validation
-from trustsim.scenario import Scenario, load_scenario
-from trustsim.summary import mean_confidence_interval
+from trustsim.experiments import stylized_facts as validation
+from trustsim.scenario.schema import Scenario, load_scenario
+from trustsim.stats import mean_confidence_interval
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 REPLICATES = 10
 
 

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustsim.agents import CustomerAgent, FirmAgent
-from trustsim.model import ENGINES, TrustModel
-from trustsim.population import ACTIVE, CHURNED
-from trustsim.scenario import Scenario, scenario_from_dict, with_overrides
+from trustsim.model.engines.agents import CustomerAgent, FirmAgent
+from trustsim.model.model import ENGINES, TrustModel
+from trustsim.model.population import ACTIVE, CHURNED
+from trustsim.scenario.schema import Scenario, scenario_from_dict, with_overrides
 
 
 @pytest.fixture(params=ENGINES)

@@ -1,4 +1,4 @@
-"""Tests for trustsim.network: generators, CSR invariants, contact shares, contacts, edge lists."""
+"""Tests for trustsim.model.network: generators, CSR invariants, contact shares, edge lists."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trustsim import network as net
 from trustsim.errors import ScenarioError
-from trustsim.scenario import Network as NetworkSettings
+from trustsim.model import network as net
+from trustsim.scenario.schema import Network as NetworkSettings
 
 SIZE, MEAN_DEGREE = 2000, 10
 RANDOM_KINDS = ("erdos_renyi", "small_world", "scale_free")

@@ -1,4 +1,4 @@
-"""Tests for trustsim.population: segment sampling, Beta traits and the initial state."""
+"""Tests for trustsim.model.population: segment sampling, Beta traits and the initial state."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from trustsim.population import (
+from trustsim.model.population import (
     ACTIVE,
     CHURNED,
     PROSPECT,
@@ -16,7 +16,13 @@ from trustsim.population import (
     sample_population,
     sample_trait,
 )
-from trustsim.scenario import InitialTrust, Population, Segment, TraitDistribution, TrustWeights
+from trustsim.scenario.schema import (
+    InitialTrust,
+    Population,
+    Segment,
+    TraitDistribution,
+    TrustWeights,
+)
 
 N = 40_000
 BETA_TRAITS = ("complaint_propensity", "wom_sensitivity", "competence", "integrity", "benevolence")

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from trustsim.subgroup import PERCENTILE_BINS, Subgroup, bins_for
+from trustsim.model.subgroup import PERCENTILE_BINS, Subgroup, bins_for
 
 PERCENTS = [0, 10, 25, 50, 90, 99.9, 100]
 

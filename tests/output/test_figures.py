@@ -1,4 +1,4 @@
-"""Tests of trustsim.plots: the replicate band helper and the PNG figures."""
+"""Tests of trustsim.output.figures: the replicate band helper and the PNG figures."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
-from trustsim import plots
-from trustsim.metrics import COLUMNS
-from trustsim.model import TrustModel
-from trustsim.scenario import Scenario
+from trustsim.model.metrics import COLUMNS
+from trustsim.model.model import TrustModel
+from trustsim.output import figures as plots
+from trustsim.scenario.schema import Scenario
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 T975_DF2 = 4.302652729911275  # Student t(0.975, 2), from statistical tables / scipy

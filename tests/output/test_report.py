@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from trustsim.cli import main
-from trustsim.compare import run_compare
-from trustsim.experiment import run
-from trustsim.scenario import Scenario, scenario_from_dict
-from trustsim.sweep import run_sweep
+from trustsim.cli.main import main
+from trustsim.experiments.kinds.compare import run_compare
+from trustsim.experiments.kinds.sweep import run_sweep
+from trustsim.experiments.replicates import run
+from trustsim.scenario.schema import Scenario, scenario_from_dict
 
 
 class _Links(HTMLParser):

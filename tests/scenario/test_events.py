@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from trustsim.errors import ScenarioError
-from trustsim.events import PolicyChange, Ramp, Timeline
-from trustsim.model import ENGINES, TrustModel
-from trustsim.scenario import scenario_from_dict
+from trustsim.model.model import ENGINES, TrustModel
+from trustsim.scenario.events import PolicyChange, Ramp, Timeline
+from trustsim.scenario.schema import scenario_from_dict
 
 
 @pytest.fixture(params=ENGINES)

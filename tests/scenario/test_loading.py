@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from trustsim.errors import ScenarioError
-from trustsim.scenario import (
+from trustsim.scenario.schema import (
     Scenario,
     json_schema,
     load_scenario,

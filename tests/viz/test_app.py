@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import solara
 
-from trustsim.events import LEVERS, DataBreach, Outage, PolicyChange
-from trustsim.population import ACTIVE, CHURNED, PROSPECT
+from trustsim.model.population import ACTIVE, CHURNED, PROSPECT
+from trustsim.scenario.events import LEVERS, DataBreach, Outage, PolicyChange
 from trustsim.viz import app, figures
 from trustsim.viz.classroom import (
     CHURNED_COLOUR,

@@ -14,10 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from trustsim.executor import ExecutionFailed
-from trustsim.kpis import KEY_KPIS
-from trustsim.plans import METHODS
-from trustsim.scenario import parse_set_options
+from trustsim.experiments.executors import ExecutionFailed
+from trustsim.experiments.settings import METHODS
+from trustsim.output.labels import KEY_KPIS
+from trustsim.scenario.schema import parse_set_options
 
 COMMANDS = ("sweep", "compare", "sensitivity", "report")
 EXIT_RUN_FAILED = 1
@@ -134,7 +134,7 @@ def _runs_line(computed: int, reused: int) -> str:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from trustsim.sweep import parse_grid_options, run_sweep
+    from trustsim.experiments.kinds.sweep import parse_grid_options, run_sweep
 
     grid = parse_grid_options(args.grid)
     result = run_sweep(args.scenario, grid=grid, **_options(args))
@@ -150,7 +150,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from trustsim.compare import run_compare
+    from trustsim.experiments.kinds.compare import run_compare
 
     result = run_compare(list(args.scenarios), **_options(args))
     names = [variant.name for variant in result.variants]
@@ -168,7 +168,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
-    from trustsim.sensitivity import format_indices, run_sensitivity
+    from trustsim.experiments.kinds.sensitivity import format_indices, run_sensitivity
 
     result = run_sensitivity(args.scenario, method=args.method, **_options(args))
     print(
@@ -182,7 +182,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from trustsim.report import write_report
+    from trustsim.output.report import write_report
 
     path = write_report(args.folder)
     print(f"report written to {path}")

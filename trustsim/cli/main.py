@@ -1,5 +1,5 @@
 """The ``trustsim`` command: run, validate, schema, and the experiments of
-:mod:`trustsim.cli_experiments` (sweep, compare, sensitivity, report).
+:mod:`trustsim.cli.experiments` (sweep, compare, sensitivity, report).
 
 Every input problem ends with exit status 2 and one message on stderr naming the file,
 the field path, the bad value and what is allowed; nothing is written in that case.
@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from trustsim import __version__, cli_experiments
+from trustsim import __version__
+from trustsim.cli import experiments as cli_experiments
+from trustsim.cli import viz as viz_cli
+from trustsim.cli.memory import keep_freed_memory
 from trustsim.errors import TrustsimError
-from trustsim.memory import keep_freed_memory
-from trustsim.model import ENGINES
-from trustsim.scenario import json_schema, load_scenario, parse_set_options
-from trustsim.viz import cli as viz_cli
+from trustsim.model.model import ENGINES
+from trustsim.scenario.schema import json_schema, load_scenario, parse_set_options
 
 EXIT_INPUT_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -101,7 +102,7 @@ def _shown(path: Path) -> Path:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from trustsim.experiment import run
+    from trustsim.experiments.replicates import run
 
     overrides = parse_set_options(args.assignments)
     result = run(

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from trustsim.scenario import load_scenario
+from trustsim.scenario.schema import load_scenario
 
 COMMAND = "viz"
 DEFAULT_PORT = 8765

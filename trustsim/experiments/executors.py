@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 from trustsim.errors import TrustsimError
-from trustsim.plans import Executor
+from trustsim.experiments.settings import Executor
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -76,7 +76,7 @@ class ProcessExecutor:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if context.get_start_method() == "forkserver":
-            context.set_forkserver_preload(["trustsim.batch", "trustsim.model"])
+            context.set_forkserver_preload(["trustsim.experiments.runs", "trustsim.model.model"])
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(workers, mp_context=context)
 
     def map_unordered(

@@ -17,15 +17,15 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from trustsim import results
-from trustsim.model import TrustModel
-from trustsim.scenario import Scenario, load_scenario, with_overrides
-from trustsim.summary import summarize
+from trustsim.model.model import TrustModel
+from trustsim.output import folders as results
+from trustsim.scenario.schema import Scenario, load_scenario, with_overrides
+from trustsim.stats import summarize
 
 
 def _report(folder: Path) -> Path:
     """Write the run folder's ``report.html`` (hook of :class:`trustsim.results.RunFiles`)."""
-    from trustsim.report import write_report
+    from trustsim.output.report import write_report
 
     return write_report(folder)
 
@@ -163,7 +163,7 @@ def run(
     manifest["run_id"] = folder.name
 
     def draw(figure_folder: Path) -> list[Path]:
-        from trustsim.plots import render_figures
+        from trustsim.output.figures import render_figures
 
         return render_figures(timeseries, figure_folder, title=resolved.name)
 

@@ -25,9 +25,9 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from trustsim.executor import RunExecutor
-from trustsim.experiment import run_replicate
-from trustsim.scenario import Scenario, load_scenario, with_overrides
+from trustsim.experiments.executors import RunExecutor
+from trustsim.experiments.replicates import run_replicate
+from trustsim.scenario.schema import Scenario, load_scenario, with_overrides
 
 #: Scenario fields that say how to run an experiment, not what one run computes.
 EXPERIMENT_FIELDS: tuple[str, ...] = ("sweep", "variants", "sensitivity", "executor")

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from trustsim.experiment import simulate
-from trustsim.phases import experience_weights
+from trustsim.experiments.replicates import simulate
+from trustsim.model.phases import experience_weights
 from trustsim.rules import trust
 from trustsim.rules._types import FloatLike
-from trustsim.scenario import Scenario, scenario_from_dict, with_overrides
+from trustsim.scenario.schema import Scenario, scenario_from_dict, with_overrides
 
 
 def silent_leaver_share(scenario: Scenario) -> tuple[np.ndarray, pd.DataFrame]:

@@ -7,12 +7,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from trustsim.engine import StepOutcome
-from trustsim.events import LEVERS
+from trustsim.model.engines.base import StepOutcome
+from trustsim.model.subgroup import Subgroup
 from trustsim.rules import wom
 from trustsim.rules.economics import StepEconomics
-from trustsim.scenario import Scenario
-from trustsim.subgroup import Subgroup
+from trustsim.scenario.events import LEVERS
+from trustsim.scenario.schema import Scenario
 
 #: Columns of the timeseries, in order. Counts are per step unless named as stocks
 #: (prospects, active, churned); money is currency per step; trust in [0, 1].

@@ -2,8 +2,8 @@
 
 Phase order of a step (DESIGN.md): interactions -> complaints and claims -> verification and
 resolution -> service recovery -> trust update -> word-of-mouth and reputation -> churn ->
-acquisition -> economics. The customer phases run in an engine (:mod:`trustsim.engine`);
-the arithmetic lives in :mod:`trustsim.rules` (through :mod:`trustsim.phases`); the model
+acquisition -> economics. The customer phases run in an engine (:mod:`trustsim.model.engines.base`);
+the arithmetic lives in :mod:`trustsim.rules` (through :mod:`trustsim.model.phases`); the model
 only orchestrates and records.
 """
 
@@ -18,17 +18,17 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from trustsim.agents import AgentPopulation, FirmAgent
-from trustsim.engine import Engine, Snapshot, StepOutcome
 from trustsim.errors import ScenarioError
-from trustsim.events import Event, Timeline
-from trustsim.metrics import COLUMNS, EVENT_COUNTS, count_events, metrics_row
-from trustsim.network import Network, build_network
-from trustsim.population import ACTIVE, CHURNED, PROSPECT, sample_population
+from trustsim.model.engines.agents import AgentPopulation, FirmAgent
+from trustsim.model.engines.base import Engine, Snapshot, StepOutcome
+from trustsim.model.metrics import COLUMNS, EVENT_COUNTS, count_events, metrics_row
+from trustsim.model.network import Network, build_network
+from trustsim.model.population import ACTIVE, CHURNED, PROSPECT, sample_population
+from trustsim.model.subgroup import Subgroup
 from trustsim.rules import economics, wom
 from trustsim.rules.economics import StepEconomics
-from trustsim.scenario import Scenario
-from trustsim.subgroup import Subgroup
+from trustsim.scenario.events import Event, Timeline
+from trustsim.scenario.schema import Scenario
 
 ENGINES = ("agents", "vectorized")
 
@@ -89,7 +89,7 @@ class TrustModel(mesa.Model):
         if engine == "agents":
             self.engine = AgentPopulation(self, population)
         else:
-            from trustsim.vectorized import ArrayPopulation
+            from trustsim.model.engines.vectorized import ArrayPopulation
 
             self.engine = ArrayPopulation(self, population)
         snapshot = self.engine.snapshot()

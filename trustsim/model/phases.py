@@ -17,7 +17,7 @@ import numpy as np
 
 from trustsim.rules import acquisition, churn, claims, interactions, recovery, trust, wom
 from trustsim.rules._types import BoolLike, FloatLike
-from trustsim.scenario import Scenario, TrustDynamics
+from trustsim.scenario.schema import Scenario, TrustDynamics
 
 #: Names of the uniform draws each customer uses per step, in order. The first ones (up to
 #: "leak") are those of :func:`own_experience`. One draw decides both leaving (for a

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from trustsim.scenario import Population as PopulationSettings
-from trustsim.scenario import TraitDistribution
+from trustsim.scenario.schema import Population as PopulationSettings
+from trustsim.scenario.schema import TraitDistribution
 
 PROSPECT, ACTIVE, CHURNED = 0, 1, 2
 STATE_NAMES = {PROSPECT: "prospect", ACTIVE: "active", CHURNED: "churned"}

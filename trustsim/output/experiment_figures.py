@@ -1,6 +1,6 @@
 """Figures of experiments: sweep lines and heatmaps, compared trajectories, differences and
 sensitivity indices. Built on :class:`matplotlib.figure.Figure` (no pyplot), like
-:mod:`trustsim.plots`.
+:mod:`trustsim.output.figures`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
-from trustsim.kpis import KEY_KPIS
-from trustsim.plots import DPI, STEP_LABEL, replicate_band
+from trustsim.output.figures import DPI, STEP_LABEL, replicate_band
+from trustsim.output.labels import KEY_KPIS
 
 _COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
 

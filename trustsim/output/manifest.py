@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from trustsim import results
-from trustsim.batch import BatchOutcome
-from trustsim.scenario import Scenario
+from trustsim.experiments.runs import BatchOutcome
+from trustsim.output import folders as results
+from trustsim.scenario.schema import Scenario
 
 REPORT_FILE = results.REPORT_FILE
 
@@ -89,7 +89,7 @@ def write_experiment(
         draw: writes the figures into the folder it is given; None: no figures.
         parquet: names of the tables also written as Parquet (None: all of them).
     """
-    from trustsim.report import write_report
+    from trustsim.output.report import write_report
 
     name = str(manifest_data["scenario_name"])
     run_id = results.new_run_id(str(manifest_data["config_hash"]))

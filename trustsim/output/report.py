@@ -19,8 +19,8 @@ from typing import Any
 import pandas as pd
 
 from trustsim.errors import ResultsError
-from trustsim.kpis import REPORT_KPIS, label
-from trustsim.narrative import describe
+from trustsim.output.labels import REPORT_KPIS, label
+from trustsim.output.narrative import describe
 
 REPORT_FILE = "report.html"
 

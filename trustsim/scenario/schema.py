@@ -23,8 +23,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from trustsim.errors import ScenarioError
-from trustsim.events import EVENT_TYPES, Event
-from trustsim.plans import Executor, Sensitivity, Sweep, Variants
+from trustsim.experiments.settings import Executor, Sensitivity, Sweep, Variants
+from trustsim.scenario.events import EVENT_TYPES, Event
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]

@@ -31,8 +31,8 @@ with warnings.catch_warnings():
     from mesa.visualization import SolaraViz
 
 from trustsim.errors import TrustsimError
-from trustsim.events import LEVERS
-from trustsim.population import CHURNED, PROSPECT
+from trustsim.model.population import CHURNED, PROSPECT
+from trustsim.scenario.events import LEVERS
 from trustsim.viz import figures
 from trustsim.viz.classroom import (
     LEVER_LABELS,

@@ -23,11 +23,11 @@ import numpy as np
 from matplotlib import colormaps
 from numpy.typing import NDArray
 
-from trustsim.events import LEVERS, Event
-from trustsim.model import TrustModel
-from trustsim.network import Network
-from trustsim.population import ACTIVE, CHURNED
-from trustsim.scenario import Scenario, load_scenario, scenario_from_dict
+from trustsim.model.model import TrustModel
+from trustsim.model.network import Network
+from trustsim.model.population import ACTIVE, CHURNED
+from trustsim.scenario.events import LEVERS, Event
+from trustsim.scenario.schema import Scenario, load_scenario, scenario_from_dict
 
 #: Environment variable naming the scenario file the app starts with (set by ``trustsim viz``).
 SCENARIO_ENV = "TRUSTSIM_VIZ_SCENARIO"

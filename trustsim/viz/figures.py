@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from trustsim.population import ACTIVE, CHURNED
+from trustsim.model.population import ACTIVE, CHURNED
 from trustsim.viz.classroom import TRUST_CMAP, ClassroomModel, NetworkLayout, node_colours
 
 #: Okabe-Ito colours.

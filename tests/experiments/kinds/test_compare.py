@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from trustsim.compare import run_compare
 from trustsim.errors import ScenarioError
-from trustsim.scenario import scenario_from_dict
+from trustsim.experiments.kinds.compare import run_compare
+from trustsim.scenario.schema import scenario_from_dict
 
 SMALL = "steps: 30\nreplicates: 3\npopulation: {customers: 200}\n"
 

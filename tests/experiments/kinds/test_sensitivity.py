@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from trustsim.errors import ScenarioError
-from trustsim.scenario import scenario_from_dict
-from trustsim.sensitivity import OUTPUTS, run_sensitivity
+from trustsim.experiments.kinds.sensitivity import OUTPUTS, run_sensitivity
+from trustsim.scenario.schema import scenario_from_dict
 
 
 def scenario(method: str, **options: int) -> dict[str, object]:

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from trustsim.errors import ScenarioError
-from trustsim.plans import Sweep
-from trustsim.scenario import scenario_from_dict
-from trustsim.summary import FINAL_KPIS
-from trustsim.sweep import expand, parameter_values, parse_grid_options, run_sweep
+from trustsim.experiments.kinds.sweep import expand, parameter_values, parse_grid_options, run_sweep
+from trustsim.experiments.settings import Sweep
+from trustsim.scenario.schema import scenario_from_dict
+from trustsim.stats import FINAL_KPIS
 
 SMALL = {"name": "small", "steps": 30, "replicates": 2, "population": {"customers": 200}}
 

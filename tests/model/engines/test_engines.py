@@ -20,10 +20,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from trustsim.experiment import simulate
-from trustsim.scenario import Scenario, load_scenario, with_overrides
+from trustsim.experiments.replicates import simulate
+from trustsim.scenario.schema import Scenario, load_scenario, with_overrides
 
-SCENARIO_FILES = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+SCENARIO_FILES = sorted((Path(__file__).resolve().parents[3] / "scenarios").glob("*.yaml"))
 REPLICATES = 30
 CUSTOMERS = 80
 STEPS = 50

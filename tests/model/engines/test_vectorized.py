@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trustsim import phases
-from trustsim.model import TrustModel
-from trustsim.population import ACTIVE, sample_population
+from trustsim.model import phases
+from trustsim.model.engines.vectorized import may_have_event
+from trustsim.model.model import TrustModel
+from trustsim.model.population import ACTIVE, sample_population
 from trustsim.rules import trust
-from trustsim.scenario import Scenario, scenario_from_dict
-from trustsim.vectorized import may_have_event
+from trustsim.scenario.schema import Scenario, scenario_from_dict
 
 
 @pytest.mark.parametrize("kind", ["complete", "erdos_renyi", "small_world", "scale_free"])

@@ -18,13 +18,13 @@ from typing import Any
 
 import pandas as pd
 
-from trustsim.batch import batch_table, make_spec, resolve, run_batch, store_for
 from trustsim.errors import ScenarioError
-from trustsim.executor import executor_for
-from trustsim.outputs import Clock, manifest, write_experiment
-from trustsim.scenario import Scenario, with_overrides
-from trustsim.summary import ci_columns, replicate_kpis
-from trustsim.sweep import point_scenarios
+from trustsim.experiments.executors import executor_for
+from trustsim.experiments.kinds.sweep import point_scenarios
+from trustsim.experiments.runs import batch_table, make_spec, resolve, run_batch, store_for
+from trustsim.output.manifest import Clock, manifest, write_experiment
+from trustsim.scenario.schema import Scenario, with_overrides
+from trustsim.stats import ci_columns, replicate_kpis
 
 #: Fields every variant takes from the reference so that runs are paired.
 SHARED_FIELDS: tuple[str, ...] = ("seed", "replicates")
@@ -226,7 +226,7 @@ def _variant_first(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _draw(timeseries: pd.DataFrame, differences: pd.DataFrame, names: list[str], title: str) -> Any:
-    from trustsim import experiment_plots as plots
+    from trustsim.output import experiment_figures as plots
 
     def draw(folder: Path) -> list[Path]:
         return [

@@ -25,15 +25,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trustsim.batch import batch_table, make_spec, resolve, run_batch, store_for
 from trustsim.errors import ScenarioError
-from trustsim.executor import executor_for
-from trustsim.kpis import KEY_KPIS
-from trustsim.outputs import Clock, manifest, write_experiment
-from trustsim.plans import METHODS, Sensitivity
-from trustsim.scenario import Scenario, with_overrides
-from trustsim.summary import replicate_kpis
-from trustsim.sweep import point_scenarios
+from trustsim.experiments.executors import executor_for
+from trustsim.experiments.kinds.sweep import point_scenarios
+from trustsim.experiments.runs import batch_table, make_spec, resolve, run_batch, store_for
+from trustsim.experiments.settings import METHODS, Sensitivity
+from trustsim.output.labels import KEY_KPIS
+from trustsim.output.manifest import Clock, manifest, write_experiment
+from trustsim.scenario.schema import Scenario, with_overrides
+from trustsim.stats import replicate_kpis
 
 #: Outputs analysed, column of :func:`trustsim.summary.replicate_kpis` -> label.
 OUTPUTS: dict[str, str] = {
@@ -202,7 +202,7 @@ def run_sensitivity(
 
 
 def _draw(indices: pd.DataFrame, method: str, title: str) -> Callable[[Path], list[Path]]:
-    from trustsim import experiment_plots as plots
+    from trustsim.output import experiment_figures as plots
 
     def draw(folder: Path) -> list[Path]:
         return [plots.plot_indices(indices, method, folder / "sensitivity.png", title, OUTPUTS)]

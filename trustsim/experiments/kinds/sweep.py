@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trustsim.batch import RunSpec, batch_table, make_spec, resolve, run_batch, store_for
 from trustsim.errors import ScenarioError
-from trustsim.executor import executor_for
-from trustsim.outputs import Clock, manifest, write_experiment
-from trustsim.plans import Sweep, SweepValues
-from trustsim.scenario import Scenario, parse_value, with_overrides
-from trustsim.summary import ci_columns, replicate_kpis
+from trustsim.experiments.executors import executor_for
+from trustsim.experiments.runs import RunSpec, batch_table, make_spec, resolve, run_batch, store_for
+from trustsim.experiments.settings import Sweep, SweepValues
+from trustsim.output.manifest import Clock, manifest, write_experiment
+from trustsim.scenario.schema import Scenario, parse_value, with_overrides
+from trustsim.stats import ci_columns, replicate_kpis
 
 #: Significant digits kept of spaced values (0.30000000000000004 becomes 0.3).
 SPACING_DIGITS = 12
@@ -184,7 +184,7 @@ class SweepResult:
 
 
 def _draw(plan: Sweep, summary: pd.DataFrame, title: str) -> Callable[[Path], list[Path]]:
-    from trustsim import experiment_plots as plots
+    from trustsim.output import experiment_figures as plots
 
     names = list(plan.parameters)
 

@@ -15,14 +15,14 @@ import mesa
 import numpy as np
 from numpy.typing import NDArray
 
-from trustsim import phases
-from trustsim.engine import Snapshot, StepOutcome, stack_experiences
-from trustsim.events import LEVERS, StepEffects
-from trustsim.population import ACTIVE, CHURNED, PROSPECT, PopulationArrays
+from trustsim.model import phases
+from trustsim.model.engines.base import Snapshot, StepOutcome, stack_experiences
+from trustsim.model.population import ACTIVE, CHURNED, PROSPECT, PopulationArrays
 from trustsim.rules import trust
+from trustsim.scenario.events import LEVERS, StepEffects
 
 if TYPE_CHECKING:
-    from trustsim.model import TrustModel
+    from trustsim.model.model import TrustModel
 
 
 class Transition(NamedTuple):

@@ -2,7 +2,7 @@
 
 An engine owns the customers' state and runs the customer phases of a step; the model owns
 the clock, the RNG, the firm and the books. Both engines call the same functions of
-:mod:`trustsim.phases` (and through them :mod:`trustsim.rules`), so they agree in
+:mod:`trustsim.model.phases` (and through them :mod:`trustsim.rules`), so they agree in
 distribution; they differ only in how they hold the population.
 """
 
@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from trustsim import phases
+from trustsim.model import phases
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The vectorized engine: the population as a struct of arrays, the network as CSR.
 
-One step calls the functions of :mod:`trustsim.phases` once, on whole arrays; word-of-mouth
+One step calls the functions of :mod:`trustsim.model.phases` once, on whole arrays; word-of-mouth
 is delivered with ``numpy.bincount``. No Python loop runs over customers or edges. The
 result agrees in distribution with the agents engine (the random numbers are drawn in a
 different order, so individual runs differ).
@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trustsim import phases
-from trustsim.engine import Snapshot, StepOutcome
-from trustsim.population import ACTIVE, CHURNED, STATE_NAMES, PopulationArrays
+from trustsim.model import phases
+from trustsim.model.engines.base import Snapshot, StepOutcome
+from trustsim.model.population import ACTIVE, CHURNED, STATE_NAMES, PopulationArrays
 from trustsim.rules import trust
 
 if TYPE_CHECKING:
-    from trustsim.model import TrustModel
+    from trustsim.model.model import TrustModel
 
 
 def may_have_event(

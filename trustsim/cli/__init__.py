@@ -1,0 +1,1 @@
+"""The ``trustsim`` command: :mod:`trustsim.cli.main`."""

@@ -1,0 +1,1 @@
+"""Experiments: runs, their identity and store, executors, and the experiment kinds."""

@@ -1,0 +1,1 @@
+"""The Mesa model: TrustModel, the firm, timeline, phases, population, network, metrics."""

@@ -1,0 +1,1 @@
+"""What people see: result folders and manifests, figures, reports, narrative, labels."""

@@ -1,0 +1,1 @@
+"""The scenario: schema (every parameter with default, unit and range), events, loading."""
