@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from trustsim.scenario.schema import Scenario, scenario_from_dict
+from trustsim.scenario.loading import scenario_from_dict
+from trustsim.scenario.schema import Scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"

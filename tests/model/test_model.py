@@ -9,13 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustsim.model.engines.agents import CustomerAgent, FirmAgent
-from trustsim.model.model import ENGINES, TrustModel
+from trustsim.model.engines.agents import CustomerAgent
+from trustsim.model.engines.registry import ENGINES
+from trustsim.model.firm import Firm
+from trustsim.model.model import TrustModel
 from trustsim.model.population import ACTIVE, CHURNED
-from trustsim.scenario.schema import Scenario, scenario_from_dict, with_overrides
+from trustsim.scenario.loading import scenario_from_dict, with_overrides
+from trustsim.scenario.schema import Scenario
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=list(ENGINES))
 def engine(request: pytest.FixtureRequest) -> str:
     """Every behavioural test runs on both engines."""
     return str(request.param)
@@ -37,7 +40,7 @@ def test_agents_engine_registers_one_mesa_agent_per_customer(tiny: Scenario) -> 
     model = TrustModel(tiny, engine="agents")
     assert isinstance(model, mesa.Model)
     assert len(model.agents_by_type[CustomerAgent]) == tiny.population.customers
-    assert len(model.agents_by_type[FirmAgent]) == 1
+    assert len(model.agents_by_type[Firm]) == 1
     assert isinstance(model.rng, np.random.Generator)
     assert model.customer(3).index == 3
 
@@ -46,7 +49,7 @@ def test_vectorized_engine_builds_no_customer_agents(tiny: Scenario) -> None:
     model = TrustModel(tiny, engine="vectorized")
     assert isinstance(model, mesa.Model)
     assert CustomerAgent not in model.agents_by_type
-    assert len(model.agents_by_type[FirmAgent]) == 1
+    assert len(model.agents_by_type[Firm]) == 1
     view = model.customer(3)
     assert view.index == 3 and 0.0 <= view.overall_trust <= 1.0
 

@@ -11,7 +11,7 @@ import pytest
 
 from trustsim.errors import ScenarioError
 from trustsim.model import network as net
-from trustsim.scenario.schema import Network as NetworkSettings
+from trustsim.scenario.schema import NetworkSettings
 
 SIZE, MEAN_DEGREE = 2000, 10
 RANDOM_KINDS = ("erdos_renyi", "small_world", "scale_free")

@@ -17,41 +17,43 @@ from trustsim.model.population import (
     sample_trait,
 )
 from trustsim.scenario.schema import (
-    InitialTrust,
-    Population,
-    Segment,
-    TraitDistribution,
-    TrustWeights,
+    InitialTrustSettings,
+    PopulationSettings,
+    SegmentSettings,
+    TraitSettings,
+    TrustWeightsSettings,
 )
 
 N = 40_000
 BETA_TRAITS = ("complaint_propensity", "wom_sensitivity", "competence", "integrity", "benevolence")
 
-SEGMENT_A = Segment(
+SEGMENT_A = SegmentSettings(
     name="a",
     share=0.2,
     honest_share=0.9,
-    complaint_propensity=TraitDistribution(mean=0.2, sd=0.05),
-    wom_sensitivity=TraitDistribution(mean=0.7, sd=0.1),
+    complaint_propensity=TraitSettings(mean=0.2, sd=0.05),
+    wom_sensitivity=TraitSettings(mean=0.7, sd=0.1),
     value_per_step=2.0,
     interaction_rate=0.3,
-    trust_weights=TrustWeights(competence=1.0, integrity=1.0, benevolence=2.0),
-    initial_trust=InitialTrust(
-        competence=TraitDistribution(mean=0.8, sd=0.0),
-        integrity=TraitDistribution(mean=0.5, sd=0.2),
-        benevolence=TraitDistribution(mean=0.3, sd=0.1),
+    trust_weights=TrustWeightsSettings(competence=1.0, integrity=1.0, benevolence=2.0),
+    initial_trust=InitialTrustSettings(
+        competence=TraitSettings(mean=0.8, sd=0.0),
+        integrity=TraitSettings(mean=0.5, sd=0.2),
+        benevolence=TraitSettings(mean=0.3, sd=0.1),
     ),
 )
-SEGMENT_B = Segment(
+SEGMENT_B = SegmentSettings(
     name="b",
     share=0.6,  # shares 0.2 : 0.6 are normalised to 0.25 : 0.75
     honest_share=0.99,
-    complaint_propensity=TraitDistribution(mean=0.6, sd=0.15),
-    wom_sensitivity=TraitDistribution(mean=0.4, sd=0.0),
+    complaint_propensity=TraitSettings(mean=0.6, sd=0.15),
+    wom_sensitivity=TraitSettings(mean=0.4, sd=0.0),
     value_per_step=0.5,
     interaction_rate=0.05,
 )
-SETTINGS = Population(customers=N, initial_active_share=0.3, segments=[SEGMENT_A, SEGMENT_B])
+SETTINGS = PopulationSettings(
+    customers=N, initial_active_share=0.3, segments=[SEGMENT_A, SEGMENT_B]
+)
 SEGMENTS = (SEGMENT_A, SEGMENT_B)
 SHARES = (0.25, 0.75)
 
@@ -74,7 +76,7 @@ def beta_tolerances(mean: float, sd: float, n: int) -> tuple[float, float]:
     return 4 * se_mean, 4 * se_sd
 
 
-def distribution_of(segment: Segment, trait: str) -> TraitDistribution:
+def distribution_of(segment: SegmentSettings, trait: str) -> TraitSettings:
     if trait in ("competence", "integrity", "benevolence"):
         return getattr(segment.initial_trust, trait)
     return getattr(segment, trait)
@@ -151,7 +153,7 @@ def test_initial_state(population):
 
 @pytest.mark.parametrize(("share", "state"), [(0.0, PROSPECT), (1.0, ACTIVE)])
 def test_initial_state_extremes(share, state):
-    settings = Population(customers=500, initial_active_share=share)
+    settings = PopulationSettings(customers=500, initial_active_share=share)
     arrays = sample_population(settings, np.random.default_rng(1))
     assert np.all(arrays.state == state)
 
@@ -169,7 +171,7 @@ def test_same_seed_identical_arrays():
 
 
 def test_single_customer_default_settings():
-    arrays = sample_population(Population(customers=1), np.random.default_rng(0))
+    arrays = sample_population(PopulationSettings(customers=1), np.random.default_rng(0))
     assert arrays.size == 1
     assert arrays.segment.tolist() == [0]
 
@@ -182,7 +184,7 @@ def test_single_customer_default_settings():
 )
 def test_sample_trait_beta_moments(mean, sd):
     n = 200_000
-    values = sample_trait(TraitDistribution(mean=mean, sd=sd), n, np.random.default_rng(0))
+    values = sample_trait(TraitSettings(mean=mean, sd=sd), n, np.random.default_rng(0))
     assert values.shape == (n,)
     assert np.all((values >= 0.0) & (values <= 1.0))
     mean_tol, sd_tol = beta_tolerances(mean, sd, n)
@@ -192,11 +194,9 @@ def test_sample_trait_beta_moments(mean, sd):
 
 @pytest.mark.parametrize("mean", [0.0, 0.25, 1.0])
 def test_sample_trait_zero_sd_is_constant(mean):
-    values = sample_trait(TraitDistribution(mean=mean, sd=0.0), 1000, np.random.default_rng(0))
+    values = sample_trait(TraitSettings(mean=mean, sd=0.0), 1000, np.random.default_rng(0))
     np.testing.assert_array_equal(values, np.full(1000, mean))
 
 
 def test_sample_trait_zero_count():
-    assert sample_trait(TraitDistribution(mean=0.5, sd=0.1), 0, np.random.default_rng(0)).shape == (
-        0,
-    )
+    assert sample_trait(TraitSettings(mean=0.5, sd=0.1), 0, np.random.default_rng(0)).shape == (0,)

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from trustsim.model.metrics import COLUMNS
 from trustsim.model.model import TrustModel
-from trustsim.scenario.events import LEVERS
-from trustsim.scenario.schema import scenario_from_dict
+from trustsim.scenario.firm import LEVERS
+from trustsim.scenario.loading import scenario_from_dict
 
 probability = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 

@@ -10,12 +10,14 @@ import pandas as pd
 import pytest
 
 from trustsim.errors import ScenarioError
-from trustsim.model.model import ENGINES, TrustModel
-from trustsim.scenario.events import PolicyChange, Ramp, Timeline
-from trustsim.scenario.schema import scenario_from_dict
+from trustsim.model.engines.registry import ENGINES
+from trustsim.model.model import TrustModel
+from trustsim.model.timeline import Timeline
+from trustsim.scenario.events import PolicyChange, Ramp
+from trustsim.scenario.loading import scenario_from_dict
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=list(ENGINES))
 def engine(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 

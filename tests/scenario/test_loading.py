@@ -10,14 +10,14 @@ import pytest
 from pydantic import BaseModel
 
 from trustsim.errors import ScenarioError
-from trustsim.scenario.schema import (
-    Scenario,
+from trustsim.scenario.loading import (
     json_schema,
     load_scenario,
     parse_set_options,
     scenario_from_dict,
     with_overrides,
 )
+from trustsim.scenario.schema import Scenario
 
 
 def write(path: Path, text: str) -> Path:
@@ -231,6 +231,7 @@ def test_json_schema_covers_the_blocks_and_extends() -> None:
     for block in ("population", "network", "firm", "claims", "trust", "wom", "churn", "extends"):
         assert block in properties
     assert "source_dir" not in properties
-    firm = schema["$defs"]["Firm"]
+    firm = schema["$defs"]["FirmSettings"]
     assert firm["additionalProperties"] is False
     assert firm["properties"]["transparency"]["maximum"] == 1.0
+    assert firm["properties"]["transparency"]["label"] == "Transparency"

@@ -11,14 +11,11 @@ from trustsim.model.engines.base import StepOutcome
 from trustsim.model.subgroup import Subgroup
 from trustsim.rules import wom
 from trustsim.rules.economics import StepEconomics
-from trustsim.scenario.events import LEVERS
+from trustsim.scenario.firm import LEVERS
 from trustsim.scenario.schema import Scenario
 
-#: Columns of the timeseries, in order. Counts are per step unless named as stocks
-#: (prospects, active, churned); money is currency per step; trust in [0, 1].
-COLUMNS: tuple[str, ...] = (
-    "step",
-    "replicate",
+#: Trust over active customers, each in [0, 1] (see :func:`trust_statistics`).
+TRUST_COLUMNS: tuple[str, ...] = (
     "trust_mean",
     "trust_competence",
     "trust_integrity",
@@ -26,47 +23,12 @@ COLUMNS: tuple[str, ...] = (
     "trust_p10",
     "trust_p50",
     "trust_p90",
-    "prospects",
-    "active",
-    "churned",
-    "acquired",
-    "won_back",
-    "churned_silent",
-    "churned_after_complaint",
-    "churned_dissatisfied",
-    "churned_dissatisfied_silent",
-    "failures",
-    "complaints",
-    "claims",
-    "claims_checked",
-    "claims_approved",
-    "claims_denied",
-    "claims_auto_approved",
-    "false_claims_caught",
-    "false_claims_paid",
-    "recoveries_good",
-    "recoveries_poor",
-    "breach",
-    "customers_leaked",
-    "wom_positive",
-    "wom_negative",
-    "reputation",
-    "nps",
-    "revenue",
-    "verification_cost",
-    "fraud_loss",
-    "compensation_cost",
-    "recovery_cost",
-    "acquisition_cost",
-    "profit",
-    "cumulative_profit",
-    *LEVERS,
-    "price_multiplier",
-    "advertising_multiplier",
-    "events",
 )
 
-#: Columns that count events in one step (zero at step 0).
+#: Stocks of people at the end of a step.
+STOCK_COLUMNS: tuple[str, ...] = ("prospects", "active", "churned")
+
+#: Columns that count events in one step (zero at step 0); see :func:`count_events`.
 EVENT_COUNTS: tuple[str, ...] = (
     "acquired",
     "won_back",
@@ -89,6 +51,28 @@ EVENT_COUNTS: tuple[str, ...] = (
     "customers_leaked",
     "wom_positive",
     "wom_negative",
+)
+
+#: Money per step, currency: the fields of :class:`trustsim.rules.economics.StepEconomics`.
+MONEY_COLUMNS: tuple[str, ...] = StepEconomics._fields
+
+#: Columns of the timeseries, in order. Counts are per step unless named as stocks
+#: (prospects, active, churned); money is currency per step; trust in [0, 1]; then the
+#: levers in force (one column per lever of the firm schema) and the events that started.
+COLUMNS: tuple[str, ...] = (
+    "step",
+    "replicate",
+    *TRUST_COLUMNS,
+    *STOCK_COLUMNS,
+    *EVENT_COUNTS,
+    "reputation",
+    "nps",
+    *MONEY_COLUMNS,
+    "cumulative_profit",
+    *LEVERS,
+    "price_multiplier",
+    "advertising_multiplier",
+    "events",
 )
 
 

@@ -2,9 +2,9 @@
 
 Phase order of a step (DESIGN.md): interactions -> complaints and claims -> verification and
 resolution -> service recovery -> trust update -> word-of-mouth and reputation -> churn ->
-acquisition -> economics. The customer phases run in an engine (:mod:`trustsim.model.engines.base`);
-the arithmetic lives in :mod:`trustsim.rules` (through :mod:`trustsim.model.phases`); the model
-only orchestrates and records.
+acquisition -> economics. The customer phases run in an engine
+(:mod:`trustsim.model.engines`); the arithmetic lives in :mod:`trustsim.rules` (through
+:mod:`trustsim.model.phases`); the model only orchestrates and records.
 """
 
 from __future__ import annotations
@@ -19,18 +19,18 @@ import pandas as pd
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from trustsim.errors import ScenarioError
-from trustsim.model.engines.agents import AgentPopulation, FirmAgent
 from trustsim.model.engines.base import Engine, Snapshot, StepOutcome
+from trustsim.model.engines.registry import ENGINES
+from trustsim.model.firm import Firm
 from trustsim.model.metrics import COLUMNS, EVENT_COUNTS, count_events, metrics_row
 from trustsim.model.network import Network, build_network
 from trustsim.model.population import ACTIVE, CHURNED, PROSPECT, sample_population
 from trustsim.model.subgroup import Subgroup
+from trustsim.model.timeline import Timeline
 from trustsim.rules import economics, wom
 from trustsim.rules.economics import StepEconomics
-from trustsim.scenario.events import Event, Timeline
+from trustsim.scenario.events import Event
 from trustsim.scenario.schema import Scenario
-
-ENGINES = ("agents", "vectorized")
 
 
 def _seed_sequence(
@@ -47,8 +47,8 @@ class TrustModel(mesa.Model):
     Args:
         scenario: a validated :class:`~trustsim.scenario.Scenario`.
         seed: an int or a ``numpy.random.SeedSequence``; None uses ``scenario.seed``.
-        engine: "agents" (one Mesa agent per customer) or "vectorized" (arrays); None uses
-            ``scenario.engine``.
+        engine: a name of :data:`~trustsim.model.engines.registry.ENGINES`: "agents" (one
+            Mesa agent per customer) or "vectorized" (arrays); None uses ``scenario.engine``.
         replicate: replicate number written to the timeseries.
 
     The validated scenario is ``model.config``. (Mesa 3.5 reserves ``model.scenario`` for its
@@ -84,14 +84,8 @@ class TrustModel(mesa.Model):
         self.network: Network = build_network(
             scenario.network, population.size, self.rng, source_dir
         )
-        self.firm = FirmAgent(self)
-        self.engine: Engine
-        if engine == "agents":
-            self.engine = AgentPopulation(self, population)
-        else:
-            from trustsim.model.engines.vectorized import ArrayPopulation
-
-            self.engine = ArrayPopulation(self, population)
+        self.firm = Firm(self, scenario.firm, scenario.trust)
+        self.engine: Engine = ENGINES[engine](self, scenario, self.network, population)
         snapshot = self.engine.snapshot()
         active = snapshot.state == ACTIVE
         overall = snapshot.overall
@@ -118,7 +112,9 @@ class TrustModel(mesa.Model):
         if all(data.get(key) is None for key in ("at", "from", "start")):
             data["at"] = self.steps + 1
         try:
-            scheduled: Event = TypeAdapter(Event).validate_python(data)
+            scheduled: Event = TypeAdapter(Event).validate_python(
+                data, context={"levers": tuple(self.firm.levers)}
+            )
         except ValidationError as error:
             raise ScenarioError(f"trigger {data!r}: {error.errors()[0]['msg']}") from None
         self.timeline.add(scheduled)
@@ -127,9 +123,9 @@ class TrustModel(mesa.Model):
     def step(self) -> None:
         """Advance one step: the timeline applies, the firm decides, the customers live the
         step, the books close."""
-        effects, new_price = self.timeline.apply(self.steps, self.firm.levers)
-        if new_price is not None:
-            self.price_multiplier = new_price
+        effects = self.timeline.apply(self.steps, self.firm.levers)
+        if effects.price_multiplier is not None:
+            self.price_multiplier = effects.price_multiplier
         self.advertising_multiplier = effects.advertising_multiplier
         firm_state = self.firm.decide(effects)
         outcome: StepOutcome = self.engine.step(
@@ -155,7 +151,7 @@ class TrustModel(mesa.Model):
             genuine_claims_paid=events["claims_approved"] - events["false_claims_paid"],
             claim_amount=self.config.claims.claim_amount,
             recovery_cases=events["complaints"],
-            service_recovery=firm_state.service_recovery,
+            service_recovery=firm_state.levers["service_recovery"],
             cost_per_recovery=money.cost_per_recovery,
             acquired=events["acquired"],
             cost_per_acquisition=money.cost_per_acquisition,

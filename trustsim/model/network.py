@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from trustsim.errors import ScenarioError
-from trustsim.scenario.schema import Network as NetworkSettings
+from trustsim.scenario.schema import NetworkSettings
 
 
 @dataclass(frozen=True)

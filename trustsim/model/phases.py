@@ -10,14 +10,16 @@ Draws are uniform numbers in [0, 1) supplied by the engine from the model's seed
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple, TypedDict
+from typing import NamedTuple
 
 import numpy as np
 
 from trustsim.rules import acquisition, churn, claims, interactions, recovery, trust, wom
 from trustsim.rules._types import BoolLike, FloatLike
-from trustsim.scenario.schema import Scenario, TrustDynamics
+from trustsim.scenario.schema import Scenario, TrustDynamicsSettings
 
 #: Names of the uniform draws each customer uses per step, in order. The first ones (up to
 #: "leak") are those of :func:`own_experience`. One draw decides both leaving (for a
@@ -44,14 +46,10 @@ EXPERIENCE_DRAWS = DRAW_INDEX["leak"] + 1
 
 @dataclass(frozen=True)
 class FirmState:
-    """What the firm does this step: its levers (probabilities in [0, 1]) and firm-wide events."""
+    """What the firm does this step: the value of every lever (by name, as declared in
+    :class:`trustsim.scenario.firm.FirmSettings`) and the firm-wide events."""
 
-    promise_reliability: float
-    verification_strictness: float
-    transparency: float
-    service_recovery: float
-    friendliness: float
-    channel_simplicity: float
+    levers: Mapping[str, float]
     breach: bool = False
     breach_disclosed: bool = False
     breach_severity: float = 0.0
@@ -76,7 +74,7 @@ class Customers(NamedTuple):
 class CustomerWeights(NamedTuple):
     """How much each trust dimension weighs in each customer's overall trust (scalars or
     arrays, not normalised): the customers' segment values of the scenario's
-    :class:`trustsim.scenario.TrustWeights`."""
+    :class:`trustsim.scenario.schema.TrustWeightsSettings`."""
 
     competence: FloatLike
     integrity: FloatLike
@@ -108,34 +106,37 @@ class Experience(NamedTuple):
     scar: FloatLike
 
 
-class ExperienceWeights(TypedDict):
-    """Keyword arguments of :func:`trustsim.rules.trust.experience_units` that come from
-    the scenario's trust dynamics."""
-
-    transparency_softening: float
-    recovery_repair: float
-    poor_recovery_penalty: float
-    check_distrust_signal: float
-    approved_claim_signal: float
-    wrongful_denial_penalty: float
-    disclosure_credit: float
-    friendliness_effect: float
+#: Keyword arguments of :func:`trustsim.rules.trust.experience_units` that are weights of
+#: the scenario's trust dynamics (the breach severity comes with the breach instead).
+EXPERIENCE_WEIGHTS: tuple[str, ...] = tuple(
+    name
+    for name in inspect.signature(trust.experience_units).parameters
+    if name in TrustDynamicsSettings.model_fields and name != "breach_severity"
+)
 
 
-def experience_weights(dynamics: TrustDynamics) -> ExperienceWeights:
-    """The scenario's weights of each event in experience units (see
-    :func:`trustsim.rules.trust.experience_units`), except the breach severity, which a
-    scripted breach sets itself."""
-    return {
-        "transparency_softening": dynamics.transparency_softening,
-        "recovery_repair": dynamics.recovery_repair,
-        "poor_recovery_penalty": dynamics.poor_recovery_penalty,
-        "check_distrust_signal": dynamics.check_distrust_signal,
-        "approved_claim_signal": dynamics.approved_claim_signal,
-        "wrongful_denial_penalty": dynamics.wrongful_denial_penalty,
-        "disclosure_credit": dynamics.disclosure_credit,
-        "friendliness_effect": dynamics.friendliness_effect,
-    }
+def experience_weights(dynamics: TrustDynamicsSettings) -> dict[str, float]:
+    """The scenario's weight of each event in experience units (see
+    :func:`trustsim.rules.trust.experience_units`)."""
+    return {name: getattr(dynamics, name) for name in EXPERIENCE_WEIGHTS}
+
+
+def trust_after(
+    competence: FloatLike,
+    integrity: FloatLike,
+    benevolence: FloatLike,
+    scar: FloatLike,
+    units: trust.ExperienceUnits,
+    dynamics: TrustDynamicsSettings,
+) -> tuple[FloatLike, FloatLike, FloatLike]:
+    """Each trust dimension after a step's experience units (losses first, then gains
+    slowed by the scar): the trust update of :mod:`trustsim.rules.trust`."""
+    rates = trust.update_rates(scar, dynamics.gain_rate, dynamics.loss_rate, dynamics.scar_slowdown)
+    return (
+        trust.apply_units(competence, units.competence_good, units.competence_bad, *rates),
+        trust.apply_units(integrity, units.integrity_good, units.integrity_bad, *rates),
+        trust.apply_units(benevolence, units.benevolence_good, units.benevolence_bad, *rates),
+    )
 
 
 def own_experience(
@@ -155,12 +156,16 @@ def own_experience(
     d = {name: draws[DRAW_INDEX[name]] for name in DRAWS[:EXPERIENCE_DRAWS]}  # type: ignore[index]
     active = np.asarray(customers.active, dtype=bool)
     kept, broken = interactions.promise_outcomes(
-        d["touch"], d["keep"], customers.interaction_rate, firm.promise_reliability, firm.outage
+        d["touch"],
+        d["keep"],
+        customers.interaction_rate,
+        firm.levers["promise_reliability"],
+        firm.outage,
     )
     kept, broken = kept & active, broken & active
-    failure_disclosed = broken & np.less(d["disclose"], firm.transparency)
+    failure_disclosed = broken & np.less(d["disclose"], firm.levers["transparency"])
     complain_chance = claims.complaint_probability(
-        customers.complaint_propensity, firm.channel_simplicity
+        customers.complaint_propensity, firm.levers["channel_simplicity"]
     )
     complained = broken & np.less(d["complain"], complain_chance)
     false_claim = (
@@ -172,7 +177,7 @@ def own_experience(
             claims.false_claim_probability(
                 scenario.claims.false_claim_rate,
                 scenario.claims.deterrence,
-                firm.verification_strictness,
+                firm.levers["verification_strictness"],
             ),
         )
     )
@@ -184,14 +189,14 @@ def own_experience(
         d["check"],
         d["overdue"],
         d["verdict"],
-        firm.verification_strictness,
+        firm.levers["verification_strictness"],
         claims.overdue_probability(settings.check_days_mean, settings.resolution_deadline_days),
         settings.detection_rate,
         settings.false_denial_rate,
         settings.targeting,
     )
     good, poor = recovery.recovery_outcomes(
-        complained, resolution.wrongful_denial, d["recovery"], firm.service_recovery
+        complained, resolution.wrongful_denial, d["recovery"], firm.levers["service_recovery"]
     )
     leaked = active & firm.breach & np.less(d["leak"], firm.breach_affected_share)
     dynamics = scenario.trust
@@ -206,21 +211,17 @@ def own_experience(
         wrongful_denial=resolution.wrongful_denial,
         data_leaked=leaked,
         breach_disclosed=firm.breach_disclosed,
-        friendliness=firm.friendliness,
+        friendliness=firm.levers["friendliness"],
         breach_severity=firm.breach_severity,
         **experience_weights(dynamics),
     )
-    rates = trust.update_rates(
-        customers.scar, dynamics.gain_rate, dynamics.loss_rate, dynamics.scar_slowdown
-    )
-    competence = trust.apply_units(
-        customers.competence, units.competence_good, units.competence_bad, *rates
-    )
-    integrity = trust.apply_units(
-        customers.integrity, units.integrity_good, units.integrity_bad, *rates
-    )
-    benevolence = trust.apply_units(
-        customers.benevolence, units.benevolence_good, units.benevolence_bad, *rates
+    competence, integrity, benevolence = trust_after(
+        customers.competence,
+        customers.integrity,
+        customers.benevolence,
+        customers.scar,
+        units,
+        dynamics,
     )
     bad_total = units.competence_bad + units.integrity_bad + units.benevolence_bad
     scar = trust.scar_update(

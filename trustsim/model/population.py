@@ -11,8 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from trustsim.scenario.schema import Population as PopulationSettings
-from trustsim.scenario.schema import TraitDistribution
+from trustsim.scenario.schema import PopulationSettings, TraitSettings
 
 PROSPECT, ACTIVE, CHURNED = 0, 1, 2
 STATE_NAMES = {PROSPECT: "prospect", ACTIVE: "active", CHURNED: "churned"}
@@ -47,7 +46,7 @@ class PopulationArrays:
 
 
 def sample_trait(
-    distribution: TraitDistribution, count: int, rng: np.random.Generator
+    distribution: TraitSettings, count: int, rng: np.random.Generator
 ) -> NDArray[np.float64]:
     """Draw ``count`` values in [0, 1] from a Beta with the given mean and sd (constant if sd=0)."""
     mean, sd = distribution.mean, distribution.sd

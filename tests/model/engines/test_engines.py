@@ -20,8 +20,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from trustsim.experiments.file import load_experiment
 from trustsim.experiments.replicates import simulate
-from trustsim.scenario.schema import Scenario, load_scenario, with_overrides
+from trustsim.scenario.loading import with_overrides
+from trustsim.scenario.schema import Scenario
 
 SCENARIO_FILES = sorted((Path(__file__).resolve().parents[3] / "scenarios").glob("*.yaml"))
 REPLICATES = 30
@@ -53,7 +55,7 @@ def checkpoint_values(frame: pd.DataFrame, metric: str) -> np.ndarray:
 
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
 def test_engines_agree_in_distribution(path: Path) -> None:
-    scenario = load_scenario(path)
+    scenario = load_experiment(path)
     agents = simulate(reduced(scenario, "agents"))
     vectorized = simulate(reduced(scenario, "vectorized"))
     comparisons = len(METRICS) * len(CHECKPOINTS)
@@ -76,7 +78,7 @@ def test_engines_agree_in_distribution(path: Path) -> None:
 
 def test_the_test_can_tell_engines_apart_when_they_differ() -> None:
     """A real difference (promise reliability 0.95 vs 0.6) is detected with this design."""
-    scenario = load_scenario(SCENARIO_FILES[0])
+    scenario = load_experiment(SCENARIO_FILES[0])
     good = simulate(reduced(scenario, "vectorized"))
     bad = simulate(
         with_overrides(reduced(scenario, "vectorized"), {"firm.promise_reliability": 0.6})

@@ -10,7 +10,9 @@ from trustsim.model.engines.vectorized import may_have_event
 from trustsim.model.model import TrustModel
 from trustsim.model.population import ACTIVE, sample_population
 from trustsim.rules import trust
-from trustsim.scenario.schema import Scenario, scenario_from_dict
+from trustsim.scenario.firm import LEVERS
+from trustsim.scenario.loading import scenario_from_dict
+from trustsim.scenario.schema import Scenario
 
 
 @pytest.mark.parametrize("kind", ["complete", "erdos_renyi", "small_world", "scale_free"])
@@ -69,13 +71,9 @@ def test_customers_skipped_as_uneventful_have_no_event(breach: bool) -> None:
         scar=rng.random(size),
     )
     draws = rng.random((len(phases.DRAWS), size))
+    levers = {**dict.fromkeys(LEVERS, 0.5), "friendliness": 0.9}
     firm = phases.FirmState(
-        promise_reliability=0.5,
-        verification_strictness=0.5,
-        transparency=0.5,
-        service_recovery=0.5,
-        friendliness=0.9,
-        channel_simplicity=0.5,
+        levers=levers,
         breach=breach,
         breach_severity=2.0,
         breach_affected_share=0.5,

@@ -1,4 +1,5 @@
-"""Mesa agents of the agents engine: one ``CustomerAgent`` per person and one ``FirmAgent``.
+"""The agents engine: one Mesa ``CustomerAgent`` per person (the firm is
+:class:`trustsim.model.firm.Firm`, shared by both engines).
 
 Each step has two synchronous phases. In ``decide`` every customer reads only the state at
 the start of the step (its own and, through the model's snapshot, its contacts'), lives its
@@ -9,20 +10,18 @@ half-updated population, so the order in which agents run does not matter.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import mesa
 import numpy as np
 from numpy.typing import NDArray
 
 from trustsim.model import phases
-from trustsim.model.engines.base import Snapshot, StepOutcome, stack_experiences
+from trustsim.model.engines.base import Engine, Snapshot, StepOutcome, stack_experiences
+from trustsim.model.network import Network
 from trustsim.model.population import ACTIVE, CHURNED, PROSPECT, PopulationArrays
 from trustsim.rules import trust
-from trustsim.scenario.events import LEVERS, StepEffects
-
-if TYPE_CHECKING:
-    from trustsim.model.model import TrustModel
+from trustsim.scenario.schema import Scenario
 
 
 class Transition(NamedTuple):
@@ -33,58 +32,6 @@ class Transition(NamedTuple):
     won_back: bool
     after_complaint: bool  # left, having complained during this tenure
     dissatisfied: bool  # left, having had a broken promise during this tenure
-
-
-class FirmAgent(mesa.Agent):
-    """The firm: holds the policy levers, follows the timeline and draws firm-wide events.
-
-    Attributes:
-        levers: current value of every firm lever (see :data:`trustsim.events.LEVERS`), each
-            a probability in [0, 1]; policy-change events move them.
-    """
-
-    model: TrustModel
-
-    def __init__(self, model: TrustModel) -> None:
-        super().__init__(model)
-        self.levers: dict[str, float] = {
-            lever: float(getattr(model.config.firm, lever)) for lever in LEVERS
-        }
-
-    def decide(self, effects: StepEffects) -> phases.FirmState:
-        """This step's levers and whether a breach happens (scripted, or by chance).
-
-        A random breach happens with probability ``1 - data_protection`` and is disclosed
-        with probability ``transparency``; a scripted one has its own severity and share.
-        """
-        breach_draw, disclose_draw = self.model.rng.random(2)
-        dynamics = self.model.config.trust
-        levers = self.levers
-        scripted = effects.breach
-        if scripted is not None:
-            breach, severity, share = True, scripted.severity, scripted.affected_share
-            disclosed = (
-                bool(disclose_draw < levers["transparency"])
-                if scripted.disclosed is None
-                else scripted.disclosed
-            )
-        else:
-            breach = bool(breach_draw >= levers["data_protection"])
-            disclosed = breach and bool(disclose_draw < levers["transparency"])
-            severity, share = dynamics.breach_severity, dynamics.breach_affected_share
-        return phases.FirmState(
-            promise_reliability=levers["promise_reliability"],
-            verification_strictness=levers["verification_strictness"],
-            transparency=levers["transparency"],
-            service_recovery=levers["service_recovery"],
-            friendliness=levers["friendliness"],
-            channel_simplicity=levers["channel_simplicity"],
-            breach=breach,
-            breach_disclosed=disclosed,
-            breach_severity=severity,
-            breach_affected_share=share,
-            outage=effects.outage,
-        )
 
 
 class CustomerAgent(mesa.Agent):
@@ -99,10 +46,9 @@ class CustomerAgent(mesa.Agent):
         failed_in_tenure: whether a promise to it was broken since it last became active.
     """
 
-    model: TrustModel
-
-    def __init__(self, model: TrustModel, index: int, population: PopulationArrays) -> None:
-        super().__init__(model)
+    def __init__(self, engine: AgentPopulation, index: int, population: PopulationArrays) -> None:
+        super().__init__(engine.model)
+        self.engine = engine
         self.index = index
         self.segment = int(population.segment[index])
         self.state = int(population.state[index])
@@ -163,21 +109,21 @@ class CustomerAgent(mesa.Agent):
         self, firm: phases.FirmState, active_contact_share: float, advertising_multiplier: float
     ) -> None:
         """Phase 1: own experience, word-of-mouth sent, chance to adopt — from previous state."""
-        model = self.model
-        self.draws = model.rng.random(len(phases.DRAWS))
-        self.experience = phases.own_experience(self.as_customers(), self.draws, firm, model.config)
-        can_talk = self.state == ACTIVE or (self.state == CHURNED and model.config.wom.churned_talk)
+        engine, config = self.engine, self.engine.config
+        self.draws = self.model.rng.random(len(phases.DRAWS))
+        self.experience = phases.own_experience(self.as_customers(), self.draws, firm, config)
+        can_talk = self.state == ACTIVE or (self.state == CHURNED and config.wom.churned_talk)
         self.message = float(
             phases.talk_decision(
-                self.overall_trust, can_talk, self.draws[phases.DRAW_INDEX["talk"]], model.config
+                self.overall_trust, can_talk, self.draws[phases.DRAW_INDEX["talk"]], config
             )
         )
         if self.message != 0.0:
-            contact = model.network.pick_contact(
+            contact = engine.network.pick_contact(
                 np.array([self.index]), np.array([self.draws[phases.DRAW_INDEX["contact"]]])
             )[0]
             if contact >= 0:
-                listener = model.customer(int(contact))
+                listener = engine.customer(int(contact))
                 if self.message > 0:
                     listener.positive_heard += 1
                 else:
@@ -188,7 +134,7 @@ class CustomerAgent(mesa.Agent):
                 self.state == CHURNED,
                 active_contact_share,
                 self.overall_trust,
-                model.config,
+                config,
                 advertising_multiplier,
             )
         )
@@ -213,7 +159,7 @@ class CustomerAgent(mesa.Agent):
             self.adoption_probability,
             self.draws[phases.DRAW_INDEX["leave_or_adopt"]],
             self.draws[phases.DRAW_INDEX["leave_or_adopt"]],
-            self.model.config,
+            self.engine.config,
         )
         self.competence = float(settlement.competence)
         self.integrity = float(settlement.integrity)
@@ -237,13 +183,19 @@ class CustomerAgent(mesa.Agent):
         return transition
 
 
-class AgentPopulation:
+class AgentPopulation(Engine):
     """The agents engine: one ``CustomerAgent`` per person, stepped in two phases."""
 
-    def __init__(self, model: TrustModel, population: PopulationArrays) -> None:
-        self.model = model
+    def __init__(
+        self,
+        model: mesa.Model,
+        config: Scenario,
+        network: Network,
+        population: PopulationArrays,
+    ) -> None:
+        super().__init__(model, config, network, population)
         self.customers = [
-            CustomerAgent(model, index, population) for index in range(population.size)
+            CustomerAgent(self, index, population) for index in range(population.size)
         ]
 
     def snapshot(self) -> Snapshot:
@@ -267,7 +219,7 @@ class AgentPopulation:
     ) -> StepOutcome:
         """Phase 1 for every agent (reading the previous state), then phase 2 for every agent."""
         previous_active = self.snapshot().state == ACTIVE
-        contact_share = self.model.network.contact_share(previous_active)
+        contact_share = self.network.contact_share(previous_active)
         for customer in self.customers:
             customer.decide(firm, float(contact_share[customer.index]), advertising_multiplier)
         messages = np.fromiter((c.message for c in self.customers), dtype=np.float64)
@@ -290,4 +242,4 @@ class AgentPopulation:
         return self.customers[index]
 
 
-__all__ = ["ACTIVE", "CHURNED", "PROSPECT", "AgentPopulation", "CustomerAgent", "FirmAgent"]
+__all__ = ["ACTIVE", "CHURNED", "PROSPECT", "AgentPopulation", "CustomerAgent"]

@@ -3,18 +3,26 @@
 An engine owns the customers' state and runs the customer phases of a step; the model owns
 the clock, the RNG, the firm and the books. Both engines call the same functions of
 :mod:`trustsim.model.phases` (and through them :mod:`trustsim.rules`), so they agree in
-distribution; they differ only in how they hold the population.
+distribution; they differ only in how they hold the population. An engine is built from
+what it needs (the Mesa model for its seeded ``rng``, the scenario, the network and the
+sampled population), never from the TrustModel class itself, so engines sit below the
+model in the import graph; :mod:`trustsim.model.engines.registry` names them.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
+import mesa
 import numpy as np
 from numpy.typing import NDArray
 
 from trustsim.model import phases
+from trustsim.model.network import Network
+from trustsim.model.population import PopulationArrays
+from trustsim.scenario.schema import Scenario
 
 
 @dataclass
@@ -49,22 +57,40 @@ class StepOutcome:
     negative_messages: int
 
 
-class Engine(Protocol):
-    """What TrustModel needs from an engine."""
+class Engine(ABC):
+    """What TrustModel needs from an engine.
 
+    Args:
+        model: the Mesa model; its seeded ``rng`` draws every random number.
+        config: the validated scenario.
+        network: the social network over the customers.
+        population: the sampled traits and initial state of every customer.
+    """
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        config: Scenario,
+        network: Network,
+        population: PopulationArrays,
+    ) -> None:
+        self.model = model
+        self.config = config
+        self.network = network
+
+    @abstractmethod
     def snapshot(self) -> Snapshot:
         """Current state of every customer."""
-        ...
 
+    @abstractmethod
     def step(
         self, firm: phases.FirmState, reputation: float, advertising_multiplier: float
     ) -> StepOutcome:
         """Run the customer phases of one step synchronously and return what happened."""
-        ...
 
+    @abstractmethod
     def customer(self, index: int) -> Any:
         """One customer, for inspection."""
-        ...
 
 
 def stack_experiences(experiences: list[phases.Experience]) -> phases.Experience:

@@ -9,17 +9,16 @@ different order, so individual runs differ).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
 
 from trustsim.model import phases
-from trustsim.model.engines.base import Snapshot, StepOutcome
+from trustsim.model.engines.base import Engine, Snapshot, StepOutcome
+from trustsim.model.network import Network
 from trustsim.model.population import ACTIVE, CHURNED, STATE_NAMES, PopulationArrays
 from trustsim.rules import trust
-
-if TYPE_CHECKING:
-    from trustsim.model.model import TrustModel
+from trustsim.scenario.schema import Scenario
 
 
 def may_have_event(
@@ -56,11 +55,17 @@ class CustomerView:
     complained_in_tenure: bool
 
 
-class ArrayPopulation:
+class ArrayPopulation(Engine):
     """All customers as arrays; ``step`` runs the customer phases on the whole population."""
 
-    def __init__(self, model: TrustModel, population: PopulationArrays) -> None:
-        self.model = model
+    def __init__(
+        self,
+        model: mesa.Model,
+        config: Scenario,
+        network: Network,
+        population: PopulationArrays,
+    ) -> None:
+        super().__init__(model, config, network, population)
         self.arrays = population
         self.state = population.state.copy()
         self.competence = population.competence.copy()
@@ -70,7 +75,7 @@ class ArrayPopulation:
         self.complained_in_tenure = np.zeros(population.size, dtype=bool)
         self.failed_in_tenure = np.zeros(population.size, dtype=bool)
         # Active contacts per customer, kept up to date incrementally (see step()).
-        self.active_contacts = model.network.contact_counts(self.state == ACTIVE)
+        self.active_contacts = network.contact_counts(self.state == ACTIVE)
         self.overall = self._overall()
 
     def _overall(self) -> np.ndarray:
@@ -101,7 +106,7 @@ class ArrayPopulation:
         self, firm: phases.FirmState, reputation: float, advertising_multiplier: float
     ) -> StepOutcome:
         """Both phases of one step on whole arrays, reading only the previous state."""
-        model, scenario, arrays = self.model, self.model.config, self.arrays
+        model, scenario, arrays = self.model, self.config, self.arrays
         size = arrays.size
         active = self.state == ACTIVE
         churned = self.state == CHURNED
@@ -159,7 +164,7 @@ class ArrayPopulation:
             )
         )
         speakers = np.flatnonzero(message != 0)  # a boolean mask: 10x faster than floats
-        contacts = model.network.pick_contact(
+        contacts = self.network.pick_contact(
             speakers, draws[phases.DRAW_INDEX["contact"]][speakers]
         )
         delivered = contacts >= 0
@@ -173,7 +178,7 @@ class ArrayPopulation:
         adoption[outside] = phases.adoption_chance(
             False,
             churned[outside],
-            model.network.share_from_counts(self.active_contacts, outside),
+            self.network.share_from_counts(self.active_contacts, outside),
             previous_overall[outside],
             scenario,
             advertising_multiplier,
@@ -213,7 +218,7 @@ class ArrayPopulation:
         state = self.state.copy()  # a new array: snapshots taken earlier stay as they were
         state[changed] = np.where(left[changed], CHURNED, ACTIVE)
         self.state = state
-        model.network.update_contact_counts(
+        self.network.update_contact_counts(
             self.active_contacts, changed, np.where(adopted[changed], 1, -1).astype(np.int64)
         )
         self.complained_in_tenure &= ~adopted
