@@ -1,40 +1,46 @@
-"""Summaries over replicates: final and horizon-total KPIs with mean and 95% confidence interval."""
+"""Statistics over replicates: KPIs per replicate, means with Student-t confidence
+intervals, and per-step bands for figures.
+
+The Student-t interval is computed here only (:func:`t_half_width`): the KPI tables of
+every experiment kind and the bands of every figure use it. The module sits below both
+the output layer (figures, reports) and the experiment layer, which both need it.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from trustsim.model.metrics import EVENT_COUNTS
+from trustsim.model.metrics import EVENT_COUNTS, MONEY_COLUMNS, STOCK_COLUMNS, TRUST_COLUMNS
 
 #: KPIs read at the last step (stocks, levels, running totals).
 FINAL_KPIS: tuple[str, ...] = (
-    "trust_mean",
-    "trust_competence",
-    "trust_integrity",
-    "trust_benevolence",
-    "trust_p10",
-    "trust_p50",
-    "trust_p90",
-    "prospects",
-    "active",
-    "churned",
+    *TRUST_COLUMNS,
+    *STOCK_COLUMNS,
     "reputation",
     "nps",
     "cumulative_profit",
 )
 
 #: Money flows summed over the horizon, next to the event counts of :data:`EVENT_COUNTS`.
-MONEY_FLOWS: tuple[str, ...] = (
-    "revenue",
-    "verification_cost",
-    "fraud_loss",
-    "compensation_cost",
-    "recovery_cost",
-    "acquisition_cost",
-    "profit",
-)
+MONEY_FLOWS: tuple[str, ...] = MONEY_COLUMNS
+
+
+def t_critical(df: ArrayLike, level: float = 0.95) -> NDArray[np.float64]:
+    """Two-sided Student t critical value, t(0.5 + level / 2, df), element-wise; NaN for
+    df < 1."""
+    dof = np.asarray(df, dtype=np.float64)
+    safe = np.maximum(dof, 1.0)
+    return np.where(dof >= 1.0, stats.t.ppf(0.5 + level / 2, safe), np.nan)
+
+
+def t_half_width(sd: ArrayLike, count: ArrayLike, level: float = 0.95) -> NDArray[np.float64]:
+    """Half-width of the Student-t confidence interval of a mean: ``t(df) * sd / sqrt(n)``
+    with ``df = n - 1`` (element-wise; ``sd`` is the sample standard deviation, ddof=1)."""
+    counts = np.asarray(count, dtype=np.float64)
+    return t_critical(counts - 1.0, level) * np.asarray(sd, dtype=np.float64) / np.sqrt(counts)
 
 
 def mean_confidence_interval(
@@ -50,7 +56,7 @@ def mean_confidence_interval(
     if values.size < 2:
         return mean, 0.0, mean, mean
     sd = float(values.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2, values.size - 1)) * sd / np.sqrt(values.size)
+    half = float(t_half_width(sd, values.size, level))
     return mean, sd, mean - half, mean + half
 
 
@@ -84,3 +90,55 @@ def summarize(timeseries: pd.DataFrame) -> pd.DataFrame:
             continue
         rows.append({"kpi": column, **ci_columns(per_replicate[column].to_numpy())})
     return pd.DataFrame(rows)
+
+
+def replicate_band(timeseries: pd.DataFrame, column: str, window: int = 1) -> pd.DataFrame:
+    """Mean across replicates per step, with the 95% confidence interval of that mean.
+
+    Args:
+        timeseries: tidy frame with columns ``step``, ``replicate`` and ``column``; at most
+            one row per (replicate, step).
+        column: the column to summarise.
+        window: if above 1, each replicate's series is first replaced by its trailing rolling
+            mean over ``window`` steps (``min_periods=1``, so the first steps average over
+            the steps available so far).
+
+    Returns:
+        A frame indexed by ``step`` with columns ``mean``, ``lower``, ``upper`` and ``n``
+        (number of replicates at that step). The interval is t-based:
+        ``mean ± t(0.975, n-1) · sd / sqrt(n)``, with ``sd`` the sample standard deviation
+        (ddof=1) across replicates. With one replicate at a step the interval has zero
+        width (``lower == upper == mean``); the plot functions then draw no band.
+
+    Raises:
+        ValueError: if a needed column is missing, the frame is empty, ``window < 1``, or a
+            (replicate, step) pair appears twice (e.g. replicates concatenated without
+            distinct ``replicate`` numbers).
+    """
+    missing = [name for name in ("step", "replicate", column) if name not in timeseries.columns]
+    if missing:
+        raise ValueError(f"timeseries lacks column(s) {missing}")
+    if timeseries.empty:
+        raise ValueError("timeseries is empty")
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    if timeseries.duplicated(["replicate", "step"]).any():
+        raise ValueError("timeseries has duplicate (replicate, step) rows")
+
+    frame = timeseries[["replicate", "step", column]].sort_values(["replicate", "step"])
+    values = frame[column].astype(np.float64)
+    if window > 1:
+        values = values.groupby(frame["replicate"]).transform(
+            lambda series: series.rolling(window, min_periods=1).mean()
+        )
+    grouped = values.groupby(frame["step"])
+    mean = grouped.mean()
+    n = grouped.count()
+    sd = grouped.std(ddof=1).fillna(0.0)
+    counts = n.to_numpy(dtype=np.float64)
+    half = np.where(counts > 1, t_half_width(sd.to_numpy(), counts), 0.0)
+    band = pd.DataFrame(
+        {"mean": mean, "lower": mean - half, "upper": mean + half, "n": n.astype(np.int64)}
+    )
+    band.index.name = "step"
+    return band

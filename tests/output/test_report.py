@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from trustsim.cli.main import main
-from trustsim.experiments.kinds.compare import run_compare
-from trustsim.experiments.kinds.sweep import run_sweep
-from trustsim.experiments.replicates import run
-from trustsim.scenario.schema import Scenario, scenario_from_dict
+from trustsim.experiments.api import run, run_compare, run_sweep
+from trustsim.experiments.file import experiment_from_dict
+from trustsim.scenario.schema import Scenario
 
 
 class _Links(HTMLParser):
@@ -36,7 +35,7 @@ def parse(path: Path) -> tuple[_Links, str]:
 
 @pytest.fixture
 def small() -> Scenario:
-    return scenario_from_dict(
+    return experiment_from_dict(
         {
             "name": "reported",
             "description": "A firm that keeps most promises.",

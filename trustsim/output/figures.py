@@ -5,7 +5,8 @@ concatenated over replicates (one row per replicate and step, columns
 :data:`trustsim.metrics.COLUMNS`), and writes one PNG file.
 
 Lines are the mean across replicates at each step; the shaded band around a line is the 95%
-confidence interval of that mean across replicates (Student t, see :func:`replicate_band`).
+confidence interval of that mean across replicates (Student t, see
+:func:`trustsim.stats.replicate_band`).
 With a single replicate there is no band.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly and never through
@@ -18,13 +19,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
-from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+
+from trustsim.stats import replicate_band
 
 #: Resolution of the written PNG files, dots per inch.
 DPI = 110
@@ -32,73 +32,17 @@ DPI = 110
 ROLLING_WINDOW = 7
 #: File names written by :func:`render_figures`, in order.
 FIGURE_FILES: tuple[str, ...] = ("trust.png", "customers.png", "economics.png")
+#: What each of them shows (the captions of a report).
+CAPTIONS: dict[str, str] = {
+    "trust.png": "Trust over time: overall and per dimension (mean across replicates, 95% CI "
+    "band), with the spread across customers (p10–p90).",
+    "customers.png": "Customers: stocks (active, prospects, churned) and flows per step.",
+    "economics.png": "Money: revenue and profit per step, each cost, and cumulative profit.",
+}
 
 STEP_LABEL = "step (day)"
 _BAND_ALPHA = 0.25
 _SPREAD_ALPHA = 0.12
-
-
-def t_critical_95(df: ArrayLike) -> NDArray[np.float64]:
-    """Two-sided 95% Student t critical value, t(0.975, df), element-wise; NaN for df < 1."""
-    dof = np.asarray(df, dtype=np.float64)
-    safe = np.maximum(dof, 1.0)
-    return np.where(dof >= 1.0, stats.t.ppf(0.975, safe), np.nan)
-
-
-def replicate_band(timeseries: pd.DataFrame, column: str, window: int = 1) -> pd.DataFrame:
-    """Mean across replicates per step, with the 95% confidence interval of that mean.
-
-    Args:
-        timeseries: tidy frame with columns ``step``, ``replicate`` and ``column``; at most
-            one row per (replicate, step).
-        column: the column to summarise.
-        window: if above 1, each replicate's series is first replaced by its trailing rolling
-            mean over ``window`` steps (``min_periods=1``, so the first steps average over
-            the steps available so far).
-
-    Returns:
-        A frame indexed by ``step`` with columns ``mean``, ``lower``, ``upper`` and ``n``
-        (number of replicates at that step). The interval is t-based:
-        ``mean ± t(0.975, n-1) · sd / sqrt(n)``, with ``sd`` the sample standard deviation
-        (ddof=1) across replicates. With one replicate at a step the interval has zero
-        width (``lower == upper == mean``); the plot functions then draw no band.
-
-    Raises:
-        ValueError: if a needed column is missing, the frame is empty, ``window < 1``, or a
-            (replicate, step) pair appears twice (e.g. replicates concatenated without
-            distinct ``replicate`` numbers).
-    """
-    missing = [name for name in ("step", "replicate", column) if name not in timeseries.columns]
-    if missing:
-        raise ValueError(f"timeseries lacks column(s) {missing}")
-    if timeseries.empty:
-        raise ValueError("timeseries is empty")
-    if window < 1:
-        raise ValueError(f"window must be >= 1, got {window}")
-    if timeseries.duplicated(["replicate", "step"]).any():
-        raise ValueError("timeseries has duplicate (replicate, step) rows")
-
-    frame = timeseries[["replicate", "step", column]].sort_values(["replicate", "step"])
-    values = frame[column].astype(np.float64)
-    if window > 1:
-        values = values.groupby(frame["replicate"]).transform(
-            lambda series: series.rolling(window, min_periods=1).mean()
-        )
-    grouped = values.groupby(frame["step"])
-    mean = grouped.mean()
-    n = grouped.count()
-    sd = grouped.std(ddof=1).fillna(0.0)
-    counts = n.to_numpy(dtype=np.float64)
-    half = np.where(
-        counts > 1,
-        t_critical_95(counts - 1.0) * sd.to_numpy() / np.sqrt(counts),
-        0.0,
-    )
-    band = pd.DataFrame(
-        {"mean": mean, "lower": mean - half, "upper": mean + half, "n": n.astype(np.int64)}
-    )
-    band.index.name = "step"
-    return band
 
 
 def _draw_series(
@@ -336,6 +280,7 @@ def render_figures(timeseries: pd.DataFrame, folder: str | Path, title: str = ""
 
 
 __all__ = [
+    "CAPTIONS",
     "DPI",
     "FIGURE_FILES",
     "ROLLING_WINDOW",
@@ -343,6 +288,4 @@ __all__ = [
     "plot_economics",
     "plot_trust",
     "render_figures",
-    "replicate_band",
-    "t_critical_95",
 ]

@@ -1,53 +1,32 @@
-"""Result folders: safe locations, atomic creation, manifest, and loading.
+"""Result folders: safe locations, atomic creation, and the one folder writer.
 
-A run is written to ``<out>/<scenario-name>/<run-id>/``. Everything is first written to a
-hidden temporary sibling (``.incomplete-<run-id>``) and renamed when complete, so a folder
-with the run id exists only when the run finished; an error or Ctrl-C removes the
-temporary folder. Scenario names are validated by the schema and the final path is checked
-to lie inside ``out``.
+Every experiment kind writes ``<out>/<scenario-name>/<prefix><run-id>/`` through
+:func:`write_folder` (a plain run has no prefix; a sweep has ``sweep-``...). Everything is
+first written to a hidden temporary sibling (``.incomplete-<run-id>``) and renamed when
+complete, so a folder with the run id exists only when the experiment finished; an error
+or Ctrl-C removes the temporary folder. Scenario names are validated by the schema and
+the final path is checked to lie inside ``out``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from trustsim.errors import ResultsError
+from trustsim.output.manifest import MANIFEST_FILE, utc_now
 
-TIMESERIES_FILE = "timeseries.csv"
-SUMMARY_FILE = "summary.csv"
-MANIFEST_FILE = "manifest.json"
 FIGURES_DIR = "figures"
 REPORT_FILE = "report.html"
 INCOMPLETE_PREFIX = ".incomplete-"
-
-
-def versions() -> dict[str, str]:
-    """Versions of trustsim, its main dependencies and Python, for the manifest."""
-    found = {"python": platform.python_version(), "platform": platform.platform()}
-    for package in ("trustsim", "mesa", "numpy", "pandas", "scipy", "pydantic", "matplotlib"):
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            found[package] = "not installed"
-    return found
-
-
-def utc_now() -> str:
-    """Current UTC time in ISO 8601 with seconds."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def run_folder(out: Path, scenario_name: str, run_id: str) -> Path:
@@ -116,44 +95,43 @@ def write_table(path: Path, frame: pd.DataFrame) -> None:
     frame.to_csv(path, index=False, lineterminator="\n")
 
 
-@dataclass
-class RunFiles:
-    """What goes into a run folder."""
+def write_folder(
+    out: Path,
+    prefix: str,
+    manifest: dict[str, Any],
+    tables: Mapping[str, pd.DataFrame],
+    parquet: tuple[str, ...] = (),
+    draw_figures: Callable[[Path], list[Path]] | None = None,
+    write_report: Callable[[Path], Path] | None = None,
+) -> Path:
+    """Write ``out/<scenario name>/<prefix><run-id>/`` atomically; return its path.
 
-    manifest: dict[str, Any]
-    timeseries: pd.DataFrame
-    summary: pd.DataFrame
-    draw_figures: Callable[[Path], list[Path]] | None = None
-    #: Writes ``report.html`` into the finished folder (after the manifest); None: no report.
-    write_report: Callable[[Path], Path] | None = None
-
-
-def write_run(final: Path, files: RunFiles) -> Path:
-    """Write a complete run folder atomically and return its path."""
+    Args:
+        out: the results folder.
+        prefix: the folder name's prefix, e.g. ``"sweep-"`` ("" for a plain run).
+        manifest: from :func:`trustsim.output.manifest.build_manifest`; ``run_id``,
+            ``finished_at`` and ``files`` are added.
+        tables: name -> table, each written as ``<name>.csv``.
+        parquet: names of the tables also written as ``<name>.parquet``.
+        draw_figures: writes the figures into the folder it is given; None: no figures.
+        write_report: writes ``report.html`` into the finished folder (after the
+            manifest); None: no report.
+    """
+    run_id = new_run_id(str(manifest["config_hash"]))
+    final = unique_run_folder(out, str(manifest["scenario_name"]), f"{prefix}{run_id}")
     with atomic_folder(final) as folder:
-        write_table(folder / TIMESERIES_FILE, files.timeseries)
-        write_table(folder / SUMMARY_FILE, files.summary)
-        if files.draw_figures is not None:
-            files.draw_figures(folder / FIGURES_DIR)
-        files.manifest["finished_at"] = utc_now()
+        for name, table in tables.items():
+            write_table(folder / f"{name}.csv", table)
+            if name in parquet:
+                table.to_parquet(folder / f"{name}.parquet", index=False)
+        if draw_figures is not None:
+            draw_figures(folder / FIGURES_DIR)
+        manifest["run_id"] = final.name
+        manifest["finished_at"] = utc_now()
         written = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
-        extra = [REPORT_FILE] if files.write_report is not None else []
-        files.manifest["files"] = sorted([*written, MANIFEST_FILE, *extra])
-        write_json(folder / MANIFEST_FILE, files.manifest)
-        if files.write_report is not None:
-            files.write_report(folder)
+        extra = [REPORT_FILE] if write_report is not None else []
+        manifest["files"] = sorted([*written, MANIFEST_FILE, *extra])
+        write_json(folder / MANIFEST_FILE, manifest)
+        if write_report is not None:
+            write_report(folder)
     return final
-
-
-def load_run(folder: str | Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
-    """Read back ``(manifest, timeseries, summary)`` from a run folder."""
-    path = Path(folder)
-    if not (path / MANIFEST_FILE).is_file():
-        raise ResultsError(f"{path}: not a trustsim run folder (no {MANIFEST_FILE})")
-    manifest = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
-    return manifest, pd.read_csv(path / TIMESERIES_FILE), pd.read_csv(path / SUMMARY_FILE)
-
-
-def command_line() -> list[str]:
-    """The command line of this process, for the manifest."""
-    return [Path(sys.argv[0]).name, *sys.argv[1:]]

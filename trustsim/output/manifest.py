@@ -1,32 +1,54 @@
-"""Writing an experiment's result folder: tables (CSV and Parquet), figures, manifest, report.
+"""The manifest of a result folder: what ran, with which inputs, versions and timings.
 
-An experiment of kind ``sweep``, ``compare`` or ``sensitivity`` writes
-``<out>/<scenario-name>/<kind>-<run-id>/`` atomically, exactly like a run folder
-(:func:`trustsim.results.atomic_folder`): it appears only when complete.
+One writer for every experiment kind (a plain run included): :func:`build_manifest`.
+``manifest.json`` holds the resolved scenario (the experiment file, experiment blocks
+included), the seed, versions of trustsim and its main dependencies, the command line, start
+and end times, how many runs were computed or reused, and the kind's own entries.
 """
 
 from __future__ import annotations
 
+import platform
+import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from trustsim.experiments.runs import BatchOutcome
-from trustsim.output import folders as results
 from trustsim.scenario.schema import Scenario
 
-REPORT_FILE = results.REPORT_FILE
+MANIFEST_FILE = "manifest.json"
+
+
+def versions() -> dict[str, str]:
+    """Versions of trustsim, its main dependencies and Python, for the manifest."""
+    found = {"python": platform.python_version(), "platform": platform.platform()}
+    for package in ("trustsim", "mesa", "numpy", "pandas", "scipy", "pydantic", "matplotlib"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def utc_now() -> str:
+    """Current UTC time in ISO 8601 with seconds."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def command_line() -> list[str]:
+    """The command line of this process, for the manifest."""
+    return [Path(sys.argv[0]).name, *sys.argv[1:]]
 
 
 @dataclass
 class Clock:
     """Start time of an experiment, for the manifest."""
 
-    started_at: str = field(default_factory=results.utc_now)
+    started_at: str = field(default_factory=utc_now)
     started: float = field(default_factory=time.perf_counter)
 
     def seconds(self) -> float:
@@ -34,15 +56,27 @@ class Clock:
         return round(time.perf_counter() - self.started, 3)
 
 
-def manifest(
+def build_manifest(
     kind: str,
     scenario: Scenario,
-    outcome: BatchOutcome,
+    *,
+    computed: int,
+    reused: int,
     executor: str,
     clock: Clock,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The manifest of an experiment: what ran, with which versions, how many runs."""
+    """The manifest of a result folder (``run_id``, ``files`` and ``finished_at`` are added
+    by :func:`trustsim.output.folders.write_folder`).
+
+    Args:
+        kind: the experiment kind ("run", "sweep", ...).
+        scenario: the resolved scenario (or experiment file) the experiment started from.
+        computed, reused: runs computed now and runs taken from the run store.
+        executor: where the runs executed, in words.
+        clock: started when the experiment started.
+        extra: the kind's own entries (its plan, points, variants...).
+    """
     return {
         "kind": kind,
         "scenario": scenario.resolved_dict(),
@@ -51,59 +85,13 @@ def manifest(
         "replicates": scenario.replicates,
         "engine": scenario.engine,
         "config_hash": scenario.config_hash(),
-        "runs_total": outcome.computed + outcome.reused,
-        "runs_computed": outcome.computed,
-        "runs_reused": outcome.reused,
+        "runs_total": computed + reused,
+        "runs_computed": computed,
+        "runs_reused": reused,
         "executor": executor,
-        "versions": results.versions(),
-        "command": results.command_line(),
+        "versions": versions(),
+        "command": command_line(),
         "started_at": clock.started_at,
         "simulation_seconds": clock.seconds(),
         **dict(extra or {}),
     }
-
-
-def write_tables(folder: Path, tables: Mapping[str, pd.DataFrame], parquet: bool = True) -> None:
-    """Write each table as ``<name>.csv`` (and ``<name>.parquet``)."""
-    for name, table in tables.items():
-        results.write_table(folder / f"{name}.csv", table)
-        if parquet:
-            table.to_parquet(folder / f"{name}.parquet", index=False)
-
-
-def write_experiment(
-    out: Path,
-    kind: str,
-    manifest_data: dict[str, Any],
-    tables: Mapping[str, pd.DataFrame],
-    draw: Callable[[Path], list[Path]] | None,
-    parquet: tuple[str, ...] | None = None,
-) -> Path:
-    """Write ``out/<name>/<kind>-<run-id>/`` atomically; return its path.
-
-    Args:
-        out: the results folder.
-        kind: ``sweep``, ``compare`` or ``sensitivity``.
-        manifest_data: from :func:`manifest` (``run_id``, ``files``, ``finished_at`` are added).
-        tables: name -> table, written as CSV (and Parquet for the names in ``parquet``).
-        draw: writes the figures into the folder it is given; None: no figures.
-        parquet: names of the tables also written as Parquet (None: all of them).
-    """
-    from trustsim.output.report import write_report
-
-    name = str(manifest_data["scenario_name"])
-    run_id = results.new_run_id(str(manifest_data["config_hash"]))
-    final = results.unique_run_folder(out, name, f"{kind}-{run_id}")
-    with results.atomic_folder(final) as folder:
-        for table_name, table in tables.items():
-            also_parquet = parquet is None or table_name in parquet
-            write_tables(folder, {table_name: table}, parquet=also_parquet)
-        if draw is not None:
-            draw(folder / results.FIGURES_DIR)
-        manifest_data["run_id"] = final.name
-        manifest_data["finished_at"] = results.utc_now()
-        written = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
-        manifest_data["files"] = sorted([*written, results.MANIFEST_FILE, REPORT_FILE])
-        results.write_json(folder / results.MANIFEST_FILE, manifest_data)
-        write_report(folder)
-    return final

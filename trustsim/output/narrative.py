@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel
 
-def _pct(value: Any) -> str:
-    return (
-        f"{float(value):.0%}" if float(value) * 100 == round(float(value) * 100) else f"{value:g}"
-    )
+from trustsim.scenario.fields import lever_specs, percent
+from trustsim.scenario.firm import FirmSettings
 
 
 def _money(value: Any) -> str:
@@ -32,26 +31,22 @@ def _population(data: Mapping[str, Any]) -> str:
     )
     return (
         f"A market of {int(population.get('customers', 0)):,} people, "
-        f"{_pct(population.get('initial_active_share', 0))} of them customers at the start, "
+        f"{percent(population.get('initial_active_share', 0))} of them customers at the start, "
         f"in {len(segments)} segment(s): {', '.join(parts)}; they talk over {net}."
     )
 
 
-def _firm(data: Mapping[str, Any]) -> str:
-    firm = data.get("firm", {})
+def _firm(data: Mapping[str, Any], firm: type[BaseModel]) -> str:
+    """The firm's levers in words (each as its declaration says it), then how claims are
+    checked."""
+    levers = data.get("firm", {})
     claims = data.get("claims", {})
+    said = [spec.describe(float(levers.get(spec.name, spec.default))) for spec in lever_specs(firm)]
     return (
-        f"The firm keeps {_pct(firm.get('promise_reliability', 0))} of its promises; checks "
-        f"claims with strictness {float(firm.get('verification_strictness', 0)):g} on a 0–1 "
-        "scale, suspicious claims first "
-        f"(a check costs {_money(claims.get('cost_per_check', 0))}, takes "
+        f"The firm {'; '.join(said)}. A thorough check of a claim costs "
+        f"{_money(claims.get('cost_per_check', 0))}, takes "
         f"{float(claims.get('check_days_mean', 0)):g} days on average and is approved "
-        f"automatically after {float(claims.get('resolution_deadline_days', 0)):g} days); "
-        f"discloses {_pct(firm.get('transparency', 0))} of its failures and breaches; recovers "
-        f"{_pct(firm.get('service_recovery', 0))} of complaints well; keeps customer data safe "
-        f"with probability {float(firm.get('data_protection', 0)):g} per step; friendliness "
-        f"{float(firm.get('friendliness', 0)):g} and ease of complaining "
-        f"{float(firm.get('channel_simplicity', 0)):g} on a 0–1 scale."
+        f"automatically after {float(claims.get('resolution_deadline_days', 0)):g} days."
     )
 
 
@@ -63,7 +58,7 @@ def _economics(data: Mapping[str, Any]) -> str:
         f"value per step, advertising {_money(economics.get('advertising_per_step', 0))} per "
         f"step, {_money(economics.get('cost_per_acquisition', 0))} per new customer, claims "
         f"paying {_money(claims.get('claim_amount', 0))}; "
-        f"{_pct(claims.get('false_claim_rate', 0))} per step of dishonest customers file a "
+        f"{percent(claims.get('false_claim_rate', 0))} per step of dishonest customers file a "
         "false claim (fewer under strict checking)."
     )
 
@@ -95,12 +90,17 @@ def _run_settings(data: Mapping[str, Any]) -> str:
     )
 
 
-def describe(data: Mapping[str, Any]) -> list[str]:
-    """Sentences describing a resolved scenario (as in a manifest's ``scenario``)."""
+def describe(data: Mapping[str, Any], firm: type[BaseModel] = FirmSettings) -> list[str]:
+    """Sentences describing a resolved scenario (as in a manifest's ``scenario``).
+
+    Args:
+        data: the resolved scenario as plain data.
+        firm: the firm schema whose levers are described (each by its declaration).
+    """
     paragraphs = []
     if str(data.get("description", "")).strip():
         paragraphs.append(str(data["description"]).strip())
-    paragraphs += [_population(data), _firm(data), _economics(data)]
+    paragraphs += [_population(data), _firm(data, firm), _economics(data)]
     events = _events(data)
     if events is not None:
         paragraphs.append(events)
