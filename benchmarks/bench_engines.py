@@ -36,10 +36,10 @@ from trustsim.cli.memory import keep_freed_memory
 if sys.argv[5] == "tuned":
     keep_freed_memory()
 from trustsim.model.model import TrustModel
-from trustsim.scenario.schema import load_scenario
+from trustsim.experiments.file import load_experiment
 customers, steps, engine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-scenario = load_scenario(sys.argv[4], {"population.customers": customers, "replicates": 1})
+scenario = load_experiment(sys.argv[4], {"population.customers": customers, "replicates": 1})
 started = time.perf_counter()
 model = TrustModel(scenario, engine=engine)
 built = time.perf_counter()

@@ -21,13 +21,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from trustsim.experiments.kinds.sweep import run_sweep
-from trustsim.scenario.schema import Scenario, scenario_from_dict
+from trustsim.experiments.api import run_sweep
+from trustsim.experiments.file import experiment_from_dict
+from trustsim.scenario.schema import Scenario
 
 
 def scenario(customers: int, steps: int, points: int, replicates: int) -> Scenario:
     """A grid sweep of verification strictness with ``points * replicates`` runs."""
-    return scenario_from_dict(
+    return experiment_from_dict(
         {
             "name": "bench_sweep",
             "steps": steps,

@@ -22,10 +22,10 @@ def main() -> None:
     steps = int(sys.argv[2]) if len(sys.argv) > 2 else 100
     engine = sys.argv[3] if len(sys.argv) > 3 else "vectorized"
     keep_freed_memory()
+    from trustsim.experiments.file import load_experiment
     from trustsim.model.model import TrustModel
-    from trustsim.scenario.schema import load_scenario
 
-    scenario = load_scenario(
+    scenario = load_experiment(
         REPO / "scenarios" / "baseline.yaml",
         {"population.customers": customers, "replicates": 1},
     )

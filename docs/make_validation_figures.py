@@ -4,8 +4,8 @@
     python docs/make_validation_figures.py --out DIR  # elsewhere
 
 Every number comes from trustsim.experiments.stylized_facts, the same measurements the
-calibration tests assert on; the script also writes docs/validation/results.md with the measured values.
-It takes about a minute.
+calibration tests assert on; the script also writes docs/validation/results.md with the
+measured values. It takes about a minute.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from trustsim.experiments import stylized_facts as validation
-from trustsim.scenario.schema import load_scenario
+from trustsim.experiments.file import load_experiment
 from trustsim.stats import mean_confidence_interval
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,7 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    baseline = load_scenario(REPO / "scenarios" / "baseline.yaml", {"replicates": REPLICATES})
+    baseline = load_experiment(REPO / "scenarios" / "baseline.yaml", {"replicates": REPLICATES})
     rows: list[tuple[str, str, str]] = []
 
     # 1. silent leavers

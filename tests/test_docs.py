@@ -9,21 +9,30 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from trustsim.scenario.firm import FirmSettings
 from trustsim.scenario.schema import (
-    Acquisition,
-    Churn,
-    Claims,
-    Economics,
-    Firm,
-    TrustDynamics,
-    WordOfMouth,
+    AcquisitionSettings,
+    ChurnSettings,
+    ClaimsSettings,
+    EconomicsSettings,
+    TrustDynamicsSettings,
+    WordOfMouthSettings,
 )
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 @pytest.mark.parametrize(
-    "block", [Firm, Claims, TrustDynamics, WordOfMouth, Churn, Acquisition, Economics]
+    "block",
+    [
+        FirmSettings,
+        ClaimsSettings,
+        TrustDynamicsSettings,
+        WordOfMouthSettings,
+        ChurnSettings,
+        AcquisitionSettings,
+        EconomicsSettings,
+    ],
 )
 def test_model_reference_names_every_parameter(block: type[BaseModel]) -> None:
     text = (DOCS / "model.md").read_text()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from trustsim.scenario.schema import load_scenario
+from trustsim.experiments.file import load_experiment
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text()
@@ -82,4 +82,4 @@ def test_yaml_examples_are_valid_scenarios(workdir: Path) -> None:
     for index, block in enumerate(blocks):
         path = workdir / "scenarios" / f"readme_example_{index}.yaml"
         path.write_text(block)
-        load_scenario(path)
+        load_experiment(path)

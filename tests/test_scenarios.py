@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from trustsim.experiments.replicates import run, simulate
-from trustsim.scenario.schema import load_scenario, with_overrides
+from trustsim.experiments.api import run
+from trustsim.experiments.file import load_experiment
+from trustsim.experiments.replicates import simulate
+from trustsim.scenario.loading import with_overrides
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 FILES = sorted(SCENARIOS.glob("*.yaml"))
@@ -45,11 +47,11 @@ def test_teaching_scenarios_exist_and_explain_themselves(name: str) -> None:
     path = SCENARIOS / f"{name}.yaml"
     header = path.read_text().split("\nname:")[0]
     assert "What happens" in header and "What to look at" in header
-    assert load_scenario(path).variants, "a lesson compares variants"
+    assert load_experiment(path).variants, "a lesson compares variants"
 
 
 def variants(name: str) -> dict[str, pd.DataFrame]:
-    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    scenario = load_experiment(SCENARIOS / f"{name}.yaml")
     assert scenario.variants is not None
     return {
         variant: simulate(with_overrides(scenario, overrides))
@@ -150,7 +152,7 @@ def test_word_of_mouth_topology_changes_the_speed_of_adoption() -> None:
     runs = variants("word_of_mouth")
     half = {}
     for name, frame in runs.items():
-        customers = load_scenario(SCENARIOS / "word_of_mouth.yaml").population.customers
+        customers = load_experiment(SCENARIOS / "word_of_mouth.yaml").population.customers
         active = frame.pivot(index="replicate", columns="step", values="active")
         half[name] = (active >= customers / 2).idxmax(axis=1).to_numpy(dtype=float)
         negative = frame.groupby("step")["wom_negative"].mean()

@@ -31,7 +31,7 @@ def test_run_writes_a_complete_folder(
     assert status == 0
     (folder,) = (out / "tiny").iterdir()
     assert f"results written to {folder}" in stdout
-    assert "trust (mean, final)" in stdout and "95% CI" in stdout
+    assert "trust, final mean (0–1)" in stdout and "95% CI" in stdout
     names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     assert {"manifest.json", "timeseries.csv", "summary.csv"} <= names
     assert {"figures/trust.png", "figures/customers.png", "figures/economics.png"} <= names
@@ -146,17 +146,22 @@ def test_failure_while_writing_leaves_no_partial_folder(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import trustsim.output.figures
+    import trustsim.experiments.kinds.run
 
     def interrupted(*args: object, **kwargs: object) -> list[Path]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(trustsim.output.figures, "render_figures", interrupted)
+    monkeypatch.setattr(trustsim.experiments.kinds.run, "render_figures", interrupted)
     out = tmp_path / "out"
     status, _, stderr = run_cli(["run", str(tiny_file), "--out", str(out), "--quiet"], capsys)
     assert status == 130
-    assert "interrupted" in stderr
-    assert not out.exists()
+    assert "interrupted" in stderr and "no result folder" in stderr
+    assert not (out / "tiny").exists(), "no partial result folder"
+    # the finished replicates are stored: the same command resumes without computing them
+    monkeypatch.undo()
+    status, stdout, _ = run_cli(["run", str(tiny_file), "--out", str(out), "--quiet"], capsys)
+    assert status == 0 and "(0 computed, 1 reused" in stdout
+    assert len(list((out / "tiny").iterdir())) == 1
 
 
 def test_failure_keeps_earlier_runs_and_leaves_no_temporary_folder(

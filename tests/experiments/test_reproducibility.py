@@ -8,12 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustsim.experiments.replicates import replicate_seeds, run, simulate
-from trustsim.model.model import ENGINES, TrustModel
-from trustsim.scenario.schema import Scenario, with_overrides
+from trustsim.experiments.api import run
+from trustsim.experiments.replicates import replicate_seeds, simulate
+from trustsim.model.engines.registry import ENGINES
+from trustsim.model.model import TrustModel
+from trustsim.scenario.loading import with_overrides
+from trustsim.scenario.schema import Scenario
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", list(ENGINES))
 def test_same_seed_gives_byte_identical_timeseries(
     tiny: Scenario, tmp_path: Path, engine: str
 ) -> None:

@@ -15,8 +15,8 @@ import psutil  # installed with dask[distributed]
 import pytest
 
 from trustsim.cli.main import main
-from trustsim.experiments.kinds.sweep import run_sweep
-from trustsim.experiments.runs import STORE_DIR
+from trustsim.experiments.api import run_sweep
+from trustsim.experiments.store import STORE_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 POINTS, REPLICATES = 8, 3
@@ -107,7 +107,7 @@ def test_a_finished_sweep_reruns_nothing(tmp_path: Path) -> None:
     again = run_sweep(scenario, out=tmp_path, figures=False)
     assert (first.computed, first.reused) == (RUNS, 0)
     assert (again.computed, again.reused) == (0, RUNS)
-    assert first.table.equals(again.table)
+    assert first.sweep.equals(again.sweep)
 
 
 def test_a_killed_worker_stops_the_sweep_and_a_rerun_resumes(

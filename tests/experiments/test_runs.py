@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 
 from trustsim.experiments.executors import SerialExecutor
+from trustsim.experiments.file import experiment_from_dict
 from trustsim.experiments.replicates import replicate_seed, replicate_seeds, simulate
-from trustsim.experiments.runs import RunStore, execute, make_spec, run_batch, run_key
-from trustsim.scenario.schema import scenario_from_dict, with_overrides
+from trustsim.experiments.runs import execute, make_spec, run_batch, run_key
+from trustsim.experiments.store import RunStore
+from trustsim.scenario.loading import with_overrides
 
 BASE = {"name": "unit", "steps": 10, "replicates": 3, "population": {"customers": 80}}
 
@@ -26,8 +28,8 @@ def test_replicate_seed_does_not_depend_on_the_replicate_count() -> None:
 
 
 def test_run_key_ignores_experiment_blocks_and_replicate_count() -> None:
-    plain = scenario_from_dict(BASE)
-    planned = scenario_from_dict(
+    plain = experiment_from_dict(BASE)
+    planned = experiment_from_dict(
         {**BASE, "replicates": 7, "sweep": {"steps": [1, 2]}, "executor": {"workers": 2}}
     )
     assert run_key(plain, 1) == run_key(planned, 1)
@@ -37,7 +39,7 @@ def test_run_key_ignores_experiment_blocks_and_replicate_count() -> None:
 
 
 def test_a_run_equals_the_same_replicate_of_simulate() -> None:
-    scenario = scenario_from_dict(BASE)
+    scenario = experiment_from_dict(BASE)
     together = simulate(scenario)
     for r in range(3):
         alone = execute(make_spec(scenario, r))
@@ -46,7 +48,7 @@ def test_a_run_equals_the_same_replicate_of_simulate() -> None:
 
 
 def test_store_round_trips_exactly_and_batches_skip_stored_runs(tmp_path: Path) -> None:
-    scenario = scenario_from_dict(BASE)
+    scenario = experiment_from_dict(BASE)
     specs = [make_spec(scenario, r) for r in range(3)]
     store = RunStore(tmp_path / "store")
     first = run_batch(specs[:2], SerialExecutor(), store)

@@ -16,7 +16,8 @@ import pytest
 from scipy import stats
 
 from trustsim.experiments import stylized_facts as validation
-from trustsim.scenario.schema import Scenario, load_scenario
+from trustsim.experiments.file import load_experiment
+from trustsim.scenario.schema import Scenario
 from trustsim.stats import mean_confidence_interval
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
@@ -25,7 +26,7 @@ REPLICATES = 10
 
 @pytest.fixture(scope="module")
 def baseline() -> Scenario:
-    return load_scenario(BASELINE, {"replicates": REPLICATES})
+    return load_experiment(BASELINE, {"replicates": REPLICATES})
 
 
 def assert_ci_within(values: np.ndarray, target: float, tolerance: float, what: str) -> None:

@@ -13,11 +13,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from trustsim.scenario.schema import load_scenario
+from trustsim.cli.status import EXIT_INPUT_ERROR
+from trustsim.experiments.file import load_experiment
 
 COMMAND = "viz"
 DEFAULT_PORT = 8765
-EXIT_INPUT_ERROR = 2
 
 
 def add_command(commands: Any) -> None:
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     """Validate the scenario, start the server, print the URL, serve until interrupted."""
     scenario: Path | None = args.scenario
     if scenario is not None:
-        load_scenario(scenario)  # a bad file stops here with exit status 2
+        load_experiment(scenario)  # a bad file stops here with exit status 2
     try:
         from trustsim.viz import server
     except ImportError as error:  # pragma: no cover - only without the viz dependencies

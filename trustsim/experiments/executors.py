@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 from trustsim.errors import TrustsimError
-from trustsim.experiments.settings import Executor
+from trustsim.experiments.settings import ExecutorSettings
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -29,8 +29,10 @@ class ExecutionFailed(Exception):
     """A worker died or a run failed; finished runs are kept, re-running resumes."""
 
 
-class RunExecutor(Protocol):
-    """Maps a function over keyed items, yielding results as they complete."""
+class Executor(Protocol):
+    """Where runs execute: maps a function over keyed items, yielding results as they
+    complete. (The ``executor:`` block of an experiment file, which chooses one, is
+    :class:`~trustsim.experiments.settings.ExecutorSettings`.)"""
 
     description: str
 
@@ -159,11 +161,11 @@ class DaskExecutor:
 
 
 def make_executor(
-    settings: Executor | None,
+    settings: ExecutorSettings | None,
     workers: int | None = None,
     dask: str | None = None,
     origin: str = "scenario",
-) -> RunExecutor:
+) -> Executor:
     """The executor asked for: command-line options first, then the scenario's ``executor:``.
 
     Args:
@@ -187,11 +189,11 @@ def make_executor(
 
 @contextmanager
 def executor_for(
-    settings: Executor | None,
+    settings: ExecutorSettings | None,
     workers: int | None = None,
     dask: str | None = None,
     origin: str = "scenario",
-) -> Iterator[RunExecutor]:
+) -> Iterator[Executor]:
     """:func:`make_executor` as a context manager that closes the executor afterwards."""
     executor = make_executor(settings, workers, dask, origin)
     try:

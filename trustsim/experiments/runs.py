@@ -1,73 +1,63 @@
 """The unit of work of every experiment: one replicate of one resolved scenario.
 
-A run is identified by a stable key, the SHA-256 of the resolved scenario (experiment
-blocks and the replicate count removed) and the replicate index. Its seed depends only on
-the scenario's root seed and the replicate index — ``SeedSequence(seed).spawn(R)[r]``,
-whose value does not depend on ``R`` — so a run's result does not depend on the worker
-count, the order of execution or the executor, and two variants of a comparison share
-their random numbers (common random numbers).
+A run is identified by a stable key, the SHA-256 of the resolved model scenario (without
+its replicate count; experiment blocks are not part of it) and the replicate index. Its
+seed depends only on the scenario's root seed and the replicate index —
+``SeedSequence(seed).spawn(R)[r]``, whose value does not depend on ``R`` — so a run's
+result does not depend on the worker count, the order of execution or the executor,
+and two variants of a comparison share their random numbers (common random numbers).
 
-Finished runs are kept in a :class:`RunStore` as they complete; a batch computes only the
-runs the store lacks, which makes every experiment resumable after Ctrl-C or a kill.
+Finished runs are kept in a :class:`~trustsim.experiments.store.RunStore` as they complete;
+a batch computes only the runs the store lacks, which makes every experiment resumable
+after Ctrl-C or a kill.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
 
-from trustsim.experiments.executors import RunExecutor
+from trustsim.experiments.executors import Executor
 from trustsim.experiments.replicates import run_replicate
-from trustsim.scenario.schema import Scenario, load_scenario, with_overrides
-
-#: Scenario fields that say how to run an experiment, not what one run computes.
-EXPERIMENT_FIELDS: tuple[str, ...] = ("sweep", "variants", "sensitivity", "executor")
-#: Folder of the run store inside a results folder.
-STORE_DIR = ".runs"
-
-
-def resolve(
-    scenario: Scenario | str | Path, overrides: Mapping[str, Any] | None = None
-) -> tuple[Scenario, str]:
-    """A validated scenario (loaded from a file if a path is given) and how to name it in errors.
-
-    Raises:
-        ScenarioError: invalid file or override.
-    """
-    if isinstance(scenario, Scenario):
-        resolved = with_overrides(scenario, overrides) if overrides else scenario
-        return resolved, f"scenario {scenario.name!r}"
-    return load_scenario(scenario, overrides), str(scenario)
-
-
-def run_scenario(scenario: Scenario) -> Scenario:
-    """The scenario of a single run: experiment blocks removed (not validated again)."""
-    return scenario.model_copy(update=dict.fromkeys(EXPERIMENT_FIELDS))
+from trustsim.experiments.store import RunStore
+from trustsim.scenario.schema import Scenario
 
 
 def run_key(scenario: Scenario, replicate: int) -> str:
-    """Stable identity of replicate ``replicate`` of ``scenario`` (64 hex characters)."""
-    data = run_scenario(scenario).resolved_dict()
-    for name in (*EXPERIMENT_FIELDS, "replicates"):
-        data.pop(name, None)
+    """Stable identity of replicate ``replicate`` of ``scenario`` (64 hex characters).
+
+    Only the model's scenario counts (:func:`model_scenario`): experiment blocks and the
+    replicate count never change what one run computes.
+    """
+    data = model_scenario(scenario).resolved_dict()
+    data.pop("replicates", None)
     canonical = json.dumps(
         {"scenario": data, "replicate": replicate}, sort_keys=True, separators=(",", ":")
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def model_scenario(scenario: Scenario) -> Scenario:
+    """The model's scenario of an experiment file: its fields of the model schema only.
+
+    The experiment file's schema extends :class:`Scenario`; the runs see exactly the
+    fields the model reads, so a run's identity never depends on experiment blocks.
+    """
+    if type(scenario) is Scenario:
+        return scenario
+    values = {name: getattr(scenario, name) for name in Scenario.model_fields}
+    return Scenario.model_construct(**values)
+
+
 @dataclass(frozen=True)
 class RunSpec:
-    """One run: a resolved scenario (without experiment blocks) and a replicate index."""
+    """One run: a resolved model scenario and a replicate index."""
 
     scenario: Scenario
     replicate: int
@@ -79,8 +69,9 @@ class RunSpec:
 
 
 def make_spec(scenario: Scenario, replicate: int) -> RunSpec:
-    """A run of ``scenario``'s replicate ``replicate``, experiment blocks stripped."""
-    return RunSpec(run_scenario(scenario), replicate)
+    """The run of replicate ``replicate`` of ``scenario`` (an experiment file or a model
+    scenario)."""
+    return RunSpec(model_scenario(scenario), replicate)
 
 
 def execute(spec: RunSpec) -> pd.DataFrame:
@@ -89,51 +80,6 @@ def execute(spec: RunSpec) -> pd.DataFrame:
     Module-level and free of side effects so that process pools and Dask workers can run it.
     """
     return run_replicate(spec.scenario, spec.replicate)
-
-
-class RunStore:
-    """Finished runs on disk, one Parquet file per run key, written atomically.
-
-    Args:
-        folder: the store folder (created on the first write).
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def path(self, key: str) -> Path:
-        """Where the run ``key`` is (or will be) stored."""
-        return self.folder / f"{key}.parquet"
-
-    def has(self, key: str) -> bool:
-        """True if the run ``key`` finished earlier."""
-        return self.path(key).is_file()
-
-    def load(self, key: str) -> pd.DataFrame:
-        """The stored timeseries of run ``key``."""
-        return pd.read_parquet(self.path(key))
-
-    def save(self, key: str, timeseries: pd.DataFrame) -> None:
-        """Store a run: write a hidden temporary file, then rename it (atomic)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        temporary = self.folder / f".{key}-{os.getpid()}.tmp"
-        try:
-            timeseries.to_parquet(temporary, index=False)
-            os.replace(temporary, self.path(key))
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-
-    def keys(self) -> set[str]:
-        """Keys of every stored run."""
-        if not self.folder.is_dir():
-            return set()
-        return {path.stem for path in self.folder.glob("*.parquet")}
-
-
-def store_for(out: Path) -> RunStore:
-    """The run store of a results folder: ``out/.runs/``."""
-    return RunStore(out / STORE_DIR)
 
 
 @dataclass
@@ -154,7 +100,7 @@ def _unique(specs: Sequence[RunSpec]) -> list[tuple[str, RunSpec]]:
 
 def run_batch(
     specs: Sequence[RunSpec],
-    executor: RunExecutor,
+    executor: Executor,
     store: RunStore | None,
     progress: bool = False,
     label: str = "runs",
@@ -199,7 +145,7 @@ def run_batch(
 
 
 def _as_completed(
-    executor: RunExecutor, missing: list[tuple[str, RunSpec]]
+    executor: Executor, missing: list[tuple[str, RunSpec]]
 ) -> Iterator[tuple[str, pd.DataFrame]]:
     yield from executor.map_unordered(execute, missing)
 

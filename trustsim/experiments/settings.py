@@ -14,17 +14,15 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from trustsim.scenario.fields import Block
 
 #: Values of one swept parameter: an explicit list, or a spacing spec.
 SweepValues = list[Any] | dict[str, list[float]]
 
 SPACINGS = ("linspace", "logspace")
 METHODS = ("morris", "sobol")
-
-
-class _Block(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 def _check_spacing(key: str, spec: dict[str, list[float]]) -> None:
@@ -51,7 +49,7 @@ def _check_spacing(key: str, spec: dict[str, list[float]]) -> None:
         )
 
 
-class Sweep(_Block):
+class SweepSettings(Block):
     """Parameter values to run, as a full grid or zipped; every point runs all replicates.
 
     Shorthand: the dotted keys may sit directly under ``sweep:`` next to ``mode``.
@@ -90,7 +88,7 @@ class Sweep(_Block):
         return parameters
 
 
-class Sensitivity(_Block):
+class SensitivitySettings(Block):
     """Global sensitivity analysis (SALib) of churn, trust and profit over parameter ranges."""
 
     method: Literal["morris", "sobol"] = Field(
@@ -128,13 +126,13 @@ class Sensitivity(_Block):
         return parameters
 
     @model_validator(mode="after")
-    def _power_of_two(self) -> Sensitivity:
+    def _power_of_two(self) -> SensitivitySettings:
         if self.method == "sobol" and self.samples & (self.samples - 1):
             raise ValueError(f"sobol needs samples to be a power of two, got {self.samples}")
         return self
 
 
-class Executor(_Block):
+class ExecutorSettings(Block):
     """Where the runs of an experiment execute; results are identical whichever is used."""
 
     workers: Annotated[int, Field(ge=1, le=1024)] = Field(

@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 
 from trustsim.experiments.replicates import simulate
-from trustsim.model.phases import experience_weights
+from trustsim.model.phases import experience_weights, trust_after
 from trustsim.rules import trust
 from trustsim.rules._types import FloatLike
-from trustsim.scenario.schema import Scenario, scenario_from_dict, with_overrides
+from trustsim.scenario.loading import scenario_from_dict, with_overrides
+from trustsim.scenario.schema import Scenario
 
 
 def silent_leaver_share(scenario: Scenario) -> tuple[np.ndarray, pd.DataFrame]:
@@ -113,11 +114,8 @@ def recovery_effects(scenario: Scenario, start: float) -> RecoveryEffects:
             breach_severity=dynamics.breach_severity,
             **experience_weights(dynamics),
         )
-        rates = _rates(scenario, 0.0)
         after = trust.overall_trust(
-            trust.apply_units(start, units.competence_good, units.competence_bad, *rates),
-            trust.apply_units(start, units.integrity_good, units.integrity_bad, *rates),
-            trust.apply_units(start, units.benevolence_good, units.benevolence_bad, *rates),
+            *trust_after(start, start, start, 0.0, units, dynamics),
             weights.competence,
             weights.integrity,
             weights.benevolence,

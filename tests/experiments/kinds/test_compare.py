@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from trustsim.errors import ScenarioError
-from trustsim.experiments.kinds.compare import run_compare
-from trustsim.scenario.schema import scenario_from_dict
+from trustsim.experiments.api import run_compare
+from trustsim.experiments.file import experiment_from_dict
 
 SMALL = "steps: 30\nreplicates: 3\npopulation: {customers: 200}\n"
 
@@ -19,7 +19,7 @@ def test_a_scenario_compared_with_itself_differs_by_exactly_zero(tmp_path: Path)
     a = tmp_path / "a.yaml"
     a.write_text("name: a\n" + SMALL)
     result = run_compare([a, a], out=tmp_path / "out")
-    assert [v.name for v in result.variants] == ["a", "a-2"]
+    assert [point.label for point in result.points] == ["a", "a-2"]
     differences = result.differences
     assert set(differences["variant"]) == {"a-2"}
     for column in ("mean", "sd", "ci95_low", "ci95_high"):
@@ -32,8 +32,8 @@ def test_every_variant_uses_the_references_seeds(tmp_path: Path) -> None:
     a.write_text("name: a\nseed: 7\n" + SMALL)
     b.write_text("name: b\nseed: 99\nreplicates: 5\nfirm: {promise_reliability: 0.6}\n" + SMALL)
     result = run_compare([a, b], out=tmp_path / "out")
-    assert [v.scenario.seed for v in result.variants] == [7, 7]
-    assert [v.scenario.replicates for v in result.variants] == [3, 3]
+    assert [point.scenario.seed for point in result.points] == [7, 7]
+    assert [point.scenario.replicates for point in result.points] == [3, 3]
     assert result.path is not None
     manifest = json.loads((result.path / "manifest.json").read_text())
     assert manifest["variant_scenarios"]["b"]["seed"] == 7
@@ -46,7 +46,7 @@ def test_every_variant_uses_the_references_seeds(tmp_path: Path) -> None:
 
 
 def test_a_real_difference_has_a_confidence_interval_away_from_zero(tmp_path: Path) -> None:
-    scenario = scenario_from_dict(
+    scenario = experiment_from_dict(
         {
             "name": "promises",
             "steps": 40,

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from trustsim.errors import ScenarioError
-from trustsim.experiments.kinds.sensitivity import OUTPUTS, run_sensitivity
-from trustsim.scenario.schema import scenario_from_dict
+from trustsim.experiments.api import run_sensitivity
+from trustsim.experiments.file import experiment_from_dict
+from trustsim.experiments.kinds.sensitivity import OUTPUTS
 
 
 def scenario(method: str, **options: int) -> dict[str, object]:
@@ -36,7 +37,7 @@ def scenario(method: str, **options: int) -> dict[str, object]:
 
 
 def test_morris_finds_the_lever_and_zero_for_the_idle_parameter(tmp_path: Path) -> None:
-    result = run_sensitivity(scenario_from_dict(scenario("morris", trajectories=6)), out=tmp_path)
+    result = run_sensitivity(experiment_from_dict(scenario("morris", trajectories=6)), out=tmp_path)
     indices = result.indices.set_index(["output", "parameter"])
     assert len(result.samples) == 6 * (2 + 1)
     for output in OUTPUTS:
@@ -51,9 +52,9 @@ def test_morris_finds_the_lever_and_zero_for_the_idle_parameter(tmp_path: Path) 
 
 def test_sobol_gives_first_and_total_order_indices(tmp_path: Path) -> None:
     result = run_sensitivity(
-        scenario_from_dict(scenario("morris", samples=16)), method="sobol", out=None
+        experiment_from_dict(scenario("morris", samples=16)), method="sobol", out=None
     )
-    assert result.method == "sobol"
+    assert result.manifest["sensitivity"]["method"] == "sobol"
     assert len(result.samples) == 16 * (2 + 2)
     indices = result.indices.set_index(["output", "parameter"])
     for output in OUTPUTS:
@@ -66,10 +67,10 @@ def test_sobol_gives_first_and_total_order_indices(tmp_path: Path) -> None:
 def test_sobol_needs_a_power_of_two() -> None:
     with pytest.raises(ScenarioError, match="power of two"):
         run_sensitivity(
-            scenario_from_dict(scenario("morris", samples=12)), method="sobol", out=None
+            experiment_from_dict(scenario("morris", samples=12)), method="sobol", out=None
         )
 
 
 def test_missing_block_is_an_input_error() -> None:
     with pytest.raises(ScenarioError, match="field 'sensitivity': missing"):
-        run_sensitivity(scenario_from_dict({"name": "x"}), out=None)
+        run_sensitivity(experiment_from_dict({"name": "x"}), out=None)

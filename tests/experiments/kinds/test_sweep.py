@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from trustsim.errors import ScenarioError
-from trustsim.experiments.kinds.sweep import expand, parameter_values, parse_grid_options, run_sweep
-from trustsim.experiments.settings import Sweep
-from trustsim.scenario.schema import scenario_from_dict
+from trustsim.experiments.api import run_sweep
+from trustsim.experiments.file import experiment_from_dict
+from trustsim.experiments.kinds.sweep import expand, parameter_values, parse_grid_options
+from trustsim.experiments.settings import SweepSettings
 from trustsim.stats import FINAL_KPIS
 
 SMALL = {"name": "small", "steps": 30, "replicates": 2, "population": {"customers": 200}}
@@ -26,7 +27,7 @@ def test_lists_linspace_and_logspace_expand_to_their_values() -> None:
 
 
 def test_grid_is_every_combination_with_the_last_parameter_fastest() -> None:
-    sweep = Sweep.model_validate({"a.x": [1, 2], "b.y": {"linspace": [0, 1, 3]}})
+    sweep = SweepSettings.model_validate({"a.x": [1, 2], "b.y": {"linspace": [0, 1, 3]}})
     assert sweep.mode == "grid"
     assert expand(sweep) == [
         {"a.x": 1, "b.y": 0.0},
@@ -39,14 +40,16 @@ def test_grid_is_every_combination_with_the_last_parameter_fastest() -> None:
 
 
 def test_zip_pairs_the_ith_values() -> None:
-    sweep = Sweep(mode="zip", parameters={"a.x": [1, 2, 3], "b.y": {"logspace": [1, 100, 3]}})
+    sweep = SweepSettings(
+        mode="zip", parameters={"a.x": [1, 2, 3], "b.y": {"logspace": [1, 100, 3]}}
+    )
     assert expand(sweep) == [
         {"a.x": 1, "b.y": 1.0},
         {"a.x": 2, "b.y": 10.0},
         {"a.x": 3, "b.y": 100.0},
     ]
     with pytest.raises(ScenarioError, match="equal length"):
-        expand(Sweep(mode="zip", parameters={"a.x": [1, 2], "b.y": [1]}))
+        expand(SweepSettings(mode="zip", parameters={"a.x": [1, 2], "b.y": [1]}))
 
 
 @pytest.mark.parametrize(
@@ -61,7 +64,7 @@ def test_zip_pairs_the_ith_values() -> None:
 )
 def test_bad_spacings_are_rejected_with_a_clear_message(spec: object, message: str) -> None:
     with pytest.raises(ScenarioError, match=message):
-        scenario_from_dict({"sweep": {"firm.transparency": spec}}, origin="s.yaml")
+        experiment_from_dict({"sweep": {"firm.transparency": spec}}, origin="s.yaml")
 
 
 def test_grid_options_parse_yaml_values() -> None:
@@ -75,11 +78,11 @@ def test_grid_options_parse_yaml_values() -> None:
 
 
 def test_table_has_a_row_per_point_and_replicate_with_final_kpis() -> None:
-    scenario = scenario_from_dict(
+    scenario = experiment_from_dict(
         {**SMALL, "sweep": {"firm.promise_reliability": [0.5, 0.99]}}, origin="t"
     )
     result = run_sweep(scenario, out=None)
-    table = result.table
+    table = result.sweep
     assert list(table.columns[:3]) == ["point", "firm.promise_reliability", "replicate"]
     assert {f"final_{k}" for k in FINAL_KPIS} <= set(table.columns)
     assert len(table) == 2 * 2
@@ -108,7 +111,7 @@ def dask_address() -> Iterator[str]:
 def test_serial_workers_and_dask_give_byte_identical_tables(
     tmp_path: Path, dask_address: str
 ) -> None:
-    scenario = scenario_from_dict(
+    scenario = experiment_from_dict(
         {
             **SMALL,
             "sweep": {
@@ -132,10 +135,10 @@ def test_serial_workers_and_dask_give_byte_identical_tables(
 
 
 def test_one_parameter_sweep_draws_lines_and_two_draw_heatmaps(tmp_path: Path) -> None:
-    one = scenario_from_dict({**SMALL, "sweep": {"firm.transparency": [0.2, 0.8]}})
+    one = experiment_from_dict({**SMALL, "sweep": {"firm.transparency": [0.2, 0.8]}})
     path = run_sweep(one, out=tmp_path).path
     assert path is not None and (path / "figures" / "sweep_lines.png").is_file()
-    two = scenario_from_dict(
+    two = experiment_from_dict(
         {**SMALL, "replicates": 1, "sweep": {"firm.transparency": [0.2, 0.8], "steps": [5, 10]}}
     )
     path = run_sweep(two, out=tmp_path).path
@@ -146,7 +149,7 @@ def test_one_parameter_sweep_draws_lines_and_two_draw_heatmaps(tmp_path: Path) -
 
 def test_executor_block_chooses_local_processes_and_options_win(tmp_path: Path) -> None:
     data = {**SMALL, "replicates": 1, "sweep": {"firm.transparency": [0.2, 0.8]}}
-    scenario = scenario_from_dict({**data, "executor": {"workers": 2}})
+    scenario = experiment_from_dict({**data, "executor": {"workers": 2}})
     pooled = run_sweep(scenario, out=tmp_path / "a", figures=False).path
     serial = run_sweep(scenario, out=tmp_path / "b", workers=1, figures=False).path
     assert pooled is not None and serial is not None

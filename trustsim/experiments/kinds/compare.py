@@ -1,4 +1,4 @@
-"""Comparisons of variants under common random numbers.
+"""``compare``: variants under common random numbers.
 
 Variants are several scenario files (the first is the reference) or the ``variants:``
 block of one scenario (name -> dotted-key overrides; the first is the reference). Every
@@ -11,42 +11,44 @@ exactly 0.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
 from trustsim.errors import ScenarioError
-from trustsim.experiments.executors import executor_for
-from trustsim.experiments.kinds.sweep import point_scenarios
-from trustsim.experiments.runs import batch_table, make_spec, resolve, run_batch, store_for
-from trustsim.output.manifest import Clock, manifest, write_experiment
-from trustsim.scenario.schema import Scenario, with_overrides
+from trustsim.experiments.kind import (
+    ExperimentResult,
+    Kind,
+    Point,
+    PointResult,
+    Rounds,
+    Study,
+    describe_change,
+    points,
+    runs_line,
+)
+from trustsim.experiments.settings import Variants
+from trustsim.output import experiment_figures as plots
+from trustsim.output.labels import REPORT_KPIS, interval_table, label
+from trustsim.output.report import html_table, interval
+from trustsim.scenario.loading import with_overrides
+from trustsim.scenario.schema import Scenario
 from trustsim.stats import ci_columns, replicate_kpis
 
 #: Fields every variant takes from the reference so that runs are paired.
 SHARED_FIELDS: tuple[str, ...] = ("seed", "replicates")
 
 
-@dataclass
-class Variant:
-    """One side of a comparison: its name, its resolved scenario and where it came from."""
-
-    name: str
-    scenario: Scenario
-    source: str
-    change: str
-
-
-def variants_from_block(scenario: Scenario, origin: str) -> list[Variant]:
+def variants_from_block(scenario: Scenario, origin: str) -> list[Point]:
     """The ``variants:`` block of a scenario, each variant validated.
 
     Raises:
         ScenarioError: no block, fewer than two variants, or a bad override.
     """
-    block = scenario.variants
+    block: Variants | None = getattr(scenario, "variants", None)
     if not block or len(block) < 2:
         raise ScenarioError(
             f"{origin}: field 'variants': {'missing' if not block else 'only one variant'}; "
@@ -54,34 +56,25 @@ def variants_from_block(scenario: Scenario, origin: str) -> list[Variant]:
             "strict: {firm.verification_strictness: 0.9}}, or pass several scenario files"
         )
     labels = [f"variants.{name}" for name in block]
-    scenarios = point_scenarios(scenario, list(block.values()), origin, labels)
+    made = points(scenario, list(block.values()), labels, origin)
     return [
-        Variant(name, resolved, origin, _describe_change(block[name]))
-        for name, resolved in zip(block, scenarios, strict=True)
+        Point(name, point.values, point.scenario, describe_change(point.values))
+        for name, point in zip(block, made, strict=True)
     ]
 
 
-def _describe_change(overrides: Mapping[str, Any]) -> str:
-    if not overrides:
-        return "the scenario as it is"
-    return ", ".join(f"{key} = {value}" for key, value in overrides.items())
-
-
-def variants_from_files(
-    sources: Sequence[Scenario | str | Path], overrides: Mapping[str, Any] | None
-) -> list[Variant]:
+def variants_from_files(files: Sequence[tuple[Scenario, str]]) -> list[Point]:
     """One variant per file, named by its scenario name (made unique with ``-2``, ``-3``...).
 
     Every variant takes the reference's seed and replicate count (common random numbers).
 
     Raises:
-        ScenarioError: a bad file, or variants with different horizons (``steps``).
+        ScenarioError: variants with different horizons (``steps``).
     """
-    loaded = [resolve(source, overrides) for source in sources]
-    reference, reference_origin = loaded[0]
-    variants: list[Variant] = []
+    reference, reference_origin = files[0]
+    variants: list[Point] = []
     names: set[str] = set()
-    for scenario, origin in loaded:
+    for scenario, origin in files:
         if scenario.steps != reference.steps:
             raise ScenarioError(
                 f"{origin}: field 'steps': value {scenario.steps} differs from "
@@ -94,7 +87,7 @@ def variants_from_files(
         while name in names:
             name, suffix = f"{scenario.name}-{suffix}", suffix + 1
         names.add(name)
-        variants.append(Variant(name, paired, origin, f"scenario file {origin}"))
+        variants.append(Point(name, {}, paired, f"scenario file {origin}"))
     return variants
 
 
@@ -137,101 +130,121 @@ def variant_summary(kpis: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@dataclass
-class CompareResult:
-    """What :func:`run_compare` returns."""
-
-    variants: list[Variant]
-    timeseries: pd.DataFrame
-    kpis: pd.DataFrame
-    summary: pd.DataFrame
-    differences: pd.DataFrame
-    computed: int
-    reused: int
-    path: Path | None
-
-
-def run_compare(
-    sources: Sequence[Scenario | str | Path],
-    *,
-    overrides: Mapping[str, Any] | None = None,
-    out: str | Path | None = "results",
-    workers: int | None = None,
-    dask: str | None = None,
-    figures: bool = True,
-    progress: bool = False,
-) -> CompareResult:
-    """Run every variant's replicates with the same seeds; write ``<name>/compare-<run-id>/``.
-
-    Args:
-        sources: one scenario with a ``variants:`` block, or two or more scenarios (the
-            first is the reference).
-        overrides: dotted-key overrides applied to every source, as ``--set``.
-        out, workers, dask, figures, progress: as for :func:`trustsim.sweep.run_sweep`.
-
-    Raises:
-        ScenarioError: bad inputs (nothing is written).
-        ExecutorError: bad worker count or unreachable Dask scheduler (nothing is written).
-    """
-    clock = Clock()
-    if not sources:
-        raise ScenarioError("compare: name one scenario with a variants: block, or several")
-    if len(sources) == 1:
-        base, origin = resolve(sources[0], overrides)
-        variants = variants_from_block(base, origin)
-    else:
-        variants = variants_from_files(sources, overrides)
-        base, origin = variants[0].scenario, variants[0].source
-    specs = {
-        v.name: [make_spec(v.scenario, r) for r in range(v.scenario.replicates)] for v in variants
-    }
-    store = store_for(Path(out)) if out is not None else None
-    with executor_for(base.executor, workers, dask, origin) as executor:
-        flat = [spec for group in specs.values() for spec in group]
-        outcome = run_batch(flat, executor, store, progress, label=f"compare {base.name}")
-        description = executor.description
-    frames, kpi_frames = [], []
-    for variant in variants:
-        timeseries = batch_table(specs[variant.name], outcome)
-        frames.append(timeseries.assign(variant=variant.name))
-        kpi_frames.append(replicate_kpis(timeseries).assign(variant=variant.name))
-    timeseries = _variant_first(pd.concat(frames, ignore_index=True))
-    kpis = _variant_first(pd.concat(kpi_frames, ignore_index=True))
-    summary = variant_summary(kpis)
-    differences = paired_differences(kpis, variants[0].name)
-    path = None
-    if out is not None:
-        extra = {
-            "variants": {v.name: v.change for v in variants},
-            "variant_scenarios": {v.name: v.scenario.resolved_dict() for v in variants},
-        }
-        data = manifest("compare", base, outcome, description, clock, extra)
-        tables = {
-            "timeseries": timeseries,
-            "kpis": kpis,
-            "summary": summary,
-            "differences": differences,
-        }
-        draw = _draw(timeseries, differences, [v.name for v in variants], base.name)
-        path = write_experiment(
-            Path(out), "compare", data, tables, draw if figures else None, ("timeseries", "kpis")
-        )
-    return CompareResult(
-        variants, timeseries, kpis, summary, differences, outcome.computed, outcome.reused, path
-    )
-
-
 def _variant_first(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[["variant", *[c for c in frame.columns if c != "variant"]]]
 
 
-def _draw(timeseries: pd.DataFrame, differences: pd.DataFrame, names: list[str], title: str) -> Any:
-    from trustsim.output import experiment_figures as plots
+class CompareKind(Kind):
+    """Variants with the same seeds: timeseries, KPIs, summary and paired differences."""
 
-    def draw(folder: Path) -> list[Path]:
+    name = "compare"
+    help = "compare scenarios (or a variants: block) with the same random numbers"
+    position = 20
+    block = "variants"
+    settings = Variants
+    block_description = (
+        "Named variants for `trustsim compare`: name -> dotted-key overrides; the first is "
+        "the reference."
+    )
+    many_files = True
+    parquet = ("timeseries", "kpis")
+    captions: ClassVar[Mapping[str, str]] = {
+        "trajectories.png": "Trajectories of each variant: mean across replicates with 95% CI "
+        "bands; every variant uses the same replicate seeds.",
+        "differences.png": "Difference of each variant from the reference, per KPI: mean of "
+        "paired differences across replicates with its 95% CI; 0 means no difference.",
+    }
+
+    def rounds(self, study: Study) -> Rounds:
+        """The variants of one file's block, or one variant per file (the first is the
+        reference)."""
+        if len(study.files) == 1:
+            yield variants_from_block(study.base, study.origin)
+        else:
+            yield variants_from_files(study.files)
+
+    def tables(self, study: Study, results: Sequence[PointResult]) -> dict[str, pd.DataFrame]:
+        """``timeseries`` and ``kpis`` with a ``variant`` column, ``summary``, ``differences``."""
+        frames, kpi_frames = [], []
+        for result in results:
+            name = result.point.label
+            frames.append(result.timeseries.assign(variant=name))
+            kpi_frames.append(replicate_kpis(result.timeseries).assign(variant=name))
+        kpis = _variant_first(pd.concat(kpi_frames, ignore_index=True))
+        return {
+            "timeseries": _variant_first(pd.concat(frames, ignore_index=True)),
+            "kpis": kpis,
+            "summary": variant_summary(kpis),
+            "differences": paired_differences(kpis, results[0].point.label),
+        }
+
+    def manifest(self, study: Study, results: Sequence[PointResult]) -> dict[str, Any]:
+        """Each variant's change and resolved scenario."""
+        return {
+            "variants": {r.point.label: r.point.description for r in results},
+            "variant_scenarios": {r.point.label: r.point.scenario.resolved_dict() for r in results},
+        }
+
+    def figures(self, study: Study, tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
+        """Trajectories per variant and the differences from the reference."""
+        names = list(dict.fromkeys(tables["kpis"]["variant"]))
+        title = study.base.name
         return [
-            plots.plot_trajectories(timeseries, names, folder / "trajectories.png", title),
-            plots.plot_differences(differences, folder / "differences.png", title),
+            plots.plot_trajectories(
+                tables["timeseries"], names, folder / "trajectories.png", title
+            ),
+            plots.plot_differences(tables["differences"], folder / "differences.png", title),
         ]
 
-    return draw
+    def report_section(self, folder: Path, manifest: dict[str, Any]) -> str:
+        """The variants, their key KPIs and the differences from the reference."""
+        return _compare_section(folder, manifest)
+
+    def summary(self, result: ExperimentResult) -> str:
+        """Variants, runs, KPIs and differences."""
+        names = [point.label for point in result.points]
+        replicates = result.points[0].scenario.replicates
+        return "\n".join(
+            [
+                f"trustsim compare: {', '.join(names)} (reference {names[0]}), "
+                f"{replicates} replicate(s) with the same seeds; {runs_line(result)}",
+                "final KPIs, mean [95% CI] over replicates:",
+                interval_table(result.summary, ["variant"]),
+                f"differences from {names[0]}, mean [95% CI] of paired differences:",
+                interval_table(result.differences, ["variant"]),
+            ]
+        )
+
+
+def _compare_section(folder: Path, manifest: dict[str, Any]) -> str:
+    variants: dict[str, Any] = manifest.get("variants", {})
+    items = "".join(
+        f"<li><b>{html.escape(name)}</b>: {html.escape(str(change) or 'as the scenario')}</li>"
+        for name, change in variants.items()
+    )
+    summary = pd.read_csv(folder / "summary.csv")
+    differences = pd.read_csv(folder / "differences.csv")
+    kpis = [k for k in REPORT_KPIS if k in set(summary["kpi"])]
+    rows = []
+    for kpi in kpis:
+        cells = [label(kpi)]
+        for name in variants:
+            cells.append(
+                interval(summary[(summary.variant == name) & (summary.kpi == kpi)].iloc[0])
+            )
+        rows.append(cells)
+    diff_rows = [
+        [label(str(r.kpi)), f"{r.variant} − {r.reference}", interval(r)]
+        for r in (row for _, row in differences.iterrows())
+        if r.kpi in REPORT_KPIS
+    ]
+    reference = next(iter(variants), "")
+    return (
+        f"<h2>Variants</h2><p>Reference: <b>{html.escape(reference)}</b>. Every variant runs "
+        f"the same {manifest.get('replicates', '?')} replicate seeds (common random numbers), "
+        f"so differences are paired replicate by replicate.</p><ul>{items}</ul>"
+        "<h2>Key results (mean [95% CI])</h2>"
+        + html_table(["KPI", *variants], rows)
+        + "<h2>Differences from the reference (mean [95% CI])</h2>"
+        + html_table(["KPI", "difference", "mean [95% CI]"], diff_rows)
+    )

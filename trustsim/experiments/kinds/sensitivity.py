@@ -1,4 +1,4 @@
-"""Global sensitivity analysis with SALib over the ranges of a ``sensitivity:`` block.
+"""``sensitivity``: global sensitivity analysis with SALib over a ``sensitivity:`` block.
 
 Methods (one function pair each, same signature):
 
@@ -17,22 +17,31 @@ mean trust and cumulative profit (:data:`trustsim.kpis.KEY_KPIS`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import argparse
+import html
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from trustsim.errors import ScenarioError
-from trustsim.experiments.executors import executor_for
-from trustsim.experiments.kinds.sweep import point_scenarios
-from trustsim.experiments.runs import batch_table, make_spec, resolve, run_batch, store_for
-from trustsim.experiments.settings import METHODS, Sensitivity
+from trustsim.experiments.kind import (
+    ExperimentResult,
+    Kind,
+    PointResult,
+    Rounds,
+    Study,
+    points,
+    runs_line,
+)
+from trustsim.experiments.settings import METHODS, SensitivitySettings
+from trustsim.output import experiment_figures as plots
 from trustsim.output.labels import KEY_KPIS
-from trustsim.output.manifest import Clock, manifest, write_experiment
-from trustsim.scenario.schema import Scenario, with_overrides
+from trustsim.output.report import cell, html_table
+from trustsim.scenario.loading import with_overrides
+from trustsim.scenario.schema import Scenario
 from trustsim.stats import replicate_kpis
 
 #: Outputs analysed, column of :func:`trustsim.summary.replicate_kpis` -> label.
@@ -43,7 +52,7 @@ OUTPUTS: dict[str, str] = {
 }
 
 
-def salib_problem(spec: Sensitivity) -> dict[str, Any]:
+def salib_problem(spec: SensitivitySettings) -> dict[str, Any]:
     """The SALib problem dictionary of a sensitivity block."""
     return {
         "num_vars": len(spec.parameters),
@@ -52,7 +61,7 @@ def salib_problem(spec: Sensitivity) -> dict[str, Any]:
     }
 
 
-def _morris_sample(spec: Sensitivity) -> np.ndarray:
+def _morris_sample(spec: SensitivitySettings) -> np.ndarray:
     from SALib.sample import morris
 
     return morris.sample(
@@ -60,7 +69,9 @@ def _morris_sample(spec: Sensitivity) -> np.ndarray:
     )
 
 
-def _morris_analyze(spec: Sensitivity, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+def _morris_analyze(
+    spec: SensitivitySettings, x: np.ndarray, y: np.ndarray
+) -> dict[str, np.ndarray]:
     from SALib.analyze import morris
 
     found = morris.analyze(
@@ -69,13 +80,15 @@ def _morris_analyze(spec: Sensitivity, x: np.ndarray, y: np.ndarray) -> dict[str
     return {name: np.asarray(found[name]) for name in ("mu", "mu_star", "sigma", "mu_star_conf")}
 
 
-def _sobol_sample(spec: Sensitivity) -> np.ndarray:
+def _sobol_sample(spec: SensitivitySettings) -> np.ndarray:
     from SALib.sample import sobol
 
     return sobol.sample(salib_problem(spec), spec.samples, calc_second_order=False, seed=spec.seed)
 
 
-def _sobol_analyze(spec: Sensitivity, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+def _sobol_analyze(
+    spec: SensitivitySettings, x: np.ndarray, y: np.ndarray
+) -> dict[str, np.ndarray]:
     from SALib.analyze import sobol
 
     found = sobol.analyze(salib_problem(spec), y, calc_second_order=False, seed=spec.seed)
@@ -86,8 +99,8 @@ def _sobol_analyze(spec: Sensitivity, x: np.ndarray, y: np.ndarray) -> dict[str,
 METHOD_FUNCTIONS: dict[
     str,
     tuple[
-        Callable[[Sensitivity], np.ndarray],
-        Callable[[Sensitivity, np.ndarray, np.ndarray], dict[str, np.ndarray]],
+        Callable[[SensitivitySettings], np.ndarray],
+        Callable[[SensitivitySettings, np.ndarray, np.ndarray], dict[str, np.ndarray]],
     ],
 ] = {
     "morris": (_morris_sample, _morris_analyze),
@@ -96,30 +109,32 @@ METHOD_FUNCTIONS: dict[
 assert set(METHOD_FUNCTIONS) == set(METHODS)
 
 
-def plan(scenario: Scenario, method: str | None, origin: str) -> Sensitivity:
+def plan(scenario: Scenario, method: str | None, origin: str) -> SensitivitySettings:
     """The sensitivity block, with ``--method`` applied (validated again).
 
     Raises:
         ScenarioError: no ``sensitivity:`` block, or the method does not fit it.
     """
-    if scenario.sensitivity is None:
+    block: SensitivitySettings | None = getattr(scenario, "sensitivity", None)
+    if block is None:
         raise ScenarioError(
             f"{origin}: field 'sensitivity': missing; add a sensitivity: block with "
             "parameters: {dotted.key: [low, high], ...} (and method: morris|sobol)"
         )
-    if method is None or method == scenario.sensitivity.method:
-        return scenario.sensitivity
+    if method is None or method == block.method:
+        return block
     if method not in METHODS:
         raise ScenarioError(
             f"--method: value {method!r} is not allowed; expected one of {', '.join(METHODS)}"
         )
-    updated = with_overrides(scenario, {"sensitivity.method": method}).sensitivity
-    assert updated is not None
+    updated: SensitivitySettings = with_overrides(
+        scenario, {"sensitivity.method": method}
+    ).sensitivity  # type: ignore[attr-defined]
     return updated
 
 
 def analyze_outputs(
-    spec: Sensitivity, x: np.ndarray, outputs: Mapping[str, np.ndarray]
+    spec: SensitivitySettings, x: np.ndarray, outputs: Mapping[str, np.ndarray]
 ) -> pd.DataFrame:
     """Tidy indices: one row per (output, parameter) with the method's index columns."""
     analyze = METHOD_FUNCTIONS[spec.method][1]
@@ -131,88 +146,111 @@ def analyze_outputs(
     return pd.concat(frames, ignore_index=True)
 
 
-@dataclass
-class SensitivityResult:
-    """What :func:`run_sensitivity` returns."""
-
-    scenario: Scenario
-    method: str
-    samples: pd.DataFrame
-    indices: pd.DataFrame
-    computed: int
-    reused: int
-    path: Path | None
-
-
-def run_sensitivity(
-    scenario: Scenario | str | Path,
-    *,
-    method: str | None = None,
-    overrides: Mapping[str, Any] | None = None,
-    out: str | Path | None = "results",
-    workers: int | None = None,
-    dask: str | None = None,
-    figures: bool = True,
-    progress: bool = False,
-) -> SensitivityResult:
-    """Sample the ranges, run every point's replicates, compute the indices; write
-    ``out/<name>/sensitivity-<run-id>/`` with ``indices.csv``, ``samples.csv`` and a figure.
-
-    Args:
-        scenario: a Scenario or a YAML file with a ``sensitivity:`` block.
-        method: ``morris`` or ``sobol`` (None: the block's ``method``).
-        overrides, out, workers, dask, figures, progress: as for
-            :func:`trustsim.sweep.run_sweep`.
-
-    Raises:
-        ScenarioError: bad inputs (nothing is written).
-        ExecutorError: bad worker count or unreachable Dask scheduler (nothing is written).
-    """
-    clock = Clock()
-    resolved, origin = resolve(scenario, overrides)
-    spec = plan(resolved, method, origin)
-    x = METHOD_FUNCTIONS[spec.method][0](spec)
-    names = list(spec.parameters)
-    points = [{name: float(value) for name, value in zip(names, row, strict=True)} for row in x]
-    labels = [f"sensitivity sample {index}" for index in range(len(points))]
-    scenarios = point_scenarios(resolved, points, origin, labels)
-    specs = [[make_spec(s, r) for r in range(s.replicates)] for s in scenarios]
-    store = store_for(Path(out)) if out is not None else None
-    with executor_for(resolved.executor, workers, dask, origin) as executor:
-        flat = [run for group in specs for run in group]
-        outcome = run_batch(flat, executor, store, progress, label=f"sensitivity {resolved.name}")
-        description = executor.description
-    means = pd.DataFrame(
-        [replicate_kpis(batch_table(group, outcome))[list(OUTPUTS)].mean() for group in specs]
-    )
-    samples = pd.concat(
-        [pd.DataFrame({"sample": range(len(points))}), pd.DataFrame(points), means], axis=1
-    )
-    indices = analyze_outputs(spec, x, {name: means[name].to_numpy() for name in OUTPUTS})
-    path = None
-    if out is not None:
-        extra = {"sensitivity": spec.model_dump(mode="json"), "points": len(points)}
-        data = manifest("sensitivity", resolved, outcome, description, clock, extra)
-        draw = _draw(indices, spec.method, resolved.name) if figures else None
-        tables = {"indices": indices, "samples": samples}
-        path = write_experiment(Path(out), "sensitivity", data, tables, draw, ("samples",))
-    return SensitivityResult(
-        resolved, spec.method, samples, indices, outcome.computed, outcome.reused, path
-    )
-
-
-def _draw(indices: pd.DataFrame, method: str, title: str) -> Callable[[Path], list[Path]]:
-    from trustsim.output import experiment_figures as plots
-
-    def draw(folder: Path) -> list[Path]:
-        return [plots.plot_indices(indices, method, folder / "sensitivity.png", title, OUTPUTS)]
-
-    return draw
-
-
 def format_indices(indices: pd.DataFrame) -> str:
     """The indices as an aligned text table, for the terminal."""
     shown = indices.copy()
     numeric = [c for c in shown.columns if c not in ("output", "parameter")]
     shown[numeric] = shown[numeric].map(lambda value: f"{value:.4g}")
     return shown.to_string(index=False)
+
+
+class SensitivityKind(Kind):
+    """Morris or Sobol indices of churn, trust and profit: ``indices.csv``, ``samples.csv``."""
+
+    name = "sensitivity"
+    help = "Morris or Sobol sensitivity of churn, trust and profit (SALib)"
+    position = 30
+    block = "sensitivity"
+    settings = SensitivitySettings
+    block_description = "Parameter ranges and method for `trustsim sensitivity`."
+    parquet = ("samples",)
+    captions: ClassVar[Mapping[str, str]] = {
+        "sensitivity.png": "Sensitivity indices of churn, trust and profit per parameter.",
+    }
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """``--method morris|sobol``."""
+        parser.add_argument(
+            "--method", choices=METHODS, help="overrides the sensitivity block's method"
+        )
+
+    def options(self, args: argparse.Namespace) -> dict[str, Any]:
+        """``method``: ``--method``."""
+        return {"method": args.method}
+
+    def plan(self, study: Study) -> SensitivitySettings:
+        """The block, with ``--method`` applied."""
+        return plan(study.base, study.options.get("method"), study.origin)
+
+    def rounds(self, study: Study) -> Rounds:
+        """Every point of the SALib sample design, validated, in one batch."""
+        spec = self.plan(study)
+        x = METHOD_FUNCTIONS[spec.method][0](spec)
+        names = list(spec.parameters)
+        values = [{name: float(v) for name, v in zip(names, row, strict=True)} for row in x]
+        labels = [f"sensitivity sample {index}" for index in range(len(values))]
+        yield points(study.base, values, labels, study.origin)
+
+    def tables(self, study: Study, results: Sequence[PointResult]) -> dict[str, pd.DataFrame]:
+        """``indices`` per output and parameter; ``samples``: each point and its outputs
+        (means over its replicates)."""
+        spec = self.plan(study)
+        names = list(spec.parameters)
+        x = np.array([[result.point.values[name] for name in names] for result in results])
+        means = pd.DataFrame(
+            [replicate_kpis(result.timeseries)[list(OUTPUTS)].mean() for result in results]
+        )
+        samples = pd.concat(
+            [
+                pd.DataFrame({"sample": range(len(results))}),
+                pd.DataFrame([dict(result.point.values) for result in results]),
+                means,
+            ],
+            axis=1,
+        )
+        indices = analyze_outputs(spec, x, {name: means[name].to_numpy() for name in OUTPUTS})
+        return {"indices": indices, "samples": samples}
+
+    def manifest(self, study: Study, results: Sequence[PointResult]) -> dict[str, Any]:
+        """The block as run and the number of points."""
+        return {"sensitivity": self.plan(study).model_dump(mode="json"), "points": len(results)}
+
+    def figures(self, study: Study, tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
+        """The indices per output."""
+        method, title = self.plan(study).method, study.base.name
+        path = folder / "sensitivity.png"
+        return [plots.plot_indices(tables["indices"], method, path, title, OUTPUTS)]
+
+    def report_section(self, folder: Path, manifest: dict[str, Any]) -> str:
+        """The ranges explored and the indices."""
+        return _sensitivity_section(folder, manifest)
+
+    def summary(self, result: ExperimentResult) -> str:
+        """Method, points, runs and the indices."""
+        method = result.manifest["sensitivity"]["method"]
+        return "\n".join(
+            [
+                f"trustsim sensitivity {result.scenario.name}: {method}, "
+                f"{len(result.points)} points x {result.scenario.replicates} replicate(s); "
+                f"{runs_line(result)}",
+                format_indices(result.indices),
+            ]
+        )
+
+
+def _sensitivity_section(folder: Path, manifest: dict[str, Any]) -> str:
+    indices = pd.read_csv(folder / "indices.csv")
+    plan = manifest.get("sensitivity", {})
+    ranges = "".join(
+        f"<li><code>{html.escape(k)}</code>: [{cell(v[0])}, {cell(v[1])}]</li>"
+        for k, v in plan.get("parameters", {}).items()
+    )
+    columns = [c for c in indices.columns if c not in ("output", "parameter")]
+    rows = [[r["output"], r["parameter"], *(r[c] for c in columns)] for _, r in indices.iterrows()]
+    return (
+        f"<h2>Sensitivity analysis</h2><p>Method <b>{html.escape(str(plan.get('method')))}</b>, "
+        f"{manifest.get('points', '?')} parameter points × {manifest.get('replicates', '?')} "
+        f"replicate(s) = {manifest.get('runs_total', '?')} runs; each point's output is the mean "
+        f"over its replicates.</p><ul>{ranges}</ul>"
+        + html_table(["output", "parameter", *columns], rows)
+    )

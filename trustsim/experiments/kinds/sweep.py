@@ -1,4 +1,4 @@
-"""Parameter sweeps: expand a ``sweep:`` block (or ``--grid``) into points and run them.
+"""``sweep``: expand a ``sweep:`` block (or ``--grid``) into points and run them.
 
 A point is a mapping of dotted field paths to values; each point runs every replicate of
 the scenario with the scenario's own replicate seeds, so a difference between points is
@@ -9,21 +9,32 @@ of :func:`trustsim.summary.replicate_kpis`.
 
 from __future__ import annotations
 
+import argparse
+import html
 import itertools
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from trustsim.errors import ScenarioError
-from trustsim.experiments.executors import executor_for
-from trustsim.experiments.runs import RunSpec, batch_table, make_spec, resolve, run_batch, store_for
-from trustsim.experiments.settings import Sweep, SweepValues
-from trustsim.output.manifest import Clock, manifest, write_experiment
-from trustsim.scenario.schema import Scenario, parse_value, with_overrides
+from trustsim.experiments.kind import (
+    ExperimentResult,
+    Kind,
+    PointResult,
+    Rounds,
+    Study,
+    points,
+    runs_line,
+)
+from trustsim.experiments.settings import SweepSettings, SweepValues
+from trustsim.output import experiment_figures as plots
+from trustsim.output.labels import REPORT_KPIS, interval_table, label
+from trustsim.output.report import cell, html_table, interval
+from trustsim.scenario.loading import parse_value
+from trustsim.scenario.schema import Scenario
 from trustsim.stats import ci_columns, replicate_kpis
 
 #: Significant digits kept of spaced values (0.30000000000000004 becomes 0.3).
@@ -45,7 +56,7 @@ def parameter_values(values: SweepValues) -> list[Any]:
     return [float(f"{value:.{SPACING_DIGITS}g}") for value in space(start, stop, int(count))]
 
 
-def expand(sweep: Sweep, origin: str = "sweep") -> list[dict[str, Any]]:
+def expand(sweep: SweepSettings, origin: str = "sweep") -> list[dict[str, Any]]:
     """The points of a sweep, in a stable order (grid: the last parameter varies fastest).
 
     Raises:
@@ -87,54 +98,25 @@ def parse_grid_options(options: Sequence[str]) -> dict[str, list[Any]]:
     return parameters
 
 
-def sweep_plan(scenario: Scenario, grid: Mapping[str, list[Any]], origin: str) -> Sweep:
+def sweep_plan(scenario: Scenario, grid: Mapping[str, list[Any]], origin: str) -> SweepSettings:
     """The sweep to run: ``--grid`` parameters (full grid) if given, else the ``sweep:`` block.
 
     Raises:
         ScenarioError: neither is given, or the block names no parameter.
     """
     if grid:
-        return Sweep(mode="grid", parameters=dict(grid))
-    if scenario.sweep is None or not scenario.sweep.parameters:
+        return SweepSettings(mode="grid", parameters=dict(grid))
+    block: SweepSettings | None = getattr(scenario, "sweep", None)
+    if block is None or not block.parameters:
         raise ScenarioError(
             f"{origin}: field 'sweep': missing; add a sweep: block (dotted.key: [values] or "
             "{linspace: [start, stop, n]}) or pass --grid dotted.key=v1,v2,..."
         )
-    return scenario.sweep
+    return block
 
 
 def _point_label(point: Mapping[str, Any]) -> str:
     return ", ".join(f"{key}={value}" for key, value in point.items())
-
-
-def point_scenarios(
-    scenario: Scenario,
-    points: Sequence[Mapping[str, Any]],
-    origin: str,
-    labels: Sequence[str] | None = None,
-) -> list[Scenario]:
-    """Validate every point before anything runs; one clear error for the first bad one.
-
-    Args:
-        scenario: the base scenario.
-        points: dotted-key overrides, one mapping per point.
-        origin: the scenario file, named in errors.
-        labels: how to name each point in errors (default: ``sweep point key=value, ...``).
-    """
-    resolved = []
-    for index, point in enumerate(points):
-        try:
-            resolved.append(with_overrides(scenario, point) if point else scenario)
-        except ScenarioError as error:
-            detail = str(error).split(": field ", 1)[-1]
-            name = labels[index] if labels else f"sweep point {_point_label(point)}"
-            raise ScenarioError(f"{origin}: {name}: field {detail}") from None
-    return resolved
-
-
-def sweep_specs(scenarios: Sequence[Scenario]) -> list[RunSpec]:
-    """Every (point, replicate) run, points outer, replicates inner."""
-    return [make_spec(s, r) for s in scenarios for r in range(s.replicates)]
 
 
 def sweep_table(
@@ -162,7 +144,7 @@ def point_summary(table: pd.DataFrame, parameters: Sequence[str]) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def plan_description(sweep: Sweep) -> dict[str, Any]:
+def plan_description(sweep: SweepSettings) -> dict[str, Any]:
     """The sweep for the manifest: mode and the expanded values of each parameter."""
     return {
         "mode": sweep.mode,
@@ -170,97 +152,121 @@ def plan_description(sweep: Sweep) -> dict[str, Any]:
     }
 
 
-@dataclass
-class SweepResult:
-    """What :func:`run_sweep` returns."""
-
-    scenario: Scenario
-    points: list[dict[str, Any]]
-    table: pd.DataFrame
-    summary: pd.DataFrame
-    computed: int
-    reused: int
-    path: Path | None
-
-
-def _draw(plan: Sweep, summary: pd.DataFrame, title: str) -> Callable[[Path], list[Path]]:
-    from trustsim.output import experiment_figures as plots
-
+def _draw(plan: SweepSettings, summary: pd.DataFrame, folder: Path, title: str) -> list[Path]:
     names = list(plan.parameters)
-
     numeric = all(
         pd.api.types.is_numeric_dtype(summary[name])
         and not pd.api.types.is_bool_dtype(summary[name])
         for name in names
     )
-
-    def draw(folder: Path) -> list[Path]:
-        if len(names) == 1 and numeric:
-            spec = plan.parameters[names[0]]
-            log_x = isinstance(spec, dict) and "logspace" in spec
-            return [
-                plots.plot_sweep_lines(
-                    summary, names[0], folder / "sweep_lines.png", title, log_x=log_x
-                )
-            ]
-        if len(names) == 2 and plan.mode == "grid":
-            return [plots.plot_sweep_heatmap(summary, names, folder / "sweep_heatmap.png", title)]
-        return [plots.plot_sweep_points(summary, names, folder / "sweep_points.png", title)]
-
-    return draw
+    if len(names) == 1 and numeric:
+        spec = plan.parameters[names[0]]
+        log_x = isinstance(spec, dict) and "logspace" in spec
+        return [
+            plots.plot_sweep_lines(
+                summary, names[0], folder / "sweep_lines.png", title, log_x=log_x
+            )
+        ]
+    if len(names) == 2 and plan.mode == "grid":
+        return [plots.plot_sweep_heatmap(summary, names, folder / "sweep_heatmap.png", title)]
+    return [plots.plot_sweep_points(summary, names, folder / "sweep_points.png", title)]
 
 
-def run_sweep(
-    scenario: Scenario | str | Path,
-    *,
-    grid: Mapping[str, list[Any]] | None = None,
-    overrides: Mapping[str, Any] | None = None,
-    out: str | Path | None = "results",
-    workers: int | None = None,
-    dask: str | None = None,
-    figures: bool = True,
-    progress: bool = False,
-) -> SweepResult:
-    """Run every (point, replicate) of a sweep and write ``out/<name>/sweep-<run-id>/``.
+class SweepKind(Kind):
+    """Every (point, replicate) of a grid or zipped sweep: ``sweep.csv``, ``summary.csv``."""
 
-    Finished runs are kept in ``out/.runs/``; running the same sweep again computes only the
-    runs missing there (all of them when ``out`` is None, which writes nothing).
+    name = "sweep"
+    help = "run a scenario over a grid of parameter values, with replicates"
+    position = 10
+    block = "sweep"
+    settings = SweepSettings
+    block_description = "Parameter sweep for `trustsim sweep` (ignored by `trustsim run`)."
+    parquet = ("sweep",)
+    captions: ClassVar[Mapping[str, str]] = {
+        "sweep_lines.png": "Final KPIs against the swept parameter: mean across replicates "
+        "with the 95% confidence interval of the mean.",
+        "sweep_heatmap.png": "Final KPIs over the two swept parameters: each cell is the mean "
+        "across replicates.",
+        "sweep_points.png": "Final KPIs per sweep point: mean across replicates with 95% CI.",
+    }
 
-    Args:
-        scenario: a Scenario or a YAML file with a ``sweep:`` block.
-        grid: ``--grid`` parameters (dotted key -> values); replaces the ``sweep:`` block.
-        overrides: dotted-key overrides applied first, as ``--set``.
-        out: the results folder (None: compute only).
-        workers: local worker processes (None: the scenario's ``executor:``, else 1).
-        dask: address of a Dask scheduler (None: the scenario's ``executor:``, else local).
-        figures: draw the figures.
-        progress: progress bar on stderr.
-
-    Raises:
-        ScenarioError: bad scenario, sweep block, ``--grid`` or point (nothing is written).
-        ExecutorError: bad worker count or unreachable Dask scheduler (nothing is written).
-    """
-    clock = Clock()
-    resolved, origin = resolve(scenario, overrides)
-    plan = sweep_plan(resolved, grid or {}, origin)
-    points = expand(plan, origin)
-    scenarios = point_scenarios(resolved, points, origin)
-    specs = sweep_specs(scenarios)
-    store = store_for(Path(out)) if out is not None else None
-    with executor_for(resolved.executor, workers, dask, origin) as executor:
-        outcome = run_batch(specs, executor, store, progress, label=f"sweep {resolved.name}")
-        description = executor.description
-    per_point = [
-        batch_table([make_spec(s, r) for r in range(s.replicates)], outcome) for s in scenarios
-    ]
-    table = sweep_table(points, per_point)
-    summary = point_summary(table, list(plan.parameters))
-    path = None
-    if out is not None:
-        extra = {"sweep": plan_description(plan), "points": len(points)}
-        data = manifest("sweep", resolved, outcome, description, clock, extra)
-        draw = _draw(plan, summary, resolved.name) if figures else None
-        path = write_experiment(
-            Path(out), "sweep", data, {"sweep": table, "summary": summary}, draw, ("sweep",)
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """``--grid dotted.key=v1,v2,...`` (repeatable)."""
+        parser.add_argument(
+            "--grid",
+            action="append",
+            default=[],
+            metavar="KEY=V1,V2,...",
+            help="sweep a field over these values (repeatable; replaces the file's sweep: block)",
         )
-    return SweepResult(resolved, points, table, summary, outcome.computed, outcome.reused, path)
+
+    def options(self, args: argparse.Namespace) -> dict[str, Any]:
+        """``grid``: the ``--grid`` parameters."""
+        return {"grid": parse_grid_options(args.grid)}
+
+    def plan(self, study: Study) -> SweepSettings:
+        """The sweep to run (``--grid`` if given, else the file's block)."""
+        return sweep_plan(study.base, study.options.get("grid") or {}, study.origin)
+
+    def rounds(self, study: Study) -> Rounds:
+        """Every point of the grid (or zip), validated, in one batch."""
+        values = expand(self.plan(study), study.origin)
+        labels = [f"sweep point {_point_label(point)}" for point in values]
+        yield points(study.base, values, labels, study.origin)
+
+    def tables(self, study: Study, results: Sequence[PointResult]) -> dict[str, pd.DataFrame]:
+        """``sweep``: a row per point and replicate; ``summary``: per point and KPI."""
+        table = sweep_table(
+            [result.point.values for result in results],
+            [result.timeseries for result in results],
+        )
+        return {"sweep": table, "summary": point_summary(table, list(self.plan(study).parameters))}
+
+    def manifest(self, study: Study, results: Sequence[PointResult]) -> dict[str, Any]:
+        """The expanded plan and the number of points."""
+        return {"sweep": plan_description(self.plan(study)), "points": len(results)}
+
+    def figures(self, study: Study, tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
+        """Lines for one numeric parameter, heatmaps for a grid of two, error bars else."""
+        return _draw(self.plan(study), tables["summary"], folder, study.base.name)
+
+    def report_section(self, folder: Path, manifest: dict[str, Any]) -> str:
+        """What was swept, and the key KPIs per point with their 95% CIs."""
+        return _sweep_section(folder, manifest)
+
+    def summary(self, result: ExperimentResult) -> str:
+        """Points, runs, and the key KPIs per point."""
+        names = list(result.points[0].values)
+        return "\n".join(
+            [
+                f"trustsim sweep {result.scenario.name}: {len(result.points)} point(s) x "
+                f"{result.scenario.replicates} replicate(s); {runs_line(result)}",
+                "final KPIs, mean [95% CI] over replicates:",
+                interval_table(result.summary, ["point", *names]),
+            ]
+        )
+
+
+def _sweep_section(folder: Path, manifest: dict[str, Any]) -> str:
+    plan = manifest.get("sweep", {})
+    parameters: dict[str, list[Any]] = plan.get("parameters", {})
+    lines = "".join(
+        f"<li><code>{html.escape(k)}</code>: {html.escape(', '.join(cell(v) for v in values))}</li>"
+        for k, values in parameters.items()
+    )
+    intro = (
+        f"<h2>What was swept</h2><p>Mode <b>{html.escape(str(plan.get('mode', 'grid')))}</b>, "
+        f"{manifest.get('points', '?')} point(s) × {manifest.get('replicates', '?')} replicate(s) "
+        f"= {manifest.get('runs_total', '?')} runs; every point uses the same replicate seeds."
+        f"</p><ul>{lines}</ul>"
+    )
+    summary = pd.read_csv(folder / "summary.csv")
+    names = list(parameters)
+    kpis = [k for k in REPORT_KPIS if k in set(summary["kpi"])]
+    rows = []
+    for point, group in summary.groupby("point", sort=True):
+        by_kpi = group.set_index("kpi")
+        values = [by_kpi.iloc[0][name] for name in names]
+        rows.append([point, *values, *(interval(by_kpi.loc[k]) for k in kpis)])
+    header = ["point", *names, *(label(k) for k in kpis)]
+    return intro + "<h2>Key results per point (mean [95% CI])</h2>" + html_table(header, rows)

@@ -1,0 +1,8 @@
+"""Exit statuses of the ``trustsim`` command."""
+
+#: Bad input (a scenario, an option, a folder): one clear message, nothing written.
+EXIT_INPUT_ERROR = 2
+#: A run failed or a worker died; finished runs are stored, re-running resumes.
+EXIT_RUN_FAILED = 1
+#: Ctrl-C.
+EXIT_INTERRUPTED = 130

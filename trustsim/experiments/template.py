@@ -1,0 +1,172 @@
+"""The one experiment path, the same for every kind:
+
+resolve -> runs -> store -> executor -> tables -> manifest -> folder -> report.
+
+:func:`run_experiment` resolves the scenario file(s) into an experiment file, asks the
+kind for a first batch of points (all validated before anything runs), turns each point
+into its runs (one per replicate, keyed by the resolved scenario), takes the runs the
+store already has, computes the others on the executor (storing each as it finishes),
+sends the batch's results back to the kind (which may ask for another batch), then builds
+the kind's tables, the manifest and the result folder with its figures and report.
+docs/architecture.md draws it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from trustsim.errors import ResultsError, ScenarioError
+from trustsim.experiments.executors import executor_for
+from trustsim.experiments.file import as_experiment
+from trustsim.experiments.kind import ExperimentResult, Kind, Point, PointResult, Study
+from trustsim.experiments.registry import KINDS
+from trustsim.experiments.replicates import seed_entries
+from trustsim.experiments.runs import RunSpec, batch_table, make_spec, run_batch
+from trustsim.experiments.store import store_for
+from trustsim.output.folders import write_folder
+from trustsim.output.manifest import Clock, build_manifest
+from trustsim.output.report import read_manifest, write_report
+from trustsim.scenario.schema import Scenario
+
+
+def kind_named(name: str) -> Kind:
+    """The registered kind ``name``.
+
+    Raises:
+        ScenarioError: no such kind.
+    """
+    if name not in KINDS:
+        raise ScenarioError(f"experiment kind {name!r} is not one of {', '.join(KINDS)}")
+    return KINDS[name]
+
+
+def resolve(
+    kind: Kind,
+    sources: Sequence[Scenario | str | Path],
+    overrides: Mapping[str, Any] | None,
+    options: Mapping[str, Any] | None,
+) -> Study:
+    """Load and validate every source as an experiment file, with the overrides.
+
+    Raises:
+        ScenarioError: no source, too many, or an invalid one (nothing runs).
+    """
+    if not sources:
+        raise ScenarioError(f"{kind.name}: name a scenario file")
+    if len(sources) > 1 and not kind.many_files:
+        raise ScenarioError(f"{kind.name}: takes one scenario file, got {len(sources)}")
+    files = [as_experiment(source, overrides) for source in sources]
+    base, origin = files[0]
+    return Study(base=base, origin=origin, files=files, options=dict(options or {}))
+
+
+def _specs(point: Point) -> list[RunSpec]:
+    return [make_spec(point.scenario, r) for r in range(point.scenario.replicates)]
+
+
+def run_experiment(
+    kind: str | Kind,
+    sources: Sequence[Scenario | str | Path],
+    *,
+    options: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    out: str | Path | None = "results",
+    workers: int | None = None,
+    dask: str | None = None,
+    figures: bool = True,
+    progress: bool = False,
+) -> ExperimentResult:
+    """Run an experiment of ``kind`` and write ``out/<name>/<prefix><run-id>/``.
+
+    Finished runs are kept in ``out/.runs/``; running the same experiment again computes
+    only the runs missing there (all of them when ``out`` is None, which writes nothing).
+
+    Args:
+        kind: a kind or its name ("run", "sweep", "compare", "sensitivity").
+        sources: scenario files or scenarios (several only for kinds that compare files).
+        options: the kind's own options (``grid`` for a sweep, ``method`` for a
+            sensitivity analysis).
+        overrides: dotted-key overrides applied to every source first, as ``--set``.
+        out: the results folder (None: compute only).
+        workers: local worker processes (None: the file's ``executor:`` block, else 1).
+        dask: address of a Dask scheduler (None: the ``executor:`` block, else local).
+        figures: draw the figures.
+        progress: progress bar on stderr.
+
+    Raises:
+        ScenarioError: bad scenario, block, option or point (nothing is written).
+        ExecutorError: bad worker count or unreachable Dask scheduler (nothing is written).
+    """
+    chosen = kind_named(kind) if isinstance(kind, str) else kind
+    clock = Clock()
+    study = resolve(chosen, sources, overrides, options)
+    rounds = chosen.rounds(study)
+    batch = next(rounds)  # the first points are validated before any executor starts
+    store = store_for(Path(out)) if out is not None else None
+    results: list[PointResult] = []
+    computed = reused = 0
+    label = f"{chosen.name} {study.base.name}"
+    with executor_for(study.block("executor"), workers, dask, study.origin) as executor:
+        while True:
+            specs = [spec for point in batch for spec in _specs(point)]
+            outcome = run_batch(specs, executor, store, progress, label=label)
+            computed, reused = computed + outcome.computed, reused + outcome.reused
+            done = [PointResult(point, batch_table(_specs(point), outcome)) for point in batch]
+            results.extend(done)
+            try:
+                batch = rounds.send(done)
+            except StopIteration:
+                break
+        description = executor.description
+    tables = chosen.tables(study, results)
+    extra = {
+        "replicate_seeds": seed_entries(study.base.seed, study.base.replicates),
+        **chosen.manifest(study, results),
+    }
+    manifest = build_manifest(
+        chosen.name,
+        study.base,
+        computed=computed,
+        reused=reused,
+        executor=description,
+        clock=clock,
+        extra=extra,
+    )
+    path = None
+    if out is not None:
+
+        def draw(folder: Path) -> list[Path]:
+            return chosen.figures(study, tables, folder)
+
+        path = write_folder(
+            Path(out),
+            chosen.folder_prefix,
+            manifest,
+            tables,
+            chosen.parquet,
+            draw if figures else None,
+            lambda folder: write_report(folder, chosen.report_section, chosen.captions),
+        )
+    points = [result.point for result in results]
+    return ExperimentResult(
+        chosen.name, study.base, points, tables, manifest, computed, reused, path
+    )
+
+
+def rebuild_report(folder: str | Path) -> Path:
+    """Write ``report.html`` of a result folder again, from its files and manifest.
+
+    Raises:
+        ResultsError: not a result folder, or one of an unknown kind.
+    """
+    manifest = read_manifest(folder)
+    name = str(manifest.get("kind", "run"))
+    if name not in KINDS:
+        raise ResultsError(
+            f"{Path(folder) / 'manifest.json'}: field 'kind': value {name!r} is not one of "
+            f"{list(KINDS)}"
+        )
+    kind = KINDS[name]
+    return write_report(folder, kind.report_section, kind.captions)
