@@ -178,6 +178,6 @@ def slider(page: Any, label: str) -> Any:
 
 
 def levers_in_force(page: Any) -> list[float]:
-    """The lever values shown under the headline (order of trustsim.events.LEVERS)."""
+    """The lever values shown under the headline (order of trustsim.scenario.firm.LEVERS)."""
     raw = page.locator("[data-levers]").get_attribute("data-levers")
     return [float(value) for value in raw.split(",")]

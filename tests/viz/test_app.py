@@ -11,7 +11,8 @@ import pytest
 import solara
 
 from trustsim.model.population import ACTIVE, CHURNED, PROSPECT
-from trustsim.scenario.events import LEVERS, DataBreach, Outage, PolicyChange
+from trustsim.scenario.events import DataBreach, Outage, PolicyChange
+from trustsim.scenario.firm import LEVERS
 from trustsim.viz import app, figures
 from trustsim.viz.classroom import (
     CHURNED_COLOUR,
@@ -21,10 +22,9 @@ from trustsim.viz.classroom import (
     model_params,
     node_colours,
     read_scenario,
+    live_forms,
     scenario_choices,
-    trigger_breach,
-    trigger_outage,
-    trigger_policy_change,
+    trigger_live,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -85,9 +85,9 @@ def test_no_scenario_file_gives_defaults() -> None:
 def test_event_helpers_schedule_the_next_step(scenario_file: Path) -> None:
     model = ClassroomModel(scenario=str(scenario_file))
     model.step()
-    breach = trigger_breach(model, affected_share=0.8)
-    outage = trigger_outage(model, days=3)
-    policy = trigger_policy_change(model, {"transparency": 0.95})
+    breach = trigger_live(model, "data_breach", {"affected_share": 0.8})
+    outage = trigger_live(model, "outage", {"days": 3})
+    policy = trigger_live(model, "policy_change", {"lever": "transparency", "value": 0.95})
     assert isinstance(breach, DataBreach) and breach.at == 2 and breach.affected_share == 0.8
     assert isinstance(outage, Outage) and (outage.start, outage.until) == (2, 4)
     assert isinstance(policy, PolicyChange) and policy.at == 2
@@ -122,6 +122,17 @@ def test_event_buttons_call_trigger(scenario_file: Path, monkeypatch: pytest.Mon
     assert calls[0]["disclosed"] is False
     assert calls[2]["changes"] == {"transparency": 0.9}
     assert len(model.timeline.events) == 3
+
+
+def test_a_button_per_event_type_with_a_live_form(scenario_file: Path) -> None:
+    """The buttons come from the event classes: those declaring a live form, no other."""
+    forms = live_forms()
+    assert set(forms) == {"data_breach", "outage", "policy_change"}
+    model = ClassroomModel(scenario=str(scenario_file))
+    _, rc = solara.render(app.EventButtons(model), handle_error=False)
+    names = [form.button for form in forms.values()]
+    shown = [c for b in rc.find(v.Btn).widgets for c in b.children if c in names]
+    assert shown == names
 
 
 def test_dashboard_shows_trust_data_and_headline(scenario_file: Path) -> None:

@@ -32,19 +32,18 @@ with warnings.catch_warnings():
 
 from trustsim.errors import TrustsimError
 from trustsim.model.population import CHURNED, PROSPECT
-from trustsim.scenario.events import LEVERS
+from trustsim.scenario.events import LiveForm, LiveInput
 from trustsim.viz import figures
 from trustsim.viz.classroom import (
-    LEVER_LABELS,
     ClassroomModel,
     default_scenario_path,
     initial_values,
+    levers,
+    live_forms,
     model_params,
     read_scenario,
     scenario_choices,
-    trigger_breach,
-    trigger_outage,
-    trigger_policy_change,
+    trigger_live,
 )
 
 try:  # Mesa's counter that SolaraViz bumps after every step (mesa.visualization.utils)
@@ -170,9 +169,9 @@ def Headline(model: ClassroomModel, frame: pd.DataFrame) -> None:
         _kpi("Churned", f"{int(last['churned'])}"),
         _kpi("Profit so far", f"{float(last['cumulative_profit']):,.0f}"),
     ]
-    levers = " · ".join(
-        f"{LEVER_LABELS[lever].split(' (')[0].lower()} {model.firm.levers[lever]:.2f}"
-        for lever in LEVERS
+    names = [spec.name for spec in levers(model.config)]
+    in_force = " · ".join(
+        f"{spec.label.lower()} {model.firm.levers[spec.name]:.2f}" for spec in levers(model.config)
     )
     solara.HTML(
         tag="div",
@@ -182,86 +181,70 @@ def Headline(model: ClassroomModel, frame: pd.DataFrame) -> None:
     )
     solara.HTML(
         tag="div",
-        unsafe_innerHTML=f"<b>Policy in force:</b> {html.escape(levers)}",
+        unsafe_innerHTML=f"<b>Policy in force:</b> {html.escape(in_force)}",
         classes=["ts-levers"],
-        attributes={"data-levers": ",".join(f"{model.firm.levers[k]:.4f}" for k in LEVERS)},
+        attributes={"data-levers": ",".join(f"{model.firm.levers[k]:.4f}" for k in names)},
     )
+
+
+def _said(item: LiveInput, value: Any, model: ClassroomModel) -> str:
+    """A live input's value in words, for the message after a button press."""
+    if item.kind == "bool":
+        return f"{item.label}: {'yes' if value else 'no'}"
+    if item.kind == "lever":
+        return next(s.label for s in levers(model.config) if s.name == value)
+    return item.label.format(value=value, unit=model.config.step_unit)
+
+
+@solara.component
+def EventForm(
+    model: ClassroomModel, event_type: str, form: LiveForm, message: solara.Reactive[str]
+) -> None:
+    """One event type's button and inputs (as its live form declares them)."""
+    values: dict[str, Any] = {item.name: solara.use_reactive(item.default) for item in form.inputs}
+    unit = model.config.step_unit
+
+    def press() -> None:
+        when = f"{unit} {model.steps + 1}"
+        chosen = {name: reactive.value for name, reactive in values.items()}
+        trigger_live(model, event_type, chosen)
+        said = ", ".join(_said(item, chosen[item.name], model) for item in form.inputs)
+        message.set(f"{form.button} scheduled for {when}" + (f" ({said})" if said else "") + ".")
+
+    with solara.Row(classes=["ts-event-row"]):
+        solara.Button(
+            form.button,
+            on_click=press,
+            color=form.colour,
+            icon_name=form.icon,
+            classes=["ts-event-button"],
+        )
+        for item in form.inputs:
+            reactive = values[item.name]
+            label = item.label.format(value=reactive.value, unit=unit)
+            if item.kind == "float":
+                solara.SliderFloat(
+                    label, value=reactive, min=item.low, max=item.high, step=item.step
+                )
+            elif item.kind == "int":
+                solara.SliderInt(label, value=reactive, min=int(item.low), max=int(item.high))
+            elif item.kind == "bool":
+                solara.Checkbox(label=label, value=reactive)
+            else:
+                names = [spec.name for spec in levers(model.config)]
+                solara.Select(label, values=names, value=reactive, style="max-width: 240px")
 
 
 @solara.component
 def EventButtons(model: ClassroomModel) -> None:
-    """Buttons that schedule a data breach, an outage or a policy change for the next step."""
-    disclosed = solara.use_reactive(False)
-    affected = solara.use_reactive(0.5)
-    outage_days = solara.use_reactive(3)
-    lever = solara.use_reactive("transparency")
-    target = solara.use_reactive(0.9)
+    """A button per event type with a live form (data breach, policy change, outage...),
+    each scheduling its event for the next step."""
     message = solara.use_reactive("")
-
-    def when() -> str:
-        return f"{model.config.step_unit} {model.steps + 1}"
-
-    def breach() -> None:
-        trigger_breach(model, affected_share=affected.value, disclosed=disclosed.value)
-        how = "disclosed" if disclosed.value else "not disclosed"
-        message.set(
-            f"Data breach scheduled for {when()} ({affected.value:.0%} of customers, {how}). "
-            "Press Step or ▶."
-        )
-
-    def outage() -> None:
-        trigger_outage(model, days=outage_days.value)
-        message.set(f"Outage of {outage_days.value} {model.config.step_unit}(s) from {when()}.")
-
-    def policy() -> None:
-        trigger_policy_change(model, {lever.value: target.value})
-        message.set(
-            f"Policy change from {when()}: {LEVER_LABELS[lever.value]} → {target.value:.2f}."
-        )
-
-    unit = model.config.step_unit
-    with solara.Card("Make something happen next " + unit, margin=0):
-        with solara.Row(classes=["ts-event-row"]):
-            solara.Button(
-                "Data breach",
-                on_click=breach,
-                color="error",
-                icon_name="mdi-lock-open-alert",
-                classes=["ts-event-button"],
-            )
-            solara.SliderFloat(
-                f"Customers affected: {affected.value:.0%}",
-                value=affected,
-                min=0.05,
-                max=1.0,
-                step=0.05,
-            )
-            solara.Checkbox(label="firm discloses it", value=disclosed)
-        with solara.Row(classes=["ts-event-row"]):
-            solara.Button(
-                "Outage",
-                on_click=outage,
-                color="warning",
-                icon_name="mdi-power-plug-off",
-                classes=["ts-event-button"],
-            )
-            solara.SliderInt(
-                f"Lasts {outage_days.value} {unit}(s)", value=outage_days, min=1, max=14
-            )
-        with solara.Row(classes=["ts-event-row"]):
-            solara.Button(
-                "Policy change",
-                on_click=policy,
-                color="primary",
-                icon_name="mdi-file-document-edit",
-                classes=["ts-event-button"],
-            )
-            solara.Select("Lever", values=list(LEVERS), value=lever, style="max-width: 240px")
-            solara.SliderFloat(
-                f"New value: {target.value:.2f}", value=target, min=0.0, max=1.0, step=0.05
-            )
+    with solara.Card("Make something happen next " + model.config.step_unit, margin=0):
+        for event_type, form in live_forms().items():
+            EventForm(model, event_type, form, message)
         if message.value:
-            solara.Info(message.value)
+            solara.Info(message.value + " Press Step or ▶.")
 
 
 @solara.component

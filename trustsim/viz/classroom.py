@@ -1,11 +1,14 @@
 """The model side of the classroom view, free of any web framework (and so unit-testable).
 
-* :class:`ClassroomModel` — a :class:`~trustsim.model.TrustModel` built from slider values
-  (one keyword per slider), which is what Mesa's ``SolaraViz`` needs to rebuild a model on
-  *Reset*.
-* :func:`model_params` — the ``SolaraViz`` sliders for a scenario.
-* :func:`trigger_breach`, :func:`trigger_outage`, :func:`trigger_policy_change` — what the
-  event buttons do: schedule a live event in the next step (the step the class sees next).
+* :class:`ClassroomModel` — a :class:`~trustsim.model.model.TrustModel` built from slider
+  values (one keyword per slider), which is what Mesa's ``SolaraViz`` needs to rebuild a
+  model on *Reset*.
+* :func:`model_params` — the ``SolaraViz`` sliders for a scenario: one per lever of its
+  firm schema (label, range and step from the lever's declaration), the population size
+  and the network kind.
+* :func:`live_forms` and :func:`trigger_live` — the event buttons: one per event type that
+  declares a live form; pressing one schedules that event in the next step (the step the
+  class sees next).
 * :class:`NetworkLayout` and :func:`node_colours` — where each customer sits in the network
   picture, and its colour (red = no trust, green = full trust, grey = churned).
 """
@@ -23,11 +26,14 @@ import numpy as np
 from matplotlib import colormaps
 from numpy.typing import NDArray
 
+from trustsim.experiments.file import experiment_from_dict, load_experiment
 from trustsim.model.model import TrustModel
 from trustsim.model.network import Network
 from trustsim.model.population import ACTIVE, CHURNED
-from trustsim.scenario.events import LEVERS, Event
-from trustsim.scenario.schema import Scenario, load_scenario, scenario_from_dict
+from trustsim.scenario.events import EVENT_TYPES, Event, EventBase, LiveForm
+from trustsim.scenario.fields import LeverSpec, lever_specs
+from trustsim.scenario.loading import scenario_from_dict
+from trustsim.scenario.schema import Scenario
 
 #: Environment variable naming the scenario file the app starts with (set by ``trustsim viz``).
 SCENARIO_ENV = "TRUSTSIM_VIZ_SCENARIO"
@@ -37,17 +43,6 @@ CLASSROOM_CUSTOMERS = 500
 
 #: Network kinds offered by the network selector (``edge_list`` only if the scenario has one).
 NETWORK_KINDS = ("small_world", "scale_free", "erdos_renyi", "complete")
-
-#: Slider labels, in the order they appear.
-LEVER_LABELS = {
-    "promise_reliability": "Promise reliability",
-    "verification_strictness": "Verification strictness",
-    "transparency": "Transparency",
-    "data_protection": "Data protection (per day)",
-    "service_recovery": "Service recovery",
-    "friendliness": "Friendliness",
-    "channel_simplicity": "Channel simplicity",
-}
 
 #: Customers drawn in the network picture at most (a connected sample beyond that).
 MAX_DRAWN_CUSTOMERS = 600
@@ -92,12 +87,18 @@ def scenario_choices(start: Path | None) -> list[Path]:
 
 
 def read_scenario(path: str | Path | None) -> Scenario:
-    """Load ``path`` (None: the built-in defaults with :data:`CLASSROOM_CUSTOMERS` customers)."""
+    """Load ``path`` (experiment blocks allowed; None: the built-in defaults with
+    :data:`CLASSROOM_CUSTOMERS` customers)."""
     if path is None or str(path) == "":
-        return scenario_from_dict(
+        return experiment_from_dict(
             {"name": "classroom", "population": {"customers": CLASSROOM_CUSTOMERS}}
         )
-    return load_scenario(path)
+    return load_experiment(path)
+
+
+def levers(scenario: Scenario) -> tuple[LeverSpec, ...]:
+    """The levers of the scenario's firm schema, as declared."""
+    return lever_specs(type(scenario.firm))
 
 
 def network_kinds(scenario: Scenario) -> list[str]:
@@ -119,9 +120,8 @@ class ClassroomModel(TrustModel):
         network_kind: complete, erdos_renyi, small_world, scale_free (or edge_list when the
             scenario defines one).
         seed: root seed (None: the scenario's seed).
-        promise_reliability, verification_strictness, transparency, data_protection,
-        service_recovery, friendliness, channel_simplicity: the firm's levers at the start,
-            probabilities in [0, 1].
+        kwargs: the firm's levers at the start, by name (one slider each; Mesa's
+            ``SolaraViz`` passes every slider as a keyword).
     """
 
     def __init__(
@@ -130,36 +130,27 @@ class ClassroomModel(TrustModel):
         customers: int | None = None,
         network_kind: str | None = None,
         seed: int | None = None,
-        promise_reliability: float | None = None,
-        verification_strictness: float | None = None,
-        transparency: float | None = None,
-        data_protection: float | None = None,
-        service_recovery: float | None = None,
-        friendliness: float | None = None,
-        channel_simplicity: float | None = None,
+        **kwargs: float | None,
     ) -> None:
-        levers = {
-            "promise_reliability": promise_reliability,
-            "verification_strictness": verification_strictness,
-            "transparency": transparency,
-            "data_protection": data_protection,
-            "service_recovery": service_recovery,
-            "friendliness": friendliness,
-            "channel_simplicity": channel_simplicity,
-        }
+        base = read_scenario(scenario)
+        names = {spec.name for spec in levers(base)}
+        unknown = sorted(set(kwargs) - names)
+        if unknown:
+            raise TypeError(f"ClassroomModel: {unknown} are not levers; levers: {sorted(names)}")
         overrides: dict[str, Any] = {
-            f"firm.{lever}": float(value) for lever, value in levers.items() if value is not None
+            f"firm.{lever}": float(value) for lever, value in kwargs.items() if value is not None
         }
         if customers is not None:
             overrides["population.customers"] = int(customers)
         if network_kind is not None:
             overrides["network.kind"] = str(network_kind)
-        base = read_scenario(scenario)
         resolved = base
         if overrides:
             source = Path(base.source_dir) if base.source_dir else None
             origin = str(scenario or "classroom")
-            resolved = scenario_from_dict(base.resolved_dict(), overrides, origin, source)
+            resolved = scenario_from_dict(
+                base.resolved_dict(), overrides, origin, source, schema=type(base)
+            )
         self.scenario_path = scenario or ""
         super().__init__(resolved, seed=seed)
         self.layout: NetworkLayout | None = None
@@ -194,13 +185,13 @@ def model_params(scenario: Scenario, scenario_path: str | Path | None) -> dict[s
             "label": "Social network",
         },
     }
-    for lever in LEVERS:
-        params[lever] = Slider(
-            LEVER_LABELS[lever],
-            value=float(getattr(scenario.firm, lever)),
-            min=0.0,
-            max=1.0,
-            step=0.001 if lever == "data_protection" else 0.05,
+    for spec in levers(scenario):
+        params[spec.name] = Slider(
+            spec.display_label(scenario.step_unit),
+            value=float(getattr(scenario.firm, spec.name)),
+            min=spec.low,
+            max=spec.high,
+            step=spec.slider_step,
             dtype=float,
         )
     return params
@@ -223,44 +214,23 @@ def initial_values(params: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- event buttons
 
 
-def trigger_breach(
-    model: TrustModel, severity: float = 3.0, affected_share: float = 0.5, disclosed: bool = False
-) -> Event:
-    """Schedule a data breach in the next step.
+def live_forms() -> dict[str, LiveForm]:
+    """The event types the classroom view offers as buttons, by type tag, in definition
+    order: those whose class declares a :class:`~trustsim.scenario.events.LiveForm`."""
+    return {tag: cls.live_form for tag, cls in EVENT_TYPES.items() if cls.live_form is not None}
+
+
+def trigger_live(model: TrustModel, event_type: str, values: Mapping[str, Any]) -> Event:
+    """Schedule the event of a live form's button for the next step.
 
     Args:
-        severity: bad-experience units to integrity for each affected customer, >= 0.
-        affected_share: share of active customers whose data leaks, in [0, 1].
-        disclosed: whether the firm discloses the breach proactively (softens the loss).
+        event_type: the event type's tag, e.g. "data_breach".
+        values: the form's inputs by name (defaults for those missing).
     """
-    return model.trigger(
-        {
-            "type": "data_breach",
-            "severity": severity,
-            "affected_share": affected_share,
-            "disclosed": disclosed,
-        }
-    )
-
-
-def trigger_outage(model: TrustModel, days: int = 3) -> Event:
-    """Schedule a service outage over the next ``days`` steps (every promise is broken)."""
-    first = model.steps + 1
-    return model.trigger({"type": "outage", "from": first, "until": first + max(1, days) - 1})
-
-
-def trigger_policy_change(
-    model: TrustModel, changes: Mapping[str, float], ramp_steps: int = 0
-) -> Event:
-    """Schedule a policy change in the next step.
-
-    Args:
-        changes: new lever values, probabilities in [0, 1], e.g. ``{"transparency": 0.9}``.
-        ramp_steps: steps over which the levers move linearly to the new values; 0 = at once.
-    """
-    return model.trigger(
-        {"type": "policy_change", "changes": dict(changes), "ramp_steps": ramp_steps}
-    )
+    cls: type[EventBase] = EVENT_TYPES[event_type]
+    assert cls.live_form is not None, f"{event_type} has no live form"
+    filled = {item.name: values.get(item.name, item.default) for item in cls.live_form.inputs}
+    return model.trigger(cls.live_event(filled, model.steps + 1))
 
 
 # --------------------------------------------------------------------------- network picture
