@@ -9,25 +9,33 @@ from hypothesis import strategies as st
 
 from trustsim.rules.trust import (
     ExperienceUnits,
-    asymmetric_update,
+    apply_units,
     experience_units,
     overall_trust,
     scar_update,
+    update_rates,
 )
 
 unit = st.floats(0.0, 1.0)
 units = st.floats(0.0, 50.0)
 scars = st.floats(0.0, 50.0)
 
-# default-like dynamics (see trustsim.scenario.TrustDynamics)
+# default-like dynamics (see trustsim.scenario.schema.TrustDynamicsSettings)
 GAIN, LOSS, SLOWDOWN = 0.04, 0.15, 2.0
+
+
+def asymmetric_update(trust, scar, good_units, bad_units, gain_rate, loss_rate, scar_slowdown):
+    """The trust update as the engines compute it: :func:`update_rates` then
+    :func:`apply_units` (what trustsim.model.phases.trust_after does per dimension)."""
+    rates = update_rates(scar, gain_rate, loss_rate, scar_slowdown)
+    return apply_units(trust, good_units, bad_units, *rates)
 
 
 def update(trust, good=0.0, bad=0.0, scar=0.0, gain=GAIN, loss=LOSS, slowdown=SLOWDOWN):
     return asymmetric_update(trust, scar, good, bad, gain, loss, slowdown)
 
 
-# --- asymmetric_update ----------------------------------------------------------------------
+# --- update_rates and apply_units -----------------------------------------------------------
 
 
 @given(

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from trustsim.rules.wom import (
+    apply_message_factors,
     drift_toward,
-    net_promoter_score,
+    message_factors,
     net_promoter_score_from_counts,
-    receive_messages,
     reputation_update,
     sentiment,
     talk_probability,
@@ -21,6 +21,21 @@ from trustsim.rules.wom import (
 unit = st.floats(0.0, 1.0)
 messages = st.floats(0.0, 50.0)
 PROMOTER, DETRACTOR = 0.7, 0.4
+
+
+def receive_messages(trust, positive_messages, negative_messages, wom_sensitivity, influence):
+    """A listener's trust after one step's messages, as the engines compute it:
+    :func:`message_factors` then :func:`apply_message_factors`."""
+    factors = message_factors(positive_messages, negative_messages, wom_sensitivity, influence)
+    return apply_message_factors(trust, *factors)
+
+
+def net_promoter_score(overall_trust, promoter_threshold, detractor_threshold):
+    """NPS of the customers given, from their sentiment counts (as the metrics count them)."""
+    opinion = np.atleast_1d(sentiment(overall_trust, promoter_threshold, detractor_threshold))
+    return net_promoter_score_from_counts(
+        int((opinion > 0).sum()), int((opinion < 0).sum()), opinion.size
+    )
 
 
 # --- sentiment ------------------------------------------------------------------------------
@@ -85,7 +100,7 @@ def test_talk_probability_scalar_matches_array(elementwise):
     elementwise(talk_probability, {"opinion": opinion}, talk_rate=0.4, negative_multiplier=3.0)
 
 
-# --- receive_messages -----------------------------------------------------------------------
+# --- message_factors and apply_message_factors ---------------------------------------------
 
 
 @given(trust=unit, positive=messages, negative=messages, sensitivity=unit, influence=unit)
@@ -188,7 +203,7 @@ def test_drift_scalar_matches_array(elementwise):
     elementwise(drift_toward, {"trust": np.linspace(0, 1, 21)}, target=0.3, rate=0.02)
 
 
-# --- net_promoter_score ---------------------------------------------------------------------
+# --- net_promoter_score_from_counts -------------------------------------------------------
 
 
 def test_nps_empty_is_zero():

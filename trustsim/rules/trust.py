@@ -1,7 +1,8 @@
 """Trust: three dimensions (Mayer, Davis & Schoorman 1995), bounded and asymmetric, with a scar.
 
 Experiences are counted in *units* of good and bad experience per dimension and step
-(:func:`experience_units`). :func:`asymmetric_update` turns them into new trust:
+(:func:`experience_units`). :func:`update_rates` and :func:`apply_units` turn them into
+new trust:
 
 * bad units first: ``trust * (1 - loss_rate) ** bad`` — a share of current trust is lost;
 * then good units: ``1 - (1 - trust) * (1 - gain) ** good`` with
@@ -112,30 +113,6 @@ def experience_units(
         integrity_bad,
         benevolence_good,
         benevolence_bad,
-    )
-
-
-def asymmetric_update(
-    trust: FloatLike,
-    scar: FloatLike,
-    good_units: FloatLike,
-    bad_units: FloatLike,
-    gain_rate: float,
-    loss_rate: float,
-    scar_slowdown: float,
-) -> FloatLike:
-    """New trust in [0, 1] after ``bad_units`` then ``good_units`` of experience.
-
-    Args:
-        trust: current trust in [0, 1].
-        scar: current scar, >= 0 (slows gains).
-        good_units, bad_units: experience units, >= 0.
-        gain_rate: share of the distance to 1 won per good unit without a scar, in [0, 1].
-        loss_rate: share of current trust lost per bad unit, in [0, 1].
-        scar_slowdown: gains are divided by ``1 + scar_slowdown * scar``.
-    """
-    return apply_units(
-        trust, good_units, bad_units, *update_rates(scar, gain_rate, loss_rate, scar_slowdown)
     )
 
 

@@ -31,19 +31,6 @@ def talk_probability(opinion: FloatLike, talk_rate: float, negative_multiplier: 
     return np.where(opinion > 0, talk_rate, np.where(opinion < 0, negative_rate, 0.0))
 
 
-def receive_messages(
-    trust: FloatLike,
-    positive_messages: FloatLike,
-    negative_messages: FloatLike,
-    wom_sensitivity: FloatLike,
-    influence: float,
-) -> FloatLike:
-    """Listener's trust after the messages of one step (negative first), in [0, 1]."""
-    return apply_message_factors(
-        trust, *message_factors(positive_messages, negative_messages, wom_sensitivity, influence)
-    )
-
-
 def message_factors(
     positive_messages: FloatLike,
     negative_messages: FloatLike,
@@ -81,18 +68,6 @@ def reputation_update(
 def drift_toward(trust: FloatLike, target: float, rate: float) -> FloatLike:
     """Move trust a share ``rate`` of the way toward ``target`` (prospects toward reputation)."""
     return np.add(trust, np.multiply(rate, np.subtract(target, trust)))
-
-
-def net_promoter_score(
-    overall_trust: FloatLike, promoter_threshold: float, detractor_threshold: float
-) -> float:
-    """Promoters minus detractors, in percent of the customers given, in [-100, 100]."""
-    trust = np.atleast_1d(np.asarray(overall_trust, dtype=np.float64))
-    return net_promoter_score_from_counts(
-        promoters=int(np.count_nonzero(trust >= promoter_threshold)),
-        detractors=int(np.count_nonzero(trust < detractor_threshold)),
-        customers=trust.size,
-    )
 
 
 def net_promoter_score_from_counts(promoters: int, detractors: int, customers: int) -> float:
