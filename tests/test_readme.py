@@ -83,3 +83,12 @@ def test_yaml_examples_are_valid_scenarios(workdir: Path) -> None:
         path = workdir / "scenarios" / f"readme_example_{index}.yaml"
         path.write_text(block)
         load_experiment(path)
+
+
+def test_readme_lists_every_timeseries_column_in_order() -> None:
+    from trustsim.model.metrics import COLUMNS
+
+    listed = re.search(r"Timeseries columns, in order: `([^`]*)`", README)
+    assert listed is not None, "the README lists the timeseries columns"
+    names = [name.strip() for name in listed.group(1).replace("\n", " ").split(",")]
+    assert names == list(COLUMNS)

@@ -5,13 +5,6 @@ Public API: :func:`load_scenario`, :func:`load_experiment`, :class:`TrustModel`,
 :func:`run_experiment` (any experiment kind by name).
 """
 
-from importlib import metadata
-
-try:
-    __version__ = metadata.version("trustsim")
-except metadata.PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0+unknown"
-
 from trustsim.errors import ScenarioError, TrustsimError
 from trustsim.experiments.api import run, run_compare, run_sensitivity, run_sweep
 from trustsim.experiments.file import load_experiment
@@ -20,6 +13,7 @@ from trustsim.experiments.template import run_experiment
 from trustsim.model.model import TrustModel
 from trustsim.scenario.loading import load_scenario
 from trustsim.scenario.schema import Scenario
+from trustsim.version import __version__
 
 __all__ = [
     "ExperimentResult",

@@ -19,10 +19,10 @@ from trustsim.viz.classroom import (
     ClassroomModel,
     NetworkLayout,
     initial_values,
+    live_forms,
     model_params,
     node_colours,
     read_scenario,
-    live_forms,
     scenario_choices,
     trigger_live,
 )

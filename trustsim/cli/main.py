@@ -13,7 +13,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from trustsim import __version__
 from trustsim.cli import experiments
 from trustsim.cli import viz as viz_cli
 from trustsim.cli.memory import keep_freed_memory
@@ -21,6 +20,7 @@ from trustsim.cli.status import EXIT_INPUT_ERROR, EXIT_INTERRUPTED
 from trustsim.errors import TrustsimError
 from trustsim.experiments.file import ExperimentFile, load_experiment
 from trustsim.scenario.loading import json_schema, parse_set_options
+from trustsim.version import __version__
 
 
 def _parser() -> argparse.ArgumentParser:
