@@ -4,6 +4,7 @@ referenced exists, and the validation figures are the ones the script draws."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,26 @@ def test_validation_page_shows_every_figure_the_script_draws() -> None:
     drawn = set(re.findall(r'out / "([a-z_]+\.png)"', script))
     shown = set(re.findall(r"\(validation/([a-z_]+\.png)\)", (DOCS / "validation.md").read_text()))
     assert drawn and drawn == shown
+
+
+@pytest.mark.parametrize(("index", "most_files"), [(0, 3), (1, 2)], ids=["lever", "event"])
+def test_extending_walkthroughs_apply_and_touch_few_source_files(
+    index: int, most_files: int, tmp_path: Path
+) -> None:
+    """docs/extending.md: each worked example's diff applies to today's sources and touches
+    at most the number of source files the acceptance allows (lever 3, event 2)."""
+    diffs = re.findall(r"```diff\n(.*?)```", (DOCS / "extending.md").read_text(), flags=re.S)
+    assert len(diffs) == 2
+    touched = re.findall(r"^\+\+\+ b/(\S+)", diffs[index], flags=re.M)
+    assert 1 <= len(touched) <= most_files
+    assert all(path.startswith("trustsim/") for path in touched)
+    patch = tmp_path / "walkthrough.diff"
+    patch.write_text(diffs[index])
+    completed = subprocess.run(
+        ["git", "apply", "--check", str(patch)],
+        cwd=DOCS.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
