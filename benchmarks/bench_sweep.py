@@ -44,7 +44,7 @@ def timed(swept: Scenario, root: Path, label: str, **executor: object) -> tuple[
     started = time.perf_counter()
     result = run_sweep(swept, out=root / label, figures=False, **executor)  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
-    assert result.path is not None and result.computed == len(result.table)
+    assert result.path is not None and result.computed == len(result.sweep)
     return seconds, (result.path / "sweep.csv").read_bytes()
 
 
