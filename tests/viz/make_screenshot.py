@@ -40,6 +40,8 @@ def main(target: str = "docs/viz.png") -> None:
             page.get_by_role("slider", name=re.compile("^Customers affected")).focus()
             for _ in range(6):
                 page.keyboard.press("ArrowRight")
+            # the slider's value reaches the server after the key presses: wait for it
+            page.get_by_text("Customers affected: 80%").wait_for()
             page.get_by_role("button", name=re.compile("data breach", re.I)).click()
             play_until(page, 70)
             page.set_viewport_size(browser.SCREENSHOT_VIEWPORT)
