@@ -210,3 +210,22 @@ def test_console_script_exit_status_and_no_traceback(tmp_path: Path) -> None:
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr
     assert "firm.promise_reliability" in completed.stderr
+
+
+def test_run_with_workers_gives_the_serial_bytes(
+    tiny_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`trustsim run` runs its replicates through the experiment path: --workers executes
+    them in local processes, with byte-identical tables."""
+    folders = {}
+    for label, extra in (("serial", []), ("workers", ["--workers", "2"])):
+        out = tmp_path / label
+        args = ["run", str(tiny_file), "--replicates", "3", "--out", str(out)]
+        status, stdout, _ = run_cli([*args, "--quiet", "--no-figures", *extra], capsys)
+        assert status == 0 and "(3 computed, 0 reused" in stdout
+        (folders[label],) = (out / "tiny").iterdir()
+    for name in ("timeseries.csv", "summary.csv"):
+        serial, pooled = (folders[key] / name for key in ("serial", "workers"))
+        assert serial.read_bytes() == pooled.read_bytes(), name
+    manifest = json.loads((folders["workers"] / "manifest.json").read_text())
+    assert manifest["executor"] == "2 local worker processes" and manifest["kind"] == "run"
