@@ -44,7 +44,7 @@ def scenario_file(tmp_path: Path) -> Path:
 
 def test_model_is_built_from_slider_values(scenario_file: Path) -> None:
     model = ClassroomModel(
-        scenario=str(scenario_file),
+        scenario_file=str(scenario_file),
         customers=150,
         network_kind="scale_free",
         transparency=0.9,
@@ -58,6 +58,8 @@ def test_model_is_built_from_slider_values(scenario_file: Path) -> None:
     assert model.firm.levers["data_protection"] == pytest.approx(1.0)  # from the file
     model.step()
     assert model.steps == 1
+    with pytest.raises(TypeError, match="not levers"):
+        ClassroomModel(scenario=str(scenario_file))  # the file is scenario_file=
 
 
 def test_sliders_cover_every_lever_population_and_network(scenario_file: Path) -> None:
@@ -67,7 +69,7 @@ def test_sliders_cover_every_lever_population_and_network(scenario_file: Path) -
     assert params["customers"].value == 200
     assert params["network_kind"]["value"] == "small_world"
     assert "complete" in params["network_kind"]["values"]
-    assert params["scenario"] == str(scenario_file)
+    assert params["scenario_file"] == str(scenario_file)
     for lever in LEVERS:
         slider = params[lever]
         assert (slider.min, slider.max) == (0.0, 1.0)
@@ -78,12 +80,12 @@ def test_sliders_cover_every_lever_population_and_network(scenario_file: Path) -
 
 
 def test_no_scenario_file_gives_defaults() -> None:
-    model = ClassroomModel(scenario="")
+    model = ClassroomModel(scenario_file="")
     assert model.config.population.customers == 500
 
 
 def test_event_helpers_schedule_the_next_step(scenario_file: Path) -> None:
-    model = ClassroomModel(scenario=str(scenario_file))
+    model = ClassroomModel(scenario_file=str(scenario_file))
     model.step()
     breach = trigger_live(model, "data_breach", {"affected_share": 0.8})
     outage = trigger_live(model, "outage", {"days": 3})
@@ -105,7 +107,7 @@ def _button(rc: Any, label: str) -> Any:
 
 
 def test_event_buttons_call_trigger(scenario_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    model = ClassroomModel(scenario=str(scenario_file))
+    model = ClassroomModel(scenario_file=str(scenario_file))
     calls: list[dict[str, Any]] = []
     original = model.trigger
 
@@ -128,7 +130,7 @@ def test_a_button_per_event_type_with_a_live_form(scenario_file: Path) -> None:
     """The buttons come from the event classes: those declaring a live form, no other."""
     forms = live_forms()
     assert set(forms) == {"data_breach", "outage", "policy_change"}
-    model = ClassroomModel(scenario=str(scenario_file))
+    model = ClassroomModel(scenario_file=str(scenario_file))
     _, rc = solara.render(app.EventButtons(model), handle_error=False)
     names = [form.button for form in forms.values()]
     shown = [c for b in rc.find(v.Btn).widgets for c in b.children if c in names]
@@ -136,7 +138,7 @@ def test_a_button_per_event_type_with_a_live_form(scenario_file: Path) -> None:
 
 
 def test_dashboard_shows_trust_data_and_headline(scenario_file: Path) -> None:
-    model = ClassroomModel(scenario=str(scenario_file))
+    model = ClassroomModel(scenario_file=str(scenario_file))
     for _ in range(3):
         model.step()
     reactive = solara.reactive(model)
@@ -189,19 +191,19 @@ def test_node_colours_run_red_to_green_and_grey_for_churned() -> None:
 
 
 def test_network_layout_samples_large_networks_and_skips_complete_edges() -> None:
-    model = ClassroomModel(scenario=str(BASELINE), customers=2000)
+    model = ClassroomModel(scenario_file=str(BASELINE), customers=2000)
     layout = NetworkLayout.build(model.network, seed=1, limit=300)
     assert layout.nodes.size == 300 and layout.total == 2000
     assert layout.edges.size > 0 and layout.edges.max() < 300
     assert np.all((layout.positions >= 0) & (layout.positions <= 1))
-    complete = ClassroomModel(scenario=str(BASELINE), customers=100, network_kind="complete")
+    complete = ClassroomModel(scenario_file=str(BASELINE), customers=100, network_kind="complete")
     assert complete.network_layout().edges.size == 0
     svg = figures.network_svg(complete)
     assert svg.startswith("<svg") and svg.count("<circle") == 100 and "<path" not in svg
 
 
 def test_network_svg_colours_every_drawn_customer(scenario_file: Path) -> None:
-    model = ClassroomModel(scenario=str(scenario_file))
+    model = ClassroomModel(scenario_file=str(scenario_file))
     svg = figures.network_svg(model)
     assert svg.count("<circle") == 200
     assert "<path" in svg  # the links

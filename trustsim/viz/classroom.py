@@ -112,27 +112,32 @@ def network_kinds(scenario: Scenario) -> list[str]:
 class ClassroomModel(TrustModel):
     """A :class:`TrustModel` whose settings come from the classroom sliders.
 
-    Every keyword except ``scenario`` is one slider; None keeps the scenario's value.
+    Every keyword except ``scenario_file`` is one slider; None keeps the scenario's value.
 
     Args:
-        scenario: path of the scenario file ("" or None: built-in defaults).
+        scenario_file: path of the scenario file ("" or None: built-in defaults).
         customers: population size, people.
         network_kind: complete, erdos_renyi, small_world, scale_free (or edge_list when the
             scenario defines one).
         seed: root seed (None: the scenario's seed).
         kwargs: the firm's levers at the start, by name (one slider each; Mesa's
-            ``SolaraViz`` passes every slider as a keyword).
+            ``SolaraViz`` passes every slider as a keyword). Mesa 3.5's ``SolaraViz`` also
+            passes ``scenario=`` (its own experimental ``Scenario``) on *Reset* to models
+            that take keywords; trustsim does not use it (docs/architecture.md), so it is
+            dropped.
     """
 
     def __init__(
         self,
-        scenario: str | None = None,
+        scenario_file: str | None = None,
         customers: int | None = None,
         network_kind: str | None = None,
         seed: int | None = None,
-        **kwargs: float | None,
+        **kwargs: Any,
     ) -> None:
-        base = read_scenario(scenario)
+        if not isinstance(kwargs.get("scenario", ""), str | Path):
+            kwargs.pop("scenario")  # Mesa 3.5's own Scenario object, see above
+        base = read_scenario(scenario_file)
         names = {spec.name for spec in levers(base)}
         unknown = sorted(set(kwargs) - names)
         if unknown:
@@ -147,11 +152,11 @@ class ClassroomModel(TrustModel):
         resolved = base
         if overrides:
             source = Path(base.source_dir) if base.source_dir else None
-            origin = str(scenario or "classroom")
+            origin = str(scenario_file or "classroom")
             resolved = scenario_from_dict(
                 base.resolved_dict(), overrides, origin, source, schema=type(base)
             )
-        self.scenario_path = scenario or ""
+        self.scenario_path = scenario_file or ""
         super().__init__(resolved, seed=seed)
         self.layout: NetworkLayout | None = None
 
@@ -169,7 +174,7 @@ def model_params(scenario: Scenario, scenario_path: str | Path | None) -> dict[s
 
     customers = int(scenario.population.customers)
     params: dict[str, Any] = {
-        "scenario": "" if scenario_path is None else str(scenario_path),
+        "scenario_file": "" if scenario_path is None else str(scenario_path),
         "customers": Slider(
             "Customers (people)",
             value=customers,
