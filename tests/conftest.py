@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from trustsim.scenario.loading import scenario_from_dict
 from trustsim.scenario.schema import Scenario
+
+# Compiled parallel loops are tested on one and two threads; numba's pool must hold two
+# even on a one-core machine (numba reads this once, when it is first imported, which the
+# imports above do not do).
+os.environ.setdefault("NUMBA_NUM_THREADS", "2")
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"

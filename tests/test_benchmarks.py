@@ -50,3 +50,10 @@ def test_sweep_benchmark_finds_identical_tables_serially_and_with_workers() -> N
 def test_profile_script_runs_a_small_model() -> None:
     _run("benchmarks/profile_engine.py", "500", "3", "agents")
     _run("benchmarks/profile_engine.py", "500", "3")
+
+
+def test_random_number_benchmark_compares_the_inlined_generator_with_a_call() -> None:
+    output = _run("benchmarks/bench_random_numbers.py", "20000", "--repeat", "1")
+    assert "Philox4x32-10 inlined (trustsim)" in output
+    assert "Philox4x32-10 as a compiled call" in output
+    assert "load average:" in output
