@@ -17,10 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from trustsim.cli.status import EXIT_INTERRUPTED, EXIT_RUN_FAILED
-from trustsim.experiments.executors import ExecutionFailed
 from trustsim.experiments.kind import Kind
 from trustsim.experiments.registry import KINDS
-from trustsim.experiments.template import rebuild_report, run_experiment
 from trustsim.scenario.loading import parse_set_options
 
 REPORT = "report"
@@ -89,6 +87,10 @@ def _overrides(kind: Kind, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _run(kind: Kind, args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `trustsim --help` must not load the model (Mesa) or the
+    # result writers (pandas, matplotlib); docs/performance.md, "Start-up".
+    from trustsim.experiments.template import run_experiment
+
     sources = list(args.scenarios) if kind.many_files else [args.scenario]
     result = run_experiment(
         kind,
@@ -108,6 +110,9 @@ def _run(kind: Kind, args: argparse.Namespace) -> int:
 
 def dispatch(args: argparse.Namespace) -> int:
     """Run an experiment command; returns the exit status (input errors propagate)."""
+    from trustsim.experiments.executors import ExecutionFailed
+    from trustsim.experiments.template import rebuild_report
+
     if args.command == REPORT:
         print(f"report written to {rebuild_report(args.folder)}")
         return 0

@@ -14,8 +14,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
-from trustsim.output.figures import DPI, STEP_LABEL, replicate_band
+from trustsim.output.figures import DPI, STEP_LABEL
 from trustsim.output.labels import KEY_KPIS
+from trustsim.stats import replicate_band
 
 _COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
 

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import StrMethodFormatter
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-from trustsim.stats import replicate_band
+# matplotlib and trustsim.stats (SciPy) are imported where a figure is drawn, so that the
+# experiment kinds can name CAPTIONS without paying for them (docs/performance.md).
 
 #: Resolution of the written PNG files, dots per inch.
 DPI = 110
@@ -56,6 +58,8 @@ def _draw_series(
     alpha: float = _BAND_ALPHA,
 ) -> None:
     """One mean line plus its replicate band (no band when there is a single replicate)."""
+    from trustsim.stats import replicate_band
+
     band = replicate_band(timeseries, column, window)
     steps = band.index.to_numpy()
     ax.plot(steps, band["mean"], color=color, label=label, linewidth=linewidth)
@@ -72,6 +76,8 @@ def _flows(timeseries: pd.DataFrame) -> pd.DataFrame:
 def _new_figure(panels: int, title: str, subject: str) -> tuple[Figure, list[Axes]]:
     """A figure with ``panels`` stacked axes sharing the step axis, titled."""
     height = {1: 5.0, 2: 7.0}.get(panels, 3.0 * panels)
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(9.0, height), dpi=DPI, layout="constrained")
     axes = figure.subplots(panels, 1, sharex=True, squeeze=False)[:, 0].tolist()
     figure.suptitle(f"{title} — {subject}" if title else subject, fontsize=13)
@@ -148,6 +154,8 @@ def plot_trust(timeseries: pd.DataFrame, path: str | Path, title: str = "") -> P
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
     """
+    from trustsim.stats import replicate_band
+
     figure, (ax,) = _new_figure(1, title, "Trust over time")
     low = replicate_band(timeseries, "trust_p10")["mean"]
     high = replicate_band(timeseries, "trust_p90")["mean"]
@@ -230,6 +238,8 @@ def plot_economics(timeseries: pd.DataFrame, path: str | Path, title: str = "") 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
     """
+    from matplotlib.ticker import StrMethodFormatter
+
     figure, (income, costs, cumulative) = _new_figure(3, title, "Economics over time")
     later = _flows(timeseries)
     for column, label, color in (

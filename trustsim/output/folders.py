@@ -17,12 +17,13 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from trustsim.errors import ResultsError
 from trustsim.output.manifest import MANIFEST_FILE, utc_now
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FIGURES_DIR = "figures"
 REPORT_FILE = "report.html"

@@ -16,15 +16,16 @@ import html
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from trustsim.errors import ResultsError
 from trustsim.output.folders import FIGURES_DIR, REPORT_FILE
 from trustsim.output.labels import REPORT_KPIS, format_interval, format_number
 from trustsim.output.manifest import MANIFEST_FILE
 from trustsim.output.narrative import describe
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Writes a kind's section of the report from the folder's files and its manifest.
 Section = Callable[[Path, dict[str, Any]], str]

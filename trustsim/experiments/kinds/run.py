@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, get_args
 
 from trustsim.experiments.kind import (
     ExperimentResult,
@@ -23,11 +21,21 @@ from trustsim.experiments.kind import (
     Study,
     runs_line,
 )
-from trustsim.model.engines.registry import ENGINES
 from trustsim.output.figures import CAPTIONS, render_figures
 from trustsim.output.labels import REPORT_KPIS
 from trustsim.output.report import html_table, kpi_rows
-from trustsim.stats import summarize
+from trustsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas, SciPy (trustsim.stats) and matplotlib are imported in the functions that use
+# them: `trustsim --help` imports every kind module (docs/performance.md, "Start-up").
+
+#: The engines ``--engine`` accepts: the names the scenario schema allows, read from the
+#: schema so that the command line is built without importing the engines and Mesa (they
+#: are the names of trustsim.model.engines.registry.ENGINES; test_registry.py checks it).
+ENGINE_NAMES: tuple[str, ...] = get_args(Scenario.model_fields["engine"].annotation)
 
 
 class RunKind(Kind):
@@ -45,7 +53,7 @@ class RunKind(Kind):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         """``--engine``."""
-        parser.add_argument("--engine", choices=list(ENGINES), help="simulation engine")
+        parser.add_argument("--engine", choices=list(ENGINE_NAMES), help="simulation engine")
 
     def overrides(self, args: argparse.Namespace) -> dict[str, Any]:
         """``--engine`` sets the scenario's ``engine``."""
@@ -57,6 +65,8 @@ class RunKind(Kind):
 
     def tables(self, study: Study, results: Sequence[PointResult]) -> dict[str, pd.DataFrame]:
         """``timeseries`` (every replicate, step 0 included) and its ``summary``."""
+        from trustsim.stats import summarize
+
         timeseries = results[0].timeseries
         return {"timeseries": timeseries, "summary": summarize(timeseries)}
 
@@ -66,6 +76,8 @@ class RunKind(Kind):
 
     def report_section(self, folder: Path, manifest: dict[str, Any]) -> str:
         """The key KPIs with their 95% confidence intervals."""
+        import pandas as pd
+
         summary = pd.read_csv(folder / "summary.csv")
         return "<h2>Key results</h2>" + html_table(["KPI", "mean [95% CI]"], kpi_rows(summary))
 

@@ -21,10 +21,7 @@ import argparse
 import html
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from trustsim.errors import ScenarioError
 from trustsim.experiments.kind import (
@@ -37,12 +34,17 @@ from trustsim.experiments.kind import (
     runs_line,
 )
 from trustsim.experiments.settings import METHODS, SensitivitySettings
-from trustsim.output import experiment_figures as plots
 from trustsim.output.labels import KEY_KPIS
 from trustsim.output.report import cell, html_table
 from trustsim.scenario.loading import with_overrides
 from trustsim.scenario.schema import Scenario
-from trustsim.stats import replicate_kpis
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+# pandas, SciPy (trustsim.stats) and matplotlib are imported in the functions that use
+# them: `trustsim --help` imports every kind module (docs/performance.md, "Start-up").
 
 #: Outputs analysed, column of :func:`trustsim.summary.replicate_kpis` -> label.
 OUTPUTS: dict[str, str] = {
@@ -72,6 +74,7 @@ def _morris_sample(spec: SensitivitySettings) -> np.ndarray:
 def _morris_analyze(
     spec: SensitivitySettings, x: np.ndarray, y: np.ndarray
 ) -> dict[str, np.ndarray]:
+    import numpy as np
     from SALib.analyze import morris
 
     found = morris.analyze(
@@ -89,6 +92,7 @@ def _sobol_sample(spec: SensitivitySettings) -> np.ndarray:
 def _sobol_analyze(
     spec: SensitivitySettings, x: np.ndarray, y: np.ndarray
 ) -> dict[str, np.ndarray]:
+    import numpy as np
     from SALib.analyze import sobol
 
     found = sobol.analyze(salib_problem(spec), y, calc_second_order=False, seed=spec.seed)
@@ -137,6 +141,8 @@ def analyze_outputs(
     spec: SensitivitySettings, x: np.ndarray, outputs: Mapping[str, np.ndarray]
 ) -> pd.DataFrame:
     """Tidy indices: one row per (output, parameter) with the method's index columns."""
+    import pandas as pd
+
     analyze = METHOD_FUNCTIONS[spec.method][1]
     frames = []
     for output, y in outputs.items():
@@ -194,6 +200,11 @@ class SensitivityKind(Kind):
     def tables(self, study: Study, results: Sequence[PointResult]) -> dict[str, pd.DataFrame]:
         """``indices`` per output and parameter; ``samples``: each point and its outputs
         (means over its replicates)."""
+        import numpy as np
+        import pandas as pd
+
+        from trustsim.stats import replicate_kpis
+
         spec = self.plan(study)
         names = list(spec.parameters)
         x = np.array([[result.point.values[name] for name in names] for result in results])
@@ -217,6 +228,8 @@ class SensitivityKind(Kind):
 
     def figures(self, study: Study, tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
         """The indices per output."""
+        from trustsim.output import experiment_figures as plots
+
         method, title = self.plan(study).method, study.base.name
         path = folder / "sensitivity.png"
         return [plots.plot_indices(tables["indices"], method, path, title, OUTPUTS)]
@@ -239,6 +252,8 @@ class SensitivityKind(Kind):
 
 
 def _sensitivity_section(folder: Path, manifest: dict[str, Any]) -> str:
+    import pandas as pd
+
     indices = pd.read_csv(folder / "indices.csv")
     plan = manifest.get("sensitivity", {})
     ranges = "".join(

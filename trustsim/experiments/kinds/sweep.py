@@ -14,10 +14,7 @@ import html
 import itertools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from trustsim.errors import ScenarioError
 from trustsim.experiments.kind import (
@@ -30,12 +27,16 @@ from trustsim.experiments.kind import (
     runs_line,
 )
 from trustsim.experiments.settings import SweepSettings, SweepValues
-from trustsim.output import experiment_figures as plots
 from trustsim.output.labels import REPORT_KPIS, interval_table, label
 from trustsim.output.report import cell, html_table, interval
 from trustsim.scenario.loading import parse_value
 from trustsim.scenario.schema import Scenario
-from trustsim.stats import ci_columns, replicate_kpis
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas, SciPy (trustsim.stats) and matplotlib are imported in the functions that use
+# them: `trustsim --help` imports every kind module (docs/performance.md, "Start-up").
 
 #: Significant digits kept of spaced values (0.30000000000000004 becomes 0.3).
 SPACING_DIGITS = 12
@@ -51,6 +52,8 @@ def parameter_values(values: SweepValues) -> list[Any]:
     """
     if isinstance(values, list):
         return list(values)
+    import numpy as np
+
     kind, (start, stop, count) = next(iter(values.items()))
     space = np.linspace if kind == "linspace" else np.geomspace
     return [float(f"{value:.{SPACING_DIGITS}g}") for value in space(start, stop, int(count))]
@@ -123,6 +126,10 @@ def sweep_table(
     points: Sequence[Mapping[str, Any]], timeseries_per_point: Sequence[pd.DataFrame]
 ) -> pd.DataFrame:
     """Tidy table: ``point``, one column per swept parameter, ``replicate``, final KPIs."""
+    import pandas as pd
+
+    from trustsim.stats import replicate_kpis
+
     frames = []
     for index, (point, timeseries) in enumerate(zip(points, timeseries_per_point, strict=True)):
         kpis = replicate_kpis(timeseries)
@@ -135,6 +142,10 @@ def sweep_table(
 
 def point_summary(table: pd.DataFrame, parameters: Sequence[str]) -> pd.DataFrame:
     """Per point and KPI: mean, sd, Student-t 95% CI over replicates, replicate count."""
+    import pandas as pd
+
+    from trustsim.stats import ci_columns
+
     kpis = [c for c in table.columns if c not in ("point", "replicate", *parameters)]
     rows = []
     for point, group in table.groupby("point", sort=True):
@@ -153,6 +164,10 @@ def plan_description(sweep: SweepSettings) -> dict[str, Any]:
 
 
 def _draw(plan: SweepSettings, summary: pd.DataFrame, folder: Path, title: str) -> list[Path]:
+    import pandas as pd
+
+    from trustsim.output import experiment_figures as plots
+
     names = list(plan.parameters)
     numeric = all(
         pd.api.types.is_numeric_dtype(summary[name])
@@ -260,6 +275,8 @@ def _sweep_section(folder: Path, manifest: dict[str, Any]) -> str:
         f"= {manifest.get('runs_total', '?')} runs; every point uses the same replicate seeds."
         f"</p><ul>{lines}</ul>"
     )
+    import pandas as pd
+
     summary = pd.read_csv(folder / "summary.csv")
     names = list(parameters)
     kpis = [k for k in REPORT_KPIS if k in set(summary["kpi"])]

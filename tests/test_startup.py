@@ -1,0 +1,83 @@
+"""Start-up stays cheap: ``import trustsim`` and ``trustsim --help`` import none of the heavy
+libraries (Mesa, pandas, SciPy, matplotlib, SALib, Dask, numba), which load only where a
+command needs them. Checked on ``sys.modules`` in a fresh interpreter, not timed (the
+times are in docs/performance.md, "Start-up")."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import trustsim
+
+#: Top-level packages that must not be imported by start-up.
+HEAVY = ("mesa", "pandas", "scipy", "matplotlib", "SALib", "dask", "distributed", "numba")
+
+PROBE = """
+import json, sys
+{code}
+loaded = sorted({{name.split(".")[0] for name in sys.modules}} & set({heavy!r}))
+print(json.dumps(loaded))
+"""
+
+HELP = """
+from trustsim.cli.main import main
+try:
+    main({argv!r})
+except SystemExit as exit:
+    assert exit.code == 0, exit.code
+"""
+
+
+def heavy_modules_after(code: str) -> list[str]:
+    """The heavy packages in ``sys.modules`` after running ``code`` in a fresh interpreter."""
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE.format(code=code, heavy=HEAVY)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    loaded: list[str] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def test_import_trustsim_loads_no_heavy_library():
+    assert heavy_modules_after("import trustsim") == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["--version"],
+        ["run", "--help"],
+        ["sweep", "--help"],
+        ["compare", "--help"],
+        ["sensitivity", "--help"],
+        ["viz", "--help"],
+    ],
+)
+def test_trustsim_help_loads_no_heavy_library(argv: list[str]):
+    assert heavy_modules_after(HELP.format(argv=argv)) == []
+
+
+def test_the_check_sees_a_heavy_import():
+    """Companion: the same probe reports Mesa once the model is used, so the two
+    tests above could fail."""
+    loaded = heavy_modules_after("import trustsim\ntrustsim.TrustModel")
+    assert "mesa" in loaded
+
+
+def test_every_public_name_resolves_on_first_use():
+    for name in trustsim.__all__:
+        assert getattr(trustsim, name) is not None
+    assert set(trustsim.__all__) <= set(dir(trustsim))
+    with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
+        trustsim.no_such_name  # noqa: B018
+    from trustsim.model.model import TrustModel
+
+    assert trustsim.TrustModel is TrustModel
