@@ -57,3 +57,20 @@ def test_random_number_benchmark_compares_the_inlined_generator_with_a_call() ->
     assert "Philox4x32-10 inlined (trustsim)" in output
     assert "Philox4x32-10 as a compiled call" in output
     assert "load average:" in output
+
+
+def test_recording_benchmark_reports_the_share_of_stepping_and_the_percentile_methods() -> None:
+    output = _run(
+        "benchmarks/bench_recording.py",
+        "--customers",
+        "100",
+        "--steps",
+        "5",
+        "--repeat",
+        "1",
+        "--sizes",
+        "300",
+    )
+    assert "of which recording" in output and "of stepping" in output
+    assert "Recorder.append" in output and "mesa.DataCollector.collect" in output
+    assert any(line.split()[:1] == ["300"] for line in output.splitlines())

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from trustsim.model.subgroup import PERCENTILE_BINS, Subgroup, bins_for
+from trustsim.model.subgroup import PERCENTILE_BINS, SMALL_GROUP, Subgroup, bins_for
 
 PERCENTS = [0, 10, 25, 50, 90, 99.9, 100]
 
@@ -32,22 +32,28 @@ def _cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
     ]
 
 
+@pytest.mark.parametrize("method", ["auto", "partition", "histogram"])
 @pytest.mark.parametrize(
     ("values", "members"),
     [pytest.param(values, members, id=name) for name, values, members in _cases()],
 )
-def test_statistics_equal_numpy_on_the_members(values: np.ndarray, members: np.ndarray) -> None:
+def test_statistics_equal_numpy_on_the_members(
+    values: np.ndarray, members: np.ndarray, method: str
+) -> None:
     group = Subgroup(members)
     selected = values[members]
     assert group.count == selected.size
     # Percentiles are exact: identical to numpy's linear method, not merely close.
     for hint in (None, (0.0, 1.0)):
         np.testing.assert_array_equal(
-            group.percentiles(values, PERCENTS, value_range=hint),
+            group.percentiles(values, PERCENTS, value_range=hint, method=method),  # type: ignore[arg-type]
             np.percentile(selected, PERCENTS),
         )
     ranks = sorted({0, selected.size // 3, selected.size - 1})
-    np.testing.assert_array_equal(group.order_statistics(values, ranks), np.sort(selected)[ranks])
+    np.testing.assert_array_equal(
+        group.order_statistics(values, ranks, method=method),  # type: ignore[arg-type]
+        np.sort(selected)[ranks],
+    )
     assert group.sum(values) == pytest.approx(selected.sum(), rel=1e-12, abs=1e-9)
     assert group.mean(values) == pytest.approx(selected.mean(), rel=1e-12, abs=1e-12)
     flags = values > np.median(values)
@@ -112,6 +118,29 @@ def test_empty_group_and_bad_ranks_raise() -> None:
         some.order_statistics(values, [5])
     with pytest.raises(ValueError, match="outside"):
         some.order_statistics(values, [-1])
+
+
+def test_small_groups_are_partitioned_and_large_ones_binned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "auto" partitions a copy of groups up to SMALL_GROUP members and bins larger ones
+    (seen through whether the histogram is counted); both give numpy's percentiles."""
+    histograms: list[int] = []
+    counted = Subgroup._bin_counts
+
+    def spy(self: Subgroup, bins: np.ndarray, bin_count: int) -> np.ndarray:
+        histograms.append(self.count)
+        return counted(self, bins, bin_count)
+
+    monkeypatch.setattr(Subgroup, "_bin_counts", spy)
+    values = np.random.default_rng(3).random(3 * SMALL_GROUP)
+    for count in (SMALL_GROUP, SMALL_GROUP + 1):
+        members = np.arange(values.size) < count
+        np.testing.assert_array_equal(
+            Subgroup(members).percentiles(values, [10, 50, 90]),
+            np.percentile(values[members], [10, 50, 90]),
+        )
+    assert histograms == [SMALL_GROUP + 1]
 
 
 def test_bin_count_grows_with_the_group_up_to_the_cap() -> None:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from trustsim.errors import ScenarioError
@@ -25,12 +24,16 @@ from trustsim.model.firm import Firm
 from trustsim.model.metrics import COLUMNS, EVENT_COUNTS, count_events, metrics_row
 from trustsim.model.network import Network, build_network
 from trustsim.model.population import ACTIVE, CHURNED, PROSPECT, sample_population
+from trustsim.model.recording import DataCollectorView, Recorder
 from trustsim.model.subgroup import Subgroup
 from trustsim.model.timeline import Timeline
 from trustsim.rules import economics, wom
 from trustsim.rules.economics import StepEconomics
 from trustsim.scenario.events import Event
 from trustsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _seed_sequence(
@@ -90,9 +93,10 @@ class TrustModel(mesa.Model):
         active = snapshot.state == ACTIVE
         overall = snapshot.overall
         self.reputation = float(overall[active].mean()) if active.any() else float(overall.mean())
-        self.datacollector = mesa.DataCollector(
-            model_reporters={column: _reporter(column) for column in COLUMNS}
-        )
+        #: The timeseries, one row per step, in preallocated column arrays.
+        self.recorder = Recorder(COLUMNS, capacity=scenario.steps + 1)
+        #: Mesa's DataCollector read API over the recorder (``collect()`` does nothing).
+        self.datacollector = DataCollectorView(self.recorder)
         self._record(
             dict.fromkeys(EVENT_COUNTS, 0),
             StepEconomics(0, 0, 0, 0, 0, 0, 0),
@@ -190,12 +194,11 @@ class TrustModel(mesa.Model):
             advertising_multiplier=self.advertising_multiplier,
             event_labels=labels,
         )
-        self.datacollector.collect(self)
+        self.recorder.append(self.latest_metrics)
 
     def timeseries(self) -> pd.DataFrame:
         """One row per recorded step (step 0 = initial state), columns :data:`COLUMNS`."""
-        frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        return frame[list(COLUMNS)]
+        return self.recorder.frame()
 
     def customer(self, index: int) -> Any:
         """Customer ``index`` (0..N-1): its agent, or a read-only view in the vectorized engine."""
@@ -205,12 +208,3 @@ class TrustModel(mesa.Model):
     def customers(self) -> list[Any]:
         """Every customer (agents engine: the agents; vectorized: views built on demand)."""
         return [self.customer(index) for index in range(self.config.population.customers)]
-
-
-def _reporter(column: str) -> Any:
-    """A DataCollector model reporter (a plain function of the model) for one column."""
-
-    def read(model: TrustModel) -> Any:
-        return model.latest_metrics[column]
-
-    return read

@@ -6,12 +6,16 @@ than a third of a vectorized step at 10^6 customers. :class:`Subgroup` keeps the
 whichever side of the mask is smaller, so a sum over the group is the total minus a sum
 over the few outsiders, and :meth:`Subgroup.percentiles` finds exact order statistics
 through a histogram: it counts the group's values per bin, locates the bins holding the
-wanted ranks and partitions only the values in those bins.
+wanted ranks and partitions only the values in those bins. Groups of at most
+:data:`SMALL_GROUP` members are copied and partitioned directly (``numpy.partition``),
+which is faster below that size (benchmarks/bench_recording.py); both ways give the same
+exact order statistics.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,6 +23,17 @@ from numpy.typing import NDArray
 #: Most bins of the histogram that locates order statistics (about 15 values per bin at
 #: 10^6 members); smaller groups get fewer (:func:`bins_for`).
 PERCENTILE_BINS = 1 << 16
+
+#: Largest group whose order statistics come from partitioning a copy of its values
+#: rather than from the histogram: the copy is cheaper below a few thousand members (the
+#: few hundred customers of a classroom run), the histogram above (measured crossing at
+#: 3 500 to 7 000 members; benchmarks/bench_recording.py, docs/performance.md).
+SMALL_GROUP = 1 << 12
+
+#: How order statistics are found: "partition" (a copy of the members' values),
+#: "histogram" (bins, then only the wanted bins' values), or "auto" (partition for groups of
+#: at most :data:`SMALL_GROUP` members, else the histogram).
+Method = Literal["auto", "partition", "histogram"]
 
 
 def bins_for(members: int) -> int:
@@ -80,20 +95,31 @@ class Subgroup:
         ranks: Sequence[int],
         value_range: tuple[float, float] | None = None,
         bin_count: int | None = None,
+        method: Method = "auto",
     ) -> NDArray[np.float64]:
         """The members' values at 0-based ``ranks`` of their ascending order, exactly.
 
-        ``value_range`` (low, high) only spaces the histogram's bins (by default the
-        smallest and largest of ``values``; trust passes (0, 1) and saves two passes): the
-        result is exact whatever it is, values outside it land in the end bins; so is the
-        number of bins (default :func:`bins_for` the group's size). ``values`` must not
-        contain NaN. Raises ValueError for a rank outside the group.
+        ``method`` chooses how (:data:`Method`; giving ``bin_count`` means the histogram);
+        every method gives the same values. ``value_range`` (low, high) only spaces the
+        histogram's bins (by default the smallest and largest of ``values``; trust passes
+        (0, 1) and saves two passes): the result is exact whatever it is, values outside it
+        land in the end bins; so is the number of bins (default :func:`bins_for` the
+        group's size). ``values`` must not contain NaN. Raises ValueError for a rank
+        outside the group.
         """
         wanted = np.asarray(ranks, dtype=np.intp)
         if wanted.size and (wanted.min() < 0 or wanted.max() >= self.count):
             raise ValueError(f"ranks {list(ranks)} outside a group of {self.count}")
         if wanted.size == 0:
             return np.empty(0)
+        if method == "auto":
+            small = self.count <= SMALL_GROUP and bin_count is None
+            method = "partition" if small else "histogram"
+        if method == "partition":
+            chosen = values[self.members] if self.complement else values[self.indices]
+            chosen.partition(wanted)
+            result: NDArray[np.float64] = chosen[wanted]
+            return result
         low, high = _range(values, value_range)
         if bin_count is None:
             bin_count = bins_for(self.count)
@@ -128,10 +154,11 @@ class Subgroup:
         values: NDArray[np.float64],
         percents: Sequence[float],
         value_range: tuple[float, float] | None = None,
+        method: Method = "auto",
     ) -> NDArray[np.float64]:
         """Percentiles of the members' values, equal to ``numpy.percentile`` of the members
-        with its default (linear) method; ``value_range`` as in :meth:`order_statistics`.
-        Raises ValueError for an empty group."""
+        with its default (linear) method; ``value_range`` and ``method`` as in
+        :meth:`order_statistics`. Raises ValueError for an empty group."""
         if self.count == 0:
             raise ValueError("percentiles of an empty group are undefined")
         # numpy's linear method: virtual index (n - 1) * q, interpolated between the order
@@ -141,7 +168,7 @@ class Subgroup:
         previous = np.floor(virtual).astype(np.intp)
         following = np.minimum(previous + 1, self.count - 1)
         needed = np.unique(np.concatenate([previous, following]))
-        statistics = self.order_statistics(values, needed.tolist(), value_range)
+        statistics = self.order_statistics(values, needed.tolist(), value_range, method=method)
         lower = statistics[np.searchsorted(needed, previous)]
         upper = statistics[np.searchsorted(needed, following)]
         gamma = virtual - previous
