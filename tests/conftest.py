@@ -14,6 +14,8 @@ from trustsim.scenario.schema import Scenario
 # even on a one-core machine (numba reads this once, when it is first imported, which the
 # imports above do not do).
 os.environ.setdefault("NUMBA_NUM_THREADS", "2")
+# As trustsim.compiled does, for test modules that import numba before trustsim does.
+os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"

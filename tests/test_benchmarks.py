@@ -74,3 +74,18 @@ def test_recording_benchmark_reports_the_share_of_stepping_and_the_percentile_me
     assert "of which recording" in output and "of stepping" in output
     assert "Recorder.append" in output and "mesa.DataCollector.collect" in output
     assert any(line.split()[:1] == ["300"] for line in output.splitlines())
+
+
+def test_build_benchmark_reports_times_memory_and_load_per_network_kind() -> None:
+    output = _run(
+        "benchmarks/bench_build.py", "--customers", "2000", "--kinds", "small_world,scale_free"
+    )
+    rows = [
+        line.split()
+        for line in output.splitlines()
+        if line.startswith(("small_world", "scale_free"))
+    ]
+    assert [row[0] for row in rows] == ["small_world", "scale_free"]
+    for row in rows:
+        peak_gib = float(row[10])
+        assert 0 < peak_gib < 4

@@ -45,6 +45,10 @@ os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
 
 import numba
 
+#: ``numba.prange``, re-exported: trustsim modules import numba only through this module, so
+#: that the settings above are in place before numba is first imported.
+prange = numba.prange
+
 #: numba's settings, read and set at run time (attributes the type stubs do not know).
 _numba_config: Any = numba.config
 

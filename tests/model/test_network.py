@@ -6,11 +6,14 @@ import math
 import warnings
 from pathlib import Path
 
+import networkx as nx
+import numba
 import numpy as np
 import pytest
 
 from trustsim.errors import ScenarioError
 from trustsim.model import network as net
+from trustsim.model.random_numbers import Key, replicate_key
 from trustsim.scenario.schema import NetworkSettings
 
 SIZE, MEAN_DEGREE = 2000, 10
@@ -18,17 +21,21 @@ RANDOM_KINDS = ("erdos_renyi", "small_world", "scale_free")
 ALL_KINDS = ("complete", *RANDOM_KINDS)
 
 
+def key(seed: int) -> Key:
+    """The Philox key of replicate 0 of ``seed``."""
+    return replicate_key(np.random.SeedSequence(seed))
+
+
 def generate(
     kind: str, seed: int = 0, size: int = SIZE, mean_degree: float = MEAN_DEGREE
 ) -> net.Network:
-    rng = np.random.default_rng(seed)
     if kind == "complete":
         return net.complete(size)
     if kind == "erdos_renyi":
-        return net.erdos_renyi(size, mean_degree, rng)
+        return net.erdos_renyi(size, mean_degree, key(seed))
     if kind == "small_world":
-        return net.small_world(size, mean_degree, 0.1, rng)
-    return net.scale_free(size, mean_degree, rng)
+        return net.small_world(size, mean_degree, 0.1, key(seed))
+    return net.scale_free(size, mean_degree, key(seed))
 
 
 @pytest.fixture(scope="module", params=ALL_KINDS)
@@ -114,7 +121,7 @@ def test_small_world_mean_degree():
 
 
 def test_small_world_without_rewiring_is_a_ring_lattice():
-    g = net.small_world(50, 4, 0.0, np.random.default_rng(0))
+    g = net.small_world(50, 4, 0.0, key(0))
     assert_simple_undirected(g)
     np.testing.assert_array_equal(g.degrees(), np.full(50, 4))
     np.testing.assert_array_equal(g.neighbours(0), [1, 2, 48, 49])
@@ -134,6 +141,59 @@ def test_scale_free_degree_and_heavy_tail():
     assert sf.std() > 2 * er.std()
 
 
+def as_networkx(g: net.Network) -> nx.Graph:
+    rows, cols = csr_edges(g)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(g.size))
+    graph.add_edges_from(zip(rows.tolist(), cols.tolist(), strict=True))
+    return graph
+
+
+def test_small_world_clustering_follows_barrat_weigt():
+    """C(beta) ~ C(0) (1 - beta)^3 with C(0) = 3 (k - 2) / (4 (k - 1)) (Barrat & Weigt
+    2000): 0.486 at k = 10, beta = 0.1; an Erdős–Rényi graph of the same density has about
+    k / n = 0.005."""
+    expected = 3 * (MEAN_DEGREE - 2) / (4 * (MEAN_DEGREE - 1)) * (1 - 0.1) ** 3
+    for seed in (0, 1):
+        clustering = nx.average_clustering(as_networkx(generate("small_world", seed=seed)))
+        assert abs(clustering - expected) < 0.03
+    assert nx.average_clustering(as_networkx(generate("erdos_renyi"))) < 0.02
+
+
+def test_the_clustering_test_sees_a_fully_rewired_ring():
+    """Companion: with every edge rewired (beta = 1) the clustering is that of a random
+    graph, far outside the small-world band."""
+    rewired = net.small_world(SIZE, MEAN_DEGREE, 1.0, key(0))
+    assert nx.average_clustering(as_networkx(rewired)) < 0.02
+
+
+@pytest.mark.parametrize("kind", RANDOM_KINDS)
+def test_generated_graphs_are_connected(kind: str):
+    """At mean degree 10 a random graph of 2000 nodes has one giant component holding all
+    but a handful of nodes (Erdős–Rényi: about n e^-10 = 0.09 isolated nodes expected)."""
+    for seed in (0, 1):
+        components = sorted(nx.connected_components(as_networkx(generate(kind, seed))), key=len)
+        assert len(components[-1]) >= SIZE - 3
+
+
+def test_a_network_does_not_depend_on_the_thread_count():
+    previous = numba.get_num_threads()
+    try:
+        built = []
+        for threads in (1, 2):
+            numba.set_num_threads(threads)
+            built.append([generate(kind, seed=5) for kind in RANDOM_KINDS])
+    finally:
+        numba.set_num_threads(previous)
+    for one, two in zip(*built, strict=True):
+        np.testing.assert_array_equal(one.indptr, two.indptr)
+        np.testing.assert_array_equal(one.indices, two.indices)
+
+
+def test_indices_are_four_bytes():
+    assert generate("small_world").indices.dtype == np.int32
+
+
 @pytest.mark.parametrize("kind", RANDOM_KINDS)
 def test_same_seed_same_graph(kind):
     a, b = generate(kind, seed=42), generate(kind, seed=42)
@@ -146,7 +206,7 @@ def test_same_seed_same_graph(kind):
 @pytest.mark.parametrize("kind", ALL_KINDS)
 def test_build_network_dispatches(kind):
     settings = NetworkSettings(kind=kind, mean_degree=MEAN_DEGREE, rewiring=0.1)
-    built = net.build_network(settings, 300, np.random.default_rng(3))
+    built = net.build_network(settings, 300, key(3))
     direct = generate(kind, seed=3, size=300)
     assert built.size == 300
     assert built.is_complete == (kind == "complete")
@@ -323,7 +383,7 @@ def test_load_edge_list_single_line_and_empty(tmp_path: Path):
 def test_build_network_edge_list_relative_to_source_dir(tmp_path: Path):
     (tmp_path / "edges.txt").write_text("0 1\n1 2\n")
     settings = NetworkSettings(kind="edge_list", path="edges.txt")
-    g = net.build_network(settings, 3, np.random.default_rng(0), source_dir=tmp_path)
+    g = net.build_network(settings, 3, key(0), source_dir=tmp_path)
     np.testing.assert_array_equal(g.neighbours(1), [0, 2])
 
 
@@ -367,7 +427,7 @@ def test_load_edge_list_missing_file(tmp_path: Path):
 @pytest.mark.parametrize("kind", ["complete", "small_world"])
 def test_share_from_counts_for_a_subset_equals_the_full_computation(kind: str) -> None:
     rng = np.random.default_rng(11)
-    graph = net.complete(300) if kind == "complete" else net.small_world(300, 6, 0.1, rng)
+    graph = net.complete(300) if kind == "complete" else net.small_world(300, 6, 0.1, key(11))
     flags = rng.random(300) < 0.4
     counts = graph.contact_counts(flags)
     nodes = np.flatnonzero(rng.random(300) < 0.3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numba
 import numpy as np
 import pytest
 
@@ -16,6 +17,7 @@ from trustsim.model.population import (
     sample_population,
     sample_trait,
 )
+from trustsim.model.random_numbers import Key, replicate_key
 from trustsim.scenario.schema import (
     InitialTrustSettings,
     PopulationSettings,
@@ -58,6 +60,11 @@ SEGMENTS = (SEGMENT_A, SEGMENT_B)
 SHARES = (0.25, 0.75)
 
 
+def key(seed: int) -> Key:
+    """The Philox key of replicate 0 of ``seed``."""
+    return replicate_key(np.random.SeedSequence(seed))
+
+
 def proportion_tolerance(p: float, n: int) -> float:
     """Four standard errors of a sample proportion."""
     return 4 * math.sqrt(p * (1 - p) / n)
@@ -84,7 +91,7 @@ def distribution_of(segment: SegmentSettings, trait: str) -> TraitSettings:
 
 @pytest.fixture(scope="module")
 def population() -> PopulationArrays:
-    return sample_population(SETTINGS, np.random.default_rng(0))
+    return sample_population(SETTINGS, key(0))
 
 
 def test_shapes_and_types(population):
@@ -154,14 +161,14 @@ def test_initial_state(population):
 @pytest.mark.parametrize(("share", "state"), [(0.0, PROSPECT), (1.0, ACTIVE)])
 def test_initial_state_extremes(share, state):
     settings = PopulationSettings(customers=500, initial_active_share=share)
-    arrays = sample_population(settings, np.random.default_rng(1))
+    arrays = sample_population(settings, key(1))
     assert np.all(arrays.state == state)
 
 
 def test_same_seed_identical_arrays():
-    a = sample_population(SETTINGS, np.random.default_rng(123))
-    b = sample_population(SETTINGS, np.random.default_rng(123))
-    c = sample_population(SETTINGS, np.random.default_rng(124))
+    a = sample_population(SETTINGS, key(123))
+    b = sample_population(SETTINGS, key(123))
+    c = sample_population(SETTINGS, key(124))
     for field in dataclasses.fields(PopulationArrays):
         np.testing.assert_array_equal(
             getattr(a, field.name), getattr(b, field.name), err_msg=field.name
@@ -170,8 +177,25 @@ def test_same_seed_identical_arrays():
     assert not np.array_equal(a.complaint_propensity, c.complaint_propensity)
 
 
+def test_a_customer_does_not_depend_on_population_size_or_threads():
+    """Counter-based sampling: customer i's traits are a pure function of the key and i."""
+    small = SETTINGS.model_copy(update={"customers": 1000})
+    previous = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one_thread = sample_population(small, key(9))
+        numba.set_num_threads(2)
+        two_threads = sample_population(SETTINGS, key(9))
+    finally:
+        numba.set_num_threads(previous)
+    for field in dataclasses.fields(PopulationArrays):
+        np.testing.assert_array_equal(
+            getattr(one_thread, field.name), getattr(two_threads, field.name)[:1000]
+        )
+
+
 def test_single_customer_default_settings():
-    arrays = sample_population(PopulationSettings(customers=1), np.random.default_rng(0))
+    arrays = sample_population(PopulationSettings(customers=1), key(0))
     assert arrays.size == 1
     assert arrays.segment.tolist() == [0]
 
@@ -184,7 +208,7 @@ def test_single_customer_default_settings():
 )
 def test_sample_trait_beta_moments(mean, sd):
     n = 200_000
-    values = sample_trait(TraitSettings(mean=mean, sd=sd), n, np.random.default_rng(0))
+    values = sample_trait(TraitSettings(mean=mean, sd=sd), n, key(0))
     assert values.shape == (n,)
     assert np.all((values >= 0.0) & (values <= 1.0))
     mean_tol, sd_tol = beta_tolerances(mean, sd, n)
@@ -194,9 +218,9 @@ def test_sample_trait_beta_moments(mean, sd):
 
 @pytest.mark.parametrize("mean", [0.0, 0.25, 1.0])
 def test_sample_trait_zero_sd_is_constant(mean):
-    values = sample_trait(TraitSettings(mean=mean, sd=0.0), 1000, np.random.default_rng(0))
+    values = sample_trait(TraitSettings(mean=mean, sd=0.0), 1000, key(0))
     np.testing.assert_array_equal(values, np.full(1000, mean))
 
 
 def test_sample_trait_zero_count():
-    assert sample_trait(TraitSettings(mean=0.5, sd=0.1), 0, np.random.default_rng(0)).shape == (0,)
+    assert sample_trait(TraitSettings(mean=0.5, sd=0.1), 0, key(0)).shape == (0,)

@@ -142,6 +142,17 @@ def test_uniforms_lie_in_the_half_open_unit_interval():
         assert function(np.uint64(1), np.uint64(0x7FF)) == function(np.uint64(1), np.uint64(0))
 
 
+def test_words_given_as_python_integers_convert_like_uint64():
+    """Compiled functions return Python ints to Python code (py_func paths); a high word
+    with its top bit set must not be read as a negative int64."""
+    high, low = 0xB2B5_9A15, 0x17E6_F129
+    expected = (((high << 32) | low) >> 11) * 2.0**-53
+    for words in ((high, low), (np.uint64(high), np.uint64(low))):
+        assert rn.uniform53(*words) == expected
+        assert rn.index_below64(*words, 1000) == (((high << 32) | low) * 1000) >> 64
+        assert rn.index_below32(words[0], 1000) == (high * 1000) >> 32
+
+
 def test_indices_below_a_bound_are_exact_multiply_shifts():
     rng = np.random.default_rng(3)
     highs = rng.integers(0, 2**32, 2000, dtype=np.uint64)

@@ -94,6 +94,18 @@ def test_order_statistics_exact_for_any_values_bins_and_range_hint(
     assert mean == pytest.approx(selected.mean(), rel=1e-12, abs=1e-15)
 
 
+def test_a_subnormal_range_falls_back_to_one_bin() -> None:
+    """Found by Hypothesis: values 0 and 2.2e-309 made the bin scale overflow to inf."""
+    data = np.array([2.22507386e-309, 0.0])
+    for members in ([True, True], [True, False], [False, True]):
+        group = Subgroup(np.array(members))
+        selected = np.sort(data[members])
+        ranks = list(range(selected.size))
+        np.testing.assert_array_equal(
+            group.order_statistics(data, ranks, bin_count=1, method="histogram"), selected
+        )
+
+
 def test_mean_stays_within_the_values_when_the_sums_round() -> None:
     # Every member is 1.0; the outsiders make the total inexact.
     values = np.concatenate([np.ones(1000), np.full(10, 0.1 + 1e-17)])

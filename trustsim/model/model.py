@@ -24,6 +24,7 @@ from trustsim.model.firm import Firm
 from trustsim.model.metrics import COLUMNS, EVENT_COUNTS, count_events, metrics_row
 from trustsim.model.network import Network, build_network
 from trustsim.model.population import ACTIVE, CHURNED, PROSPECT, sample_population
+from trustsim.model.random_numbers import replicate_key
 from trustsim.model.recording import DataCollectorView, Recorder
 from trustsim.model.subgroup import Subgroup
 from trustsim.model.timeline import Timeline
@@ -82,10 +83,13 @@ class TrustModel(mesa.Model):
         self.price_multiplier = scenario.economics.price_multiplier
         self.cumulative_profit = 0.0
         self.timeline = Timeline(list(scenario.events))
-        population = sample_population(scenario.population, self.rng)
+        #: The replicate's Philox key: the population and the network are pure functions
+        #: of it (trustsim.model.random_numbers); the engines draw from ``rng``.
+        self.key = replicate_key(self.seed_sequence)
+        population = sample_population(scenario.population, self.key)
         source_dir = None if scenario.source_dir is None else Path(scenario.source_dir)
         self.network: Network = build_network(
-            scenario.network, population.size, self.rng, source_dir
+            scenario.network, population.size, self.key, source_dir
         )
         self.firm = Firm(self, scenario.firm, scenario.trust)
         self.engine: Engine = ENGINES[engine](self, scenario, self.network, population)

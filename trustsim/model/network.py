@@ -1,8 +1,12 @@
 """Social networks as compressed sparse rows (CSR), or an implicit complete graph.
 
-Every generator is a plain function ``(n, ..., rng) -> Network``. The complete graph is
-never materialised (10^4 customers would need 10^8 edges): its contacts are "everyone
-else", and contact shares are computed from totals.
+Every generator is a plain function ``(n, ..., key) -> Network`` of the replicate's Philox
+key (:func:`trustsim.model.random_numbers.replicate_key`): its edges are pure functions of
+their index (domain NETWORK), generated straight into CSR rows by the compiled builder of
+:mod:`trustsim.model.csr` (no edge list materialised, nothing sorted globally, 4-byte
+indices below 2^31 nodes), so a network is the same whatever the thread count. The
+complete graph is never materialised (10^4 customers would need 10^8 edges): its contacts
+are "everyone else", and contact shares are computed from totals.
 """
 
 from __future__ import annotations
@@ -13,7 +17,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from trustsim.compiled import threads
 from trustsim.errors import ScenarioError
+from trustsim.model import csr
+from trustsim.model.random_numbers import Key
 from trustsim.scenario.schema import NetworkSettings
 
 
@@ -73,8 +80,9 @@ class Network:
         flags = np.asarray(flags, dtype=bool)
         if self.indptr is None or self.indices is None:
             return (np.count_nonzero(flags) - flags).astype(np.int64)
-        running = np.concatenate(([0], np.cumsum(flags[self.indices], dtype=np.int64)))
-        return running[self.indptr[1:]] - running[self.indptr[:-1]]
+        counts = np.empty(self.size, dtype=np.int64)
+        csr.count_flagged_contacts(self.indptr, self.indices, flags, counts)
+        return counts
 
     def update_contact_counts(
         self, counts: NDArray[np.int64], nodes: NDArray[np.int64], deltas: NDArray[np.int64]
@@ -126,19 +134,18 @@ class Network:
 
 def from_edges(size: int, sources: NDArray[np.int64], targets: NDArray[np.int64]) -> Network:
     """Build a simple undirected CSR graph from edge endpoints (no self-loops, no duplicates)."""
-    sources = np.asarray(sources, dtype=np.int64)
-    targets = np.asarray(targets, dtype=np.int64)
-    keep = sources != targets
-    rows = np.concatenate([sources[keep], targets[keep]])
-    cols = np.concatenate([targets[keep], sources[keep]])
-    keys = np.sort(rows * size + cols)  # sort + neighbour compare: faster than np.unique
-    if keys.size:
-        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-    rows, cols = keys // size, keys % size
-    indptr = np.zeros(size + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=size), out=indptr[1:])
-    index_type = np.int32 if size < 2**31 else np.int64
-    return Network(size=size, indptr=indptr, indices=cols.astype(index_type))
+    sources = np.ascontiguousarray(sources, dtype=np.int64)
+    targets = np.ascontiguousarray(targets, dtype=np.int64)
+    indptr, indices = csr.build_rows(
+        csr.KIND_EDGE_ARRAYS,
+        size,
+        units=int(sources.size),
+        per_unit=1,
+        sources=sources,
+        targets=targets,
+        chunks=threads(),
+    )
+    return Network(size=size, indptr=indptr, indices=indices)
 
 
 def complete(size: int) -> Network:
@@ -146,57 +153,60 @@ def complete(size: int) -> Network:
     return Network(size=size)
 
 
-def erdos_renyi(size: int, mean_degree: float, rng: np.random.Generator) -> Network:
-    """G(n, m) random graph with m = round(n * mean_degree / 2) distinct edges (approximately)."""
-    edges = round(size * mean_degree / 2)
-    if size < 2 or edges == 0:
-        return from_edges(size, np.empty(0, np.int64), np.empty(0, np.int64))
-    sources = rng.integers(0, size, edges)
-    targets = rng.integers(0, size, edges)
-    return from_edges(size, sources, targets)
+def erdos_renyi(size: int, mean_degree: float, key: Key) -> Network:
+    """G(n, m) random graph with m = round(n * mean_degree / 2) edges, each with two
+    uniform ends; self-loops and repeated pairs are dropped (a few per thousand at
+    mean degree 10 and n >= 10^3)."""
+    edges = round(size * mean_degree / 2) if size >= 2 else 0
+    indptr, indices = csr.build_rows(
+        csr.KIND_ERDOS_RENYI, size, units=edges, per_unit=1, key=key, chunks=threads()
+    )
+    return Network(size=size, indptr=indptr, indices=indices)
 
 
-def small_world(
-    size: int, mean_degree: float, rewiring: float, rng: np.random.Generator
-) -> Network:
+def small_world(size: int, mean_degree: float, rewiring: float, key: Key) -> Network:
     """Watts-Strogatz: a ring where each node links to k/2 neighbours per side, then rewiring.
 
-    Each edge's far end is moved to a uniformly random node with probability ``rewiring``.
+    Each edge's far end is moved to a uniformly random node with probability ``rewiring``
+    (an edge moved onto its own node or onto an existing neighbour is dropped).
     """
     half = max(1, round(mean_degree / 2))
     half = min(half, max(0, (size - 1) // 2))
-    if half == 0:
-        return from_edges(size, np.empty(0, np.int64), np.empty(0, np.int64))
-    nodes = np.arange(size, dtype=np.int64)
-    sources = np.repeat(nodes, half)
-    targets = (sources + np.tile(np.arange(1, half + 1), size)) % size
-    rewire = rng.random(sources.size) < rewiring
-    targets = np.where(rewire, rng.integers(0, size, sources.size), targets)
-    return from_edges(size, sources, targets)
+    if half >= csr.MAX_BLOCKS:
+        raise ValueError(f"mean degree {mean_degree} is too large (at most {2 * csr.MAX_BLOCKS})")
+    indptr, indices = csr.build_rows(
+        csr.KIND_SMALL_WORLD,
+        size,
+        units=size if half else 0,
+        per_unit=half,
+        key=key,
+        parameter=rewiring,
+        chunks=threads(),
+    )
+    return Network(size=size, indptr=indptr, indices=indices)
 
 
-def scale_free(size: int, mean_degree: float, rng: np.random.Generator) -> Network:
+def scale_free(size: int, mean_degree: float, key: Key) -> Network:
     """Barabási-Albert preferential attachment with m = k/2 links per new node.
 
-    Uses the Batagelj-Brandes (2005) edge-copy formulation, resolved with pointer jumping so
-    that no Python loop runs over nodes: slot 2e holds the new node of edge e; slot 2e+1
-    copies a uniformly random earlier slot, which is preferential attachment.
+    Uses the Batagelj-Brandes (2005) edge-copy formulation: slot 2e holds the new node of
+    edge e; slot 2e+1 copies a uniformly random earlier slot, which is preferential
+    attachment. Each edge's far end is found by following copies of copies
+    (:func:`trustsim.model.csr.attached_node`), so edges are generated independently and
+    in parallel, without a slot array.
     """
     links = max(1, round(mean_degree / 2))
-    if size < 2:
-        return from_edges(size, np.empty(0, np.int64), np.empty(0, np.int64))
-    edge_total = size * links
-    slots = 2 * edge_total
-    position = np.arange(slots, dtype=np.int64)
-    pointer = position.copy()
-    odd = position[1::2]
-    pointer[1::2] = np.floor(rng.random(odd.size) * odd).astype(np.int64)  # earlier slot
-    unresolved = np.flatnonzero(pointer & 1)
-    while unresolved.size:
-        pointer[unresolved] = pointer[pointer[unresolved]]
-        unresolved = unresolved[(pointer[unresolved] & 1) == 1]
-    owner = (pointer // 2) // links
-    return from_edges(size, owner[0::2], owner[1::2])
+    edges = size * links if size >= 2 else 0
+    indptr, indices = csr.build_rows(
+        csr.KIND_SCALE_FREE,
+        size,
+        units=edges,
+        per_unit=1,
+        key=key,
+        links=links,
+        chunks=threads(),
+    )
+    return Network(size=size, indptr=indptr, indices=indices)
 
 
 def load_edge_list(size: int, path: Path) -> Network:
@@ -228,17 +238,17 @@ def load_edge_list(size: int, path: Path) -> Network:
 
 
 def build_network(
-    settings: NetworkSettings, size: int, rng: np.random.Generator, source_dir: Path | None = None
+    settings: NetworkSettings, size: int, key: Key, source_dir: Path | None = None
 ) -> Network:
-    """Build the network a scenario asks for."""
+    """Build the network a scenario asks for, with the replicate's Philox ``key``."""
     if settings.kind == "complete":
         return complete(size)
     if settings.kind == "erdos_renyi":
-        return erdos_renyi(size, settings.mean_degree, rng)
+        return erdos_renyi(size, settings.mean_degree, key)
     if settings.kind == "small_world":
-        return small_world(size, settings.mean_degree, settings.rewiring, rng)
+        return small_world(size, settings.mean_degree, settings.rewiring, key)
     if settings.kind == "scale_free":
-        return scale_free(size, settings.mean_degree, rng)
+        return scale_free(size, settings.mean_degree, key)
     assert settings.path is not None  # guaranteed by the schema
     path = Path(settings.path)
     if not path.is_absolute() and source_dir is not None:

@@ -41,7 +41,9 @@ outcome), :func:`index_below64` from two (bias at most bound / 2**64).
 
 Every function here is compiled with :func:`trustsim.compiled.njit` and gives the same
 numbers from Python (``function.py_func``), compiled, and inside parallel loops with any
-thread count.
+thread count. The functions taking random words convert them to uint64 first: a word that
+reaches them as a Python or int64 integer (compiled functions return Python ints to
+Python code) would otherwise be shifted as a signed number.
 """
 
 from __future__ import annotations
@@ -68,6 +70,9 @@ SHIFT32 = np.uint64(32)
 SHIFT11 = np.uint64(11)
 TWO_M32 = 2.0**-32
 TWO_M53 = 2.0**-53
+
+#: A replicate's Philox key: two 32-bit words, each held in a uint64.
+Key = tuple[np.uint64, np.uint64]
 
 #: Domains (counter word 3): which part of the model a number belongs to.
 DOMAIN_CUSTOMER = 0  # a customer's draws in a step
@@ -116,14 +121,14 @@ def uniform32(word: Any) -> float:
 def uniform53(high_word: Any, low_word: Any) -> float:
     """A uniform double in [0, 1 - 2**-53] from two 32-bit words: the top 53 bits of
     ``high << 32 | low`` times 2**-53 (NumPy's conversion of 64 random bits)."""
-    bits = ((high_word << SHIFT32) | low_word) >> SHIFT11
+    bits = ((np.uint64(high_word) << SHIFT32) | np.uint64(low_word)) >> SHIFT11
     return float(bits) * TWO_M53
 
 
 @njit(inline=True)
 def index_below32(word: Any, bound: Any) -> np.int64:
     """An index in [0, bound) from one 32-bit word (bound <= 2**32): ``word * bound >> 32``."""
-    return np.int64((word * np.uint64(bound)) >> SHIFT32)
+    return np.int64((np.uint64(word) * np.uint64(bound)) >> SHIFT32)
 
 
 @njit(inline=True)
@@ -131,6 +136,7 @@ def index_below64(high_word: Any, low_word: Any, bound: Any) -> np.int64:
     """An index in [0, bound) from 64 random bits ``high << 32 | low`` (bound < 2**63):
     the high 64 bits of the 128-bit product with ``bound``, from 32-bit halves."""
     bound = np.uint64(bound)
+    high_word, low_word = np.uint64(high_word), np.uint64(low_word)
     bound_low, bound_high = bound & MASK32, bound >> SHIFT32
     low_low = low_word * bound_low
     high_low = high_word * bound_low
@@ -180,7 +186,7 @@ def fill_uniforms(
         out[i] = uniform(key0, key1, step, units[i], slot, domain)
 
 
-def replicate_key(seed_sequence: np.random.SeedSequence) -> tuple[np.uint64, np.uint64]:
+def replicate_key(seed_sequence: np.random.SeedSequence) -> Key:
     """The 64-bit Philox key of a replicate: ``seed_sequence.generate_state(2, uint32)``.
 
     Replicate ``r`` of a run uses ``SeedSequence(seed).spawn(replicates)[r]``
@@ -193,7 +199,7 @@ def replicate_key(seed_sequence: np.random.SeedSequence) -> tuple[np.uint64, np.
 
 
 def uniforms(
-    key: tuple[np.uint64, np.uint64],
+    key: Key,
     step: int,
     units: NDArray[np.int64],
     slot: int,

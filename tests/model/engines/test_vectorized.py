@@ -9,6 +9,7 @@ from trustsim.model import phases
 from trustsim.model.engines.vectorized import may_have_event
 from trustsim.model.model import TrustModel
 from trustsim.model.population import ACTIVE, sample_population
+from trustsim.model.random_numbers import replicate_key
 from trustsim.rules import trust
 from trustsim.scenario.firm import LEVERS
 from trustsim.scenario.loading import scenario_from_dict
@@ -58,7 +59,7 @@ def test_customers_skipped_as_uneventful_have_no_event(breach: bool) -> None:
     rng = np.random.default_rng(3)
     size = 20_000
     scenario = scenario_from_dict({"population": {"customers": size}})
-    population = sample_population(scenario.population, rng)
+    population = sample_population(scenario.population, replicate_key(np.random.SeedSequence(3)))
     population.honest[:500] = False
     customers = phases.Customers(
         active=population.state == ACTIVE,
