@@ -1,20 +1,26 @@
-"""Engine benchmark: customer-steps per second, the vectorized/agents ratio and peak memory.
+"""Engine benchmark: customer-steps per second against an idiomatic-Mesa reference, the
+vectorized/agents ratio and peak memory.
 
 Run from the repository root:
 
     python benchmarks/bench_engines.py            # N = 10^3 .. 10^6, 100 steps
     python benchmarks/bench_engines.py --quick    # N = 10^3, 10^4 only
 
+Each size is measured for three models in the same run: ``mesa-ref``, the same
+per-customer work written as idiomatic Mesa (benchmarks/mesa_reference.py: plain floats,
+two ``shuffle_do`` phases, 13 draws per customer-step, the same neighbour reads), and
+trustsim's two engines; the last column is each one's rate divided by the reference's.
 Every measurement runs in a fresh subprocess so that its peak resident memory (RSS) is its
-own. The agents engine is measured while its estimated time stays under two minutes; above
-that it runs fewer steps (the rate is per customer-step, so it stays comparable) and the
-table says how many. The vectorized engine is measured ``--repeat`` times (default 3, each
-in a fresh process): the table gives the median run and the range of the rates, since a
-shared machine's speed drifts by several percent between runs. "bytes/customer" is
-(peak RSS - RSS of an idle interpreter with trustsim imported) / N. Like the ``trustsim``
-command, the measurements keep freed memory for reuse (trustsim.cli.memory;
-``--no-malloc-tuning`` measures without). ``--sizes`` picks other population sizes.
-Results are recorded in docs/performance.md.
+own. The reference and the agents engine are measured while their estimated time stays
+under two minutes; above that they run fewer steps (the rate is per customer-step, so it
+stays comparable) and the table says how many. The vectorized engine is measured
+``--repeat`` times (default 3, each in a fresh process): the table gives the median run
+and the range of the rates, since a shared machine's speed drifts by several percent
+between runs. "bytes/customer" is (peak RSS - RSS of an idle interpreter with trustsim
+imported) / N. Like the ``trustsim`` command, the measurements keep freed memory for reuse
+(trustsim.cli.memory; ``--no-malloc-tuning`` measures without). ``--sizes`` picks other
+population sizes. The load average is printed after each size. Results are recorded in
+docs/performance.md.
 """
 
 from __future__ import annotations
@@ -28,7 +34,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 AGENTS_BUDGET_SECONDS = 120.0
-AGENTS_RATE_GUESS = 5_000.0  # customer-steps per second, to plan the agents runs
+#: Customer-steps per second, to plan the runs of the slow models within the budget.
+RATE_GUESS = {"mesa-ref": 70_000.0, "agents": 5_000.0}
+#: The models of each size, in order; the first is the reference of the last column.
+MODELS = ("mesa-ref", "agents", "vectorized")
 
 CHILD = r"""
 import json, resource, sys, time
@@ -41,7 +50,12 @@ customers, steps, engine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 scenario = load_experiment(sys.argv[4], {"population.customers": customers, "replicates": 1})
 started = time.perf_counter()
-model = TrustModel(scenario, engine=engine)
+if engine == "mesa-ref":
+    sys.path.insert(0, sys.argv[6])
+    from mesa_reference import ReferenceModel
+    model = ReferenceModel(scenario, customers)
+else:
+    model = TrustModel(scenario, engine=engine)
 built = time.perf_counter()
 for _ in range(steps):
     model.step()
@@ -69,6 +83,7 @@ def measure(
             engine,
             str(scenario),
             "tuned" if tuned else "plain",
+            str(REPO / "benchmarks"),
         ],
         capture_output=True,
         text=True,
@@ -118,21 +133,21 @@ def main() -> None:
     header = (
         f"{'N':>9} {'engine':>10} {'steps':>5} {'build s':>8} {'step s':>8} "
         f"{'cust-steps/s':>13} {'range of runs':>17} {'vec/agents':>10} {'peak RSS MiB':>12} "
-        f"{'bytes/cust':>10}"
+        f"{'bytes/cust':>10} {'/ Mesa ref':>10}"
     )
     print(header)
     print("-" * len(header))
     for customers in sizes:
         rates: dict[str, float] = {}
-        for engine in ("agents", "vectorized"):
+        for engine in MODELS:
             steps = args.steps
-            if engine == "agents":
-                affordable = int(AGENTS_BUDGET_SECONDS * AGENTS_RATE_GUESS / customers)
+            if engine in RATE_GUESS:
+                affordable = int(AGENTS_BUDGET_SECONDS * RATE_GUESS[engine] / customers)
                 if affordable < 2:
-                    print(f"{customers:>9} {'agents':>10}   (skipped: over two minutes)")
+                    print(f"{customers:>9} {engine:>10}   (skipped: over two minutes)")
                     continue
                 steps = min(steps, affordable)
-            runs = 1 if engine == "agents" else max(1, args.repeat)
+            runs = 1 if engine in RATE_GUESS else max(1, args.repeat)
             results = sorted(
                 (
                     measure(customers, steps, engine, args.scenario, not args.no_malloc_tuning)
@@ -155,12 +170,16 @@ def main() -> None:
                 else f"{'':>10}"
             )
             per_customer = (result["peak_rss"] - result["baseline_rss"]) / customers
+            reference = rates.get(MODELS[0])
+            versus = f"{rate / reference:>10.3g}" if reference else f"{'-':>10}"
             print(
                 f"{customers:>9} {engine:>10} {steps:>5} {result['build_seconds']:>8.2f} "
                 f"{result['step_seconds']:>8.2f} {rate:>13.3g} {spread:>17} {ratio} "
-                f"{result['peak_rss'] / 2**20:>12.0f} {per_customer:>10.0f}",
+                f"{result['peak_rss'] / 2**20:>12.0f} {per_customer:>10.0f} {versus}",
                 flush=True,
             )
+        with open("/proc/loadavg") as loadavg:
+            print(f"{'':>9} load average after N = {customers}: {loadavg.read().split()[0]}")
     if args.end_to_end:
         seconds = end_to_end_run(1_000_000, 365, args.scenario)
         print(f"\ntrustsim run, 10^6 customers x 365 steps, 1 replicate: {seconds:.1f} s")
