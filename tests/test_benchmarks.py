@@ -35,9 +35,9 @@ def test_engine_benchmark_prints_a_row_per_engine_with_rates_and_the_ratio() -> 
     low, high = (float(value) for value in vectorized[6].split("-"))
     assert low <= float(vectorized[5]) <= high  # the median run lies in the range of runs
     # The ratio is printed as a whole number from the unrounded rates; the printed rates
-    # carry three significant digits (0.05% each).
+    # carry three significant digits (up to 0.5% off each, so up to 1% for their quotient).
     ratio, printed = float(vectorized[7]), float(vectorized[5]) / float(agents[5])
-    assert abs(ratio - printed) <= 0.002 * printed + 0.5
+    assert abs(ratio - printed) <= 0.01 * printed + 0.5
     assert float(vectorized[8]) > 0  # peak RSS in MiB
     # Each model against the Mesa reference measured in the same run.
     assert float(reference[-1]) == 1
