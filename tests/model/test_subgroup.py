@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -55,6 +55,9 @@ def test_statistics_equal_numpy_on_the_members(values: np.ndarray, members: np.n
 
 
 @settings(max_examples=200, deadline=None)
+@example(  # found by Hypothesis: 1 / 2.2e-311 overflows, bins came out negative
+    data=np.array([2.2e-311, 0.0]), seed=0, share=1.0, bins=1, hint=None
+)
 @given(
     data=hnp.arrays(
         np.float64,
@@ -86,6 +89,27 @@ def test_order_statistics_exact_for_any_values_bins_and_range_hint(
     mean = group.mean(data)
     assert data.min() <= mean <= data.max()
     assert mean == pytest.approx(selected.mean(), rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pytest.param([2.2e-311, 0.0], id="subnormal range"),
+        pytest.param([5e-324, 0.0, 5e-324], id="smallest subnormal"),
+        pytest.param([1.7e308, -1.7e308, 0.0], id="range wider than the largest float"),
+        pytest.param([np.inf, 0.5, -np.inf], id="infinite ends"),
+    ],
+)
+@pytest.mark.parametrize("bins", [None, 1, 2, 1 << 16])
+def test_order_statistics_exact_when_the_bin_scale_overflows(
+    values: list[float], bins: int | None
+) -> None:
+    data = np.array(values)
+    group = Subgroup(np.ones(data.size, dtype=bool))
+    ranks = list(range(data.size))
+    np.testing.assert_array_equal(
+        group.order_statistics(data, ranks, bin_count=bins), np.sort(data)
+    )
 
 
 def test_mean_stays_within_the_values_when_the_sums_round() -> None:
