@@ -11,3 +11,12 @@ class ScenarioError(TrustsimError):
 
 class ResultsError(TrustsimError):
     """The output location is unusable (outside the results folder, not writable, ...)."""
+
+
+class TrustsimWarning(UserWarning):
+    """Something the user should know that does not stop the work (the CLI prints it as
+    ``trustsim: warning: ...``)."""
+
+
+class ScenarioWarning(TrustsimWarning):
+    """A valid scenario with a part that has no effect (an event after the horizon)."""

@@ -10,14 +10,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from trustsim.cli import experiments
 from trustsim.cli import viz as viz_cli
 from trustsim.cli.memory import keep_freed_memory
 from trustsim.cli.status import EXIT_INPUT_ERROR, EXIT_INTERRUPTED
-from trustsim.errors import TrustsimError
+from trustsim.errors import TrustsimError, TrustsimWarning
 from trustsim.experiments.file import ExperimentFile, load_experiment
 from trustsim.scenario.loading import json_schema, parse_set_options
 from trustsim.version import __version__
@@ -50,10 +52,35 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """Print trustsim's own warnings as one line, ``trustsim: warning: ...``."""
+    if issubclass(category, TrustsimWarning):
+        print(f"trustsim: warning: {message}", file=sys.stderr)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``trustsim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
     keep_freed_memory()  # faster large runs; see trustsim/cli/memory.py
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", TrustsimWarning)
+        warnings.showwarning = _show_warning
+        return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         if args.command in experiments.COMMANDS:
             return experiments.dispatch(args)

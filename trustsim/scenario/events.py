@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from trustsim.scenario.fields import Probability
 from trustsim.scenario.firm import LEVERS
+from trustsim.scenario.strict_values import STRICT_VALUES, whole_numbers_as_int
 
 #: Event classes by their ``type`` tag, in definition order (filled by subclassing).
 EVENT_TYPES: dict[str, type[EventBase]] = {}
@@ -106,7 +107,12 @@ class LiveForm:
 class EventBase(BaseModel):
     """Schedule shared by every event; subclasses add a ``type`` tag, fields and ``apply``."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, **STRICT_VALUES)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        return whole_numbers_as_int(cls, data)
 
     at: Annotated[int, Field(ge=1)] | None = Field(
         None, description="The single step at which the event happens (1 = first step)."

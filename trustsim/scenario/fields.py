@@ -14,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import JsonDict
+
+from trustsim.scenario.strict_values import STRICT_VALUES, whole_numbers_as_int
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -25,9 +27,16 @@ LEVER_KEYS = ("label", "unit", "slider_step", "phrase")
 
 
 class Block(BaseModel):
-    """Base for every block: unknown keys are errors, assignments are validated."""
+    """Base for every block: unknown keys are errors, assignments are validated, values are
+    strict (:mod:`trustsim.scenario.strict_values`: finite numbers only, no number read
+    from a string or a bool)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, **STRICT_VALUES)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        return whole_numbers_as_int(cls, data)
 
 
 def lever(

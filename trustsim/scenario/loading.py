@@ -20,7 +20,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from trustsim.errors import ScenarioError
+from trustsim.scenario import edge_list, safe_yaml, strict_values
 from trustsim.scenario.events import EVENT_TYPES
+from trustsim.scenario.horizon import warn_late_events
 from trustsim.scenario.schema import Scenario, SegmentSettings
 
 ScenarioType = TypeVar("ScenarioType", bound=Scenario)
@@ -45,16 +47,20 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ScenarioError(f"{path}: not a file")
     try:
+        if path.stat().st_size > safe_yaml.MAX_BYTES:
+            raise ScenarioError(
+                f"{path}: refused: the file is larger than {safe_yaml.MAX_BYTES // 2**20} MiB; "
+                "a scenario is a few kilobytes of YAML"
+            )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot read file ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = safe_yaml.load(text)
+    except safe_yaml.YAMLLimitError as exc:
+        raise ScenarioError(f"{path}: refused{safe_yaml.describe(exc)}") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{path}: malformed YAML{where}: {problem}") from None
+        raise ScenarioError(f"{path}: malformed YAML{safe_yaml.describe(exc)}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -96,9 +102,15 @@ def _load_with_extends(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
 
 
 def parse_value(text: str) -> Any:
-    """Parse the value of a ``--set key=value`` with YAML rules (numbers, booleans, lists)."""
+    """Parse the value of a ``--set key=value`` with YAML rules (numbers, booleans, lists).
+
+    Text that is not valid YAML is taken as a string; a value beyond the bounds of
+    :mod:`trustsim.scenario.safe_yaml` (depth, aliases, duplicate keys) raises ScenarioError.
+    """
     try:
-        return yaml.safe_load(text)
+        return safe_yaml.load(text)
+    except safe_yaml.YAMLLimitError as exc:
+        raise ScenarioError(f"value {text[:80]!r}: refused{safe_yaml.describe(exc)}") from None
     except yaml.YAMLError:
         return text
 
@@ -227,7 +239,11 @@ def _format_validation_error(
         message = error["msg"]
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
-        lines.append(f"{origin}{note}: field '{field}': value {value!r} is not allowed: {message}")
+        message += strict_values.hint(error["type"], value)
+        shown = repr(value) if len(repr(value)) <= 200 else repr(value)[:200] + "..."
+        lines.append(f"{origin}{note}: field '{field}': value {shown} is not allowed: {message}")
+    if len(lines) > 20:
+        lines = [*lines[:20], f"... and {len(lines) - 20} more problems"]
     return ScenarioError("\n".join(lines))
 
 
@@ -247,6 +263,7 @@ def scenario_from_dict(
         value = parse_value(raw_value) if isinstance(raw_value, str) else raw_value
         _materialise_defaults(merged, dotted_key)
         _set_dotted(merged, dotted_key, value, f"{origin} (override {dotted_key}={raw_value})")
+    _refuse_internal_fields(merged, origin, overrides or {}, schema)
     if source_dir is not None:
         merged["source_dir"] = str(source_dir)
     try:
@@ -254,21 +271,39 @@ def scenario_from_dict(
     except ValidationError as exc:
         raise _format_validation_error(exc, origin, overrides or {}, schema) from None
     _check_files(scenario, origin)
+    scenario.input_files()  # the bytes validated are the bytes the key describes
+    warn_late_events(scenario, origin)
     return scenario
 
 
+def _refuse_internal_fields(
+    data: Mapping[str, Any], origin: str, overrides: Mapping[str, Any], schema: type[Scenario]
+) -> None:
+    """Fields the loader sets (``source_dir``: excluded from dumps and hashes) are unknown
+    keys to a file and to ``--set``."""
+    internal = {name for name, field in schema.model_fields.items() if field.exclude}
+    for name in sorted(internal & set(data)):
+        raise ScenarioError(
+            f"{origin}{_override_note(name, overrides)}: field '{name}': unknown key. "
+            f"Allowed keys here: {', '.join(_allowed_keys(schema))}"
+        )
+
+
 def _check_files(scenario: Scenario, origin: str) -> None:
-    """Files a scenario refers to must exist (checked at load time, before anything runs)."""
+    """Files a scenario refers to must exist and be usable (checked at load time, before
+    anything runs; :mod:`trustsim.scenario.edge_list` says what an edge list may hold)."""
     network = scenario.network
     if network.kind == "edge_list" and network.path is not None:
-        path = Path(network.path)
-        if not path.is_absolute() and scenario.source_dir is not None:
-            path = Path(scenario.source_dir) / path
-        if not path.is_file():
+        path = edge_list.located(network.path, scenario.source_dir)
+        if not path.exists():
             raise ScenarioError(
                 f"{origin}: field 'network.path': value {network.path!r}: edge-list file not "
                 f"found (looked for {path})"
             )
+        try:
+            edge_list.check(edge_list.read_edge_list(path), scenario.population.customers, path)
+        except edge_list.EdgeListError as error:
+            raise ScenarioError(f"{origin}: {error}") from None
 
 
 def load_scenario(

@@ -18,11 +18,13 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
+from trustsim.errors import ScenarioError
 from trustsim.scenario.events import EVENT_TYPES, Event
 from trustsim.scenario.fields import Block, NonNegative, Probability, lever_specs
 from trustsim.scenario.firm import FirmSettings
+from trustsim.scenario.input_files import input_digests
 
 SCENARIO_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 
@@ -419,7 +421,37 @@ class Scenario(Block):
         """The scenario as plain data (what the manifest stores and the hash covers)."""
         return self.model_dump(mode="json", by_alias=True)
 
+    # SHA-256 of the files it reads, recorded when the scenario was validated.
+    _input_files: dict[str, str] | None = PrivateAttr(default=None)
+
+    def input_files(self) -> dict[str, str]:
+        """Field path -> SHA-256 of the bytes of each file the scenario reads (an edge list),
+        as they were when the scenario was validated (:mod:`trustsim.scenario.input_files`)."""
+        if self._input_files is None:
+            self._input_files = self.current_input_files()
+        return self._input_files
+
+    def current_input_files(self) -> dict[str, str]:
+        """Like :meth:`input_files`, but the files' bytes as they are now."""
+        return input_digests(self.network.kind, self.network.path, self.source_dir)
+
+    def check_inputs_unchanged(self) -> None:
+        """Refuse to compute with input files that changed since the scenario was validated.
+
+        Raises:
+            ScenarioError: naming the field and the file.
+        """
+        now = self.current_input_files()
+        for field, digest in self.input_files().items():
+            if now.get(field) != digest:
+                raise ScenarioError(
+                    f"field '{field}': {self.network.path!r} changed after the scenario was "
+                    "read; run the command again to use the new file"
+                )
+
     def config_hash(self) -> str:
-        """SHA-256 of the resolved scenario in canonical JSON: equal hashes mean equal inputs."""
-        canonical = json.dumps(self.resolved_dict(), sort_keys=True, separators=(",", ":"))
+        """SHA-256 of the resolved scenario and the bytes of the files it reads (an edge list),
+        in canonical JSON: equal hashes mean equal inputs."""
+        inputs = {"scenario": self.resolved_dict(), "input_files": self.input_files()}
+        canonical = json.dumps(inputs, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()

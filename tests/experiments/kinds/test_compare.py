@@ -30,7 +30,8 @@ def test_a_scenario_compared_with_itself_differs_by_exactly_zero(tmp_path: Path)
 def test_every_variant_uses_the_references_seeds(tmp_path: Path) -> None:
     a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
     a.write_text("name: a\nseed: 7\n" + SMALL)
-    b.write_text("name: b\nseed: 99\nreplicates: 5\nfirm: {promise_reliability: 0.6}\n" + SMALL)
+    small_b = SMALL.replace("replicates: 3", "replicates: 5")  # the reference's 3 must win
+    b.write_text("name: b\nseed: 99\nfirm: {promise_reliability: 0.6}\n" + small_b)
     result = run_compare([a, b], out=tmp_path / "out")
     assert [point.scenario.seed for point in result.points] == [7, 7]
     assert [point.scenario.replicates for point in result.points] == [3, 3]

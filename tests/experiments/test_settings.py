@@ -1,0 +1,68 @@
+"""Experiment blocks (trustsim/experiments/settings.py) and the experiment-file schema are as
+strict as the model's scenario: finite numbers only, no number from a string or a bool, no
+internal field, whatever the command (run, sweep, compare, sensitivity all load experiment
+files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trustsim.cli.main import main
+from trustsim.errors import ScenarioError
+from trustsim.experiments.api import run_sweep
+from trustsim.experiments.file import experiment_from_dict, load_experiment
+
+
+def test_sweep_bounds_must_be_finite(tiny_file: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"sweep\.parameters.*finite"):
+        load_experiment(tiny_file, {"sweep": "{firm.transparency: {linspace: [0, .inf, 3]}}"})
+
+
+def test_a_linspace_over_a_whole_number_field_still_runs(tiny_file: Path) -> None:
+    result = run_sweep(tiny_file, grid={"steps": [4.0, 6.0]}, overrides={"replicates": 1}, out=None)
+    assert [len(result.sweep[result.sweep.point == p]) for p in (0, 1)] == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("claims.claim_amount", ".inf", r"field 'claims\.claim_amount'.*finite"),
+        ("firm.transparency", "'0.7'", r"field 'firm\.transparency'.*quoted string"),
+        ("steps", "true", r"field 'steps'.*true/false"),
+        ("sensitivity", "{parameters: {firm.transparency: [0, .nan]}}", r"sensitivity.*finite"),
+        ("sensitivity", "{parameters: {firm.transparency: [0, 1]}, samples: '8'}", "quoted"),
+        ("executor.workers", "true", r"field 'executor\.workers'.*true/false"),
+        ("executor.connect_timeout_seconds", ".inf", r"executor\.connect_timeout.*finite"),
+        ("source_dir", "/tmp", r"field 'source_dir': unknown key"),
+    ],
+)
+def test_set_on_an_experiment_file_is_strict(
+    tiny_file: Path, key: str, value: str, message: str
+) -> None:
+    with pytest.raises(ScenarioError, match=message) as info:
+        load_experiment(tiny_file, {key: value})
+    assert f"(from --set {key}=" in str(info.value)
+
+
+def test_an_experiment_file_from_data_refuses_internal_fields() -> None:
+    with pytest.raises(ScenarioError, match=r"field 'source_dir': unknown key"):
+        experiment_from_dict({"name": "s", "source_dir": "/", "sweep": {"steps": [2, 3]}})
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "sensitivity"])
+def test_every_experiment_command_refuses_a_non_finite_set(
+    tiny_file: Path, tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    extra = {
+        "run": [],
+        "sweep": ["--grid", "firm.transparency=0.2,0.4"],
+        "sensitivity": ["--set", "sensitivity={parameters: {firm.transparency: [0, 1]}}"],
+    }[command]
+    arguments = [command, str(tiny_file), "--set", "economics.price_multiplier=.nan", *extra]
+    status = main([*arguments, "--out", str(out)])
+    assert status == 2
+    assert "field 'economics.price_multiplier'" in capsys.readouterr().err
+    assert not out.exists()
