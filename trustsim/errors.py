@@ -20,3 +20,8 @@ class TrustsimWarning(UserWarning):
 
 class ScenarioWarning(TrustsimWarning):
     """A valid scenario with a part that has no effect (an event after the horizon)."""
+
+
+class StoredRunWarning(TrustsimWarning):
+    """A file in the run store cannot be used (truncated, foreign, another run's); the run
+    is computed again."""
