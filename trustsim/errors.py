@@ -25,3 +25,7 @@ class ScenarioWarning(TrustsimWarning):
 class StoredRunWarning(TrustsimWarning):
     """A file in the run store cannot be used (truncated, foreign, another run's); the run
     is computed again."""
+
+
+class ResourceError(TrustsimError):
+    """A job would need more memory than the machine has (the message gives the estimate)."""

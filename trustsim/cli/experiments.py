@@ -24,6 +24,7 @@ from trustsim.experiments.template import rebuild_report, run_experiment
 from trustsim.scenario.loading import parse_set_options
 
 REPORT = "report"
+FORCE_HELP = "run even when the estimated memory exceeds what this machine has"
 #: The commands this module runs.
 COMMANDS = (*KINDS, REPORT)
 
@@ -63,6 +64,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-figures", action="store_true", help="skip drawing figures")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--force", action="store_true", help=FORCE_HELP)
 
 
 def add_commands(commands: Any) -> None:
@@ -100,6 +102,7 @@ def _run(kind: Kind, args: argparse.Namespace) -> int:
         dask=args.dask,
         figures=not args.no_figures,
         progress=not args.quiet,
+        force=args.force,
     )
     print(kind.summary(result))
     print(shown(result.path))

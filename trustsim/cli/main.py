@@ -20,6 +20,7 @@ from trustsim.cli import viz as viz_cli
 from trustsim.cli.memory import keep_freed_memory
 from trustsim.cli.status import EXIT_INPUT_ERROR, EXIT_INTERRUPTED
 from trustsim.errors import TrustsimError, TrustsimWarning
+from trustsim.experiments import sizing
 from trustsim.experiments.file import ExperimentFile, load_experiment
 from trustsim.scenario.loading import json_schema, parse_set_options
 from trustsim.version import __version__
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a scenario file without running it")
     validate.add_argument("scenario", type=Path, metavar="SCENARIO.yaml")
     validate.add_argument("--set", dest="assignments", action="append", default=[])
+    validate.add_argument("--force", action="store_true", help=experiments.FORCE_HELP)
 
     commands.add_parser("schema", help="print the JSON Schema of scenario files")
     viz_cli.add_command(commands)
@@ -45,9 +47,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _validate(args: argparse.Namespace) -> int:
     scenario = load_experiment(args.scenario, parse_set_options(args.assignments))
+    estimate = sizing.for_run(scenario)
+    sizing.check(estimate, str(args.scenario), args.force)
     print(
         f"{args.scenario}: valid scenario {scenario.name!r} "
-        f"(config hash {scenario.config_hash()[:12]})"
+        f"(config hash {scenario.config_hash()[:12]}; `trustsim run` needs an estimated "
+        f"{sizing.human(estimate.total)} of memory)"
     )
     return 0
 

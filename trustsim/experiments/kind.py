@@ -127,6 +127,13 @@ class Kind(ABC):
         """Dotted-key overrides the kind's own options stand for (``--engine``)."""
         return {}
 
+    def design_size(self, study: Study) -> tuple[float, str, Any]:
+        """How many points the kind will run, known before they are expanded, and the
+        field (and its value) that sets that number, for the memory estimate of
+        :mod:`trustsim.experiments.sizing`: a ``linspace`` of a billion points is refused
+        before it is built. Default: one point, sized by ``replicates``."""
+        return 1.0, "replicates", study.base.replicates
+
     @abstractmethod
     def rounds(self, study: Study) -> Rounds:
         """Yield batches of points to run; each ``yield`` receives their results.

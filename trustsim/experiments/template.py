@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from trustsim.errors import ResultsError, ScenarioError
+from trustsim.experiments import sizing
 from trustsim.experiments.executors import executor_for
 from trustsim.experiments.file import as_experiment
 from trustsim.experiments.kind import ExperimentResult, Kind, Point, PointResult, Study
@@ -77,6 +78,7 @@ def run_experiment(
     dask: str | None = None,
     figures: bool = True,
     progress: bool = False,
+    force: bool = False,
 ) -> ExperimentResult:
     """Run an experiment of ``kind`` and write ``out/<name>/<prefix><run-id>/``.
 
@@ -94,14 +96,23 @@ def run_experiment(
         dask: address of a Dask scheduler (None: the ``executor:`` block, else local).
         figures: draw the figures.
         progress: progress bar on stderr.
+        force: run even when the memory estimate (:mod:`trustsim.experiments.sizing`)
+            exceeds what the machine has.
 
     Raises:
         ScenarioError: bad scenario, block, option or point (nothing is written).
+        ResourceError: the experiment would need more memory than the machine has, by an
+            estimate made before its points are expanded and again for each batch
+            (nothing is written).
         ExecutorError: bad worker count or unreachable Dask scheduler (nothing is written).
     """
     chosen = kind_named(kind) if isinstance(kind, str) else kind
     clock = Clock()
     study = resolve(chosen, sources, overrides, options)
+    count, size_field, size_value = chosen.design_size(study)
+    base = study.base
+    design = sizing.for_points(count, size_field, size_value, base.steps, base.replicates)
+    sizing.check(design, study.origin, force)
     rounds = chosen.rounds(study)
     batch = next(rounds)  # the first points are validated before any executor starts
     store = store_for(Path(out)) if out is not None else None
@@ -109,7 +120,10 @@ def run_experiment(
     computed = reused = 0
     label = f"{chosen.name} {study.base.name}"
     with executor_for(study.block("executor"), workers, dask, study.origin) as executor:
+        local = sizing.local_processes(executor)
         while True:
+            scenarios = [point.scenario for point in batch]
+            sizing.check(sizing.for_batch(scenarios, local, size_field), study.origin, force)
             specs = [spec for point in batch for spec in _specs(point)]
             outcome = run_batch(specs, executor, store, progress, label=label)
             computed, reused = computed + outcome.computed, reused + outcome.reused

@@ -155,6 +155,12 @@ class CompareKind(Kind):
         "paired differences across replicates with its 95% CI; 0 means no difference.",
     }
 
+    def design_size(self, study: Study) -> tuple[float, str, Any]:
+        """One point per variant (of the block, or per file)."""
+        block = getattr(study.base, "variants", None) if len(study.files) == 1 else None
+        count = len(block) if block else len(study.files)
+        return float(count), "variants", count
+
     def rounds(self, study: Study) -> Rounds:
         """The variants of one file's block, or one variant per file (the first is the
         reference)."""

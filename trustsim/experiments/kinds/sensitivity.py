@@ -182,6 +182,15 @@ class SensitivityKind(Kind):
         """The block, with ``--method`` applied."""
         return plan(study.base, study.options.get("method"), study.origin)
 
+    def design_size(self, study: Study) -> tuple[float, str, Any]:
+        """Morris: trajectories x (parameters + 1); Sobol: samples x (parameters + 2)."""
+        spec = self.plan(study)
+        if spec.method == "morris":
+            points = spec.trajectories * (len(spec.parameters) + 1)
+            return float(points), "sensitivity.trajectories", spec.trajectories
+        points = spec.samples * (len(spec.parameters) + 2)
+        return float(points), "sensitivity.samples", spec.samples
+
     def rounds(self, study: Study) -> Rounds:
         """Every point of the SALib sample design, validated, in one batch."""
         spec = self.plan(study)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from trustsim.errors import ScenarioError
+from trustsim.experiments import sizing
 from trustsim.experiments.kind import (
     ExperimentResult,
     Kind,
@@ -207,6 +208,11 @@ class SweepKind(Kind):
     def plan(self, study: Study) -> SweepSettings:
         """The sweep to run (``--grid`` if given, else the file's block)."""
         return sweep_plan(study.base, study.options.get("grid") or {}, study.origin)
+
+    def design_size(self, study: Study) -> tuple[float, str, Any]:
+        """The product of the parameters' value counts (a grid) or the longest (zip)."""
+        plan = self.plan(study)
+        return sizing.sweep_size(plan.parameters.items(), plan.mode)
 
     def rounds(self, study: Study) -> Rounds:
         """Every point of the grid (or zip), validated, in one batch."""
