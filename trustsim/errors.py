@@ -1,4 +1,9 @@
-"""Errors that trustsim reports to the user as one clear message (exit status 2 on the CLI)."""
+"""Errors that trustsim reports to the user as one clear message (exit status 2 on the CLI,
+1 for :class:`OutputFailed`), and the warnings it prints as one line."""
+
+from __future__ import annotations
+
+import errno
 
 
 class TrustsimError(Exception):
@@ -29,3 +34,17 @@ class StoredRunWarning(TrustsimWarning):
 
 class ResourceError(TrustsimError):
     """A job would need more memory than the machine has (the message gives the estimate)."""
+
+
+class OutputFailed(TrustsimError):
+    """Writing results failed part-way (disk full, I/O error); nothing partial is kept.
+    The ``trustsim`` command ends with exit status 1: the environment failed, not the input."""
+
+    exit_status = 1
+
+
+def os_problem(error: OSError) -> str:
+    """``No space left on device (ENOSPC)``: the OS's words, with the errno name."""
+    name = errno.errorcode.get(error.errno or 0, "")
+    reason = error.strerror or str(error) or type(error).__name__
+    return f"{reason} ({name})" if name else reason

@@ -182,8 +182,11 @@ def test_failure_keeps_earlier_runs_and_leaves_no_temporary_folder(
         raise OSError("disk full")
 
     monkeypatch.setattr(trustsim.output.folders, "write_table", broken_table)
-    with pytest.raises(OSError, match="disk full"):
-        main(["run", str(tiny_file), "--out", str(out), "--quiet", "--no-figures"])
+    status, _, stderr = run_cli(
+        ["run", str(tiny_file), "--out", str(out), "--quiet", "--no-figures"], capsys
+    )
+    assert status == 1
+    assert "cannot write the results folder" in stderr and "disk full" in stderr
     assert sorted(p.name for p in (out / "tiny").iterdir()) == before
 
 

@@ -18,8 +18,8 @@ from typing import TextIO
 from trustsim.cli import experiments
 from trustsim.cli import viz as viz_cli
 from trustsim.cli.memory import keep_freed_memory
-from trustsim.cli.status import EXIT_INPUT_ERROR, EXIT_INTERRUPTED
-from trustsim.errors import TrustsimError, TrustsimWarning
+from trustsim.cli.status import EXIT_ENVIRONMENT, EXIT_INPUT_ERROR, EXIT_INTERRUPTED
+from trustsim.errors import TrustsimError, TrustsimWarning, os_problem
 from trustsim.experiments import sizing
 from trustsim.experiments.file import ExperimentFile, load_experiment
 from trustsim.scenario.loading import json_schema, parse_set_options
@@ -97,7 +97,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     except TrustsimError as error:
         print(f"trustsim: error: {error}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
+        return int(getattr(error, "exit_status", EXIT_INPUT_ERROR))
+    except OSError as error:  # an I/O fault nothing closer to it explained
+        where = f" {error.filename}" if error.filename else ""
+        print(f"trustsim: error:{where}: {os_problem(error)}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except KeyboardInterrupt:
         print("trustsim: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED

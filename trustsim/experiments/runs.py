@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import pandas as pd
 from tqdm import tqdm
 
-from trustsim.errors import StoredRunWarning
+from trustsim.errors import OutputFailed, StoredRunWarning, os_problem
 from trustsim.experiments.code_fingerprint import code_fingerprint
 from trustsim.experiments.executors import Executor
 from trustsim.experiments.replicates import run_replicate
@@ -172,7 +172,14 @@ def run_batch(
     ) as bar:
         for key, timeseries in _as_completed(executor, missing):
             if store is not None:
-                store.save(key, timeseries)
+                try:
+                    store.save(key, timeseries)
+                except OSError as exc:
+                    raise OutputFailed(
+                        f"cannot store a finished run in {store.folder}: {os_problem(exc)}; "
+                        "the runs stored so far are kept: run the same command again, once "
+                        "the problem is solved, to compute only the missing ones"
+                    ) from None
             results[key] = timeseries
             bar.update(1)
     return BatchOutcome(results, computed=len(missing), reused=reused)

@@ -26,7 +26,7 @@ from trustsim.experiments.registry import KINDS
 from trustsim.experiments.replicates import seed_entries
 from trustsim.experiments.runs import RunSpec, batch_table, make_spec, run_batch
 from trustsim.experiments.store import store_for
-from trustsim.output.folders import write_folder
+from trustsim.output.folders import check_experiment_output, write_folder
 from trustsim.output.manifest import Clock, build_manifest
 from trustsim.output.report import read_manifest, write_report
 from trustsim.scenario.schema import Scenario
@@ -116,6 +116,8 @@ def run_experiment(
     rounds = chosen.rounds(study)
     batch = next(rounds)  # the first points are validated before any executor starts
     store = store_for(Path(out)) if out is not None else None
+    if out is not None and store is not None:  # a read-only --out fails now, before any run
+        check_experiment_output(store.folder, Path(out) / study.base.name)
     results: list[PointResult] = []
     computed = reused = 0
     label = f"{chosen.name} {study.base.name}"

@@ -1,5 +1,12 @@
 """Result folders: safe locations, atomic creation, and the one folder writer.
 
+Before any work starts, :func:`check_writable` refuses a location that is a symbolic-link
+loop, lies under a file, or where this user cannot create a folder (a read-only results
+folder, ``.runs`` or ``<out>/<name>``), by actually creating and removing a hidden probe
+folder there (which also holds for root-owned mounts and ACLs). A write that fails later
+(disk full, I/O error) raises :class:`~trustsim.errors.OutputFailed` naming what was being
+written; the temporary folder is removed.
+
 Every experiment kind writes ``<out>/<scenario-name>/<prefix><run-id>/`` through
 :func:`write_folder` (a plain run has no prefix; a sweep has ``sweep-``...). Everything is
 first written to a hidden temporary sibling (``.incomplete-<run-id>``) and renamed when
@@ -13,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from trustsim.errors import ResultsError
+from trustsim.errors import OutputFailed, ResultsError, os_problem
 from trustsim.output.manifest import MANIFEST_FILE, utc_now
 
 FIGURES_DIR = "figures"
@@ -75,14 +83,61 @@ def atomic_folder(final: Path) -> Iterator[Path]:
         temporary.mkdir()
         yield temporary
         os.replace(temporary, final)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(temporary, ignore_errors=True)
         for folder in missing:  # deepest first; only folders this call created, if empty
             try:
                 folder.rmdir()
             except OSError:
                 break
+        if isinstance(exc, OSError):
+            raise OutputFailed(
+                f"cannot write the results folder {final}: {os_problem(exc)}; nothing was kept"
+            ) from None
         raise
+
+
+def check_writable(folder: Path, what: str) -> None:
+    """Refuse now if ``folder`` (or the folder that would hold it) cannot be written.
+
+    Args:
+        folder: the folder results will be written to; it need not exist yet.
+        what: how to name it in the message, e.g. "results folder".
+
+    Raises:
+        ResultsError: a symbolic-link loop, a path under a file, or no permission to
+            create a folder there.
+    """
+    try:
+        folder.resolve()
+        os.stat(folder)
+    except FileNotFoundError:
+        pass
+    except (RuntimeError, OSError) as exc:  # Python 3.11 raises RuntimeError on a loop
+        problem = os_problem(exc) if isinstance(exc, OSError) else "symbolic link loop"
+        raise ResultsError(f"{what} {folder}: cannot be used: {problem}") from None
+    existing = folder
+    while not existing.exists():
+        if existing.is_symlink():  # a dangling or looping link in the way
+            raise ResultsError(f"{what} {folder}: {existing} is a broken symbolic link")
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ResultsError(f"{what} {folder}: {existing} is a file, not a folder")
+    try:
+        probe = tempfile.mkdtemp(prefix=".trustsim-probe-", dir=existing)
+        os.rmdir(probe)
+    except OSError as exc:
+        raise ResultsError(
+            f"{what} {folder}: cannot write in {existing}: {os_problem(exc)}; choose another "
+            "folder with --out"
+        ) from None
+
+
+def check_experiment_output(store: Path, results: Path) -> None:
+    """An experiment writes finished runs to ``store`` (``<out>/.runs``) and its folder
+    under ``results`` (``<out>/<name>``): both must be writable before the first run."""
+    check_writable(store, "run store")
+    check_writable(results, "results folder")
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -12,6 +12,7 @@ kind. :func:`write_report` rebuilds the page from the folder's files alone
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -20,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from trustsim.errors import ResultsError
+from trustsim.errors import OutputFailed, ResultsError, os_problem
 from trustsim.output.folders import FIGURES_DIR, REPORT_FILE
 from trustsim.output.labels import REPORT_KPIS, format_interval, format_number
 from trustsim.output.manifest import MANIFEST_FILE
@@ -88,12 +89,21 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     """The manifest of a result folder.
 
     Raises:
-        ResultsError: the folder is not a trustsim result folder.
+        ResultsError: the folder is not a trustsim result folder, or its manifest is not a
+            JSON object.
     """
     path = Path(folder) / MANIFEST_FILE
     if not path.is_file():
         raise ResultsError(f"{Path(folder)}: not a trustsim result folder (no {MANIFEST_FILE})")
-    manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ResultsError(f"{path}: cannot be read as JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise ResultsError(
+            f"{path}: expected a JSON object (a mapping of keys to values), got "
+            f"{type(manifest).__name__}"
+        )
     return manifest
 
 
@@ -108,10 +118,28 @@ def render_report(
         captions: what each figure shows, by file name (figures not listed get their name).
 
     Raises:
-        ResultsError: the folder is not a trustsim result folder.
+        ResultsError: the folder is not a trustsim result folder, or a file the report
+            reads is missing or malformed.
     """
     path = Path(folder)
     manifest = read_manifest(path)
+    try:
+        return _render(path, manifest, section, captions)
+    except ResultsError:
+        raise
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        # pandas' EmptyDataError and ParserError are ValueErrors
+        raise ResultsError(
+            f"{path}: a file of this result folder is missing or malformed "
+            f"({type(exc).__name__}: {exc}); the report needs {MANIFEST_FILE} and the tables "
+            "its kind writes (summary.csv for a run, a sweep or a comparison, with "
+            "differences.csv for a comparison; indices.csv for a sensitivity analysis)"
+        ) from None
+
+
+def _render(
+    path: Path, manifest: dict[str, Any], section: Section, captions: Mapping[str, str] | None
+) -> str:
     kind = str(manifest.get("kind", "run"))
     scenario = manifest.get("scenario", {})
     name = html.escape(str(manifest.get("scenario_name", scenario.get("name", ""))))
@@ -142,6 +170,11 @@ def write_report(
     text = render_report(path, section, captions)
     target = path / REPORT_FILE
     temporary = path / f".{REPORT_FILE}.tmp"
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(target)
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise OutputFailed(f"cannot write {target}: {os_problem(exc)}") from None
     return target
