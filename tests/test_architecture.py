@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "trustsim"
 
 #: Layers, lowest first; a module may import its own layer and the ones below.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("trustsim.errors", "trustsim.version", "trustsim.rules"),
+    ("trustsim.errors", "trustsim.version", "trustsim.rules", "trustsim.system"),
     ("trustsim.scenario",),
     ("trustsim.model",),
     ("trustsim.stats",),

@@ -23,6 +23,7 @@ from trustsim.errors import TrustsimError, TrustsimWarning, os_problem
 from trustsim.experiments import sizing
 from trustsim.experiments.file import ExperimentFile, load_experiment
 from trustsim.scenario.loading import json_schema, parse_set_options
+from trustsim.system.lifetime import sigterm_as_interrupt
 from trustsim.version import __version__
 
 
@@ -79,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``trustsim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
     keep_freed_memory()  # faster large runs; see trustsim/cli/memory.py
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), sigterm_as_interrupt():
         warnings.simplefilter("default", TrustsimWarning)
         warnings.showwarning = _show_warning
         return _dispatch(args)

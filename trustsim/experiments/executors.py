@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 from trustsim.errors import TrustsimError
 from trustsim.experiments.settings import ExecutorSettings
+from trustsim.system import lifetime
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -66,6 +67,10 @@ class SerialExecutor:
 class ProcessExecutor:
     """A pool of ``workers`` local processes (forkserver start, trustsim preloaded).
 
+    Workers die with this process however it ends, ``kill -9`` included
+    (:mod:`trustsim.system.lifetime`); on Ctrl-C or SIGTERM they are stopped at once instead
+    of finishing the runs in flight.
+
     Args:
         workers: number of worker processes, >= 1.
     """
@@ -79,7 +84,13 @@ class ProcessExecutor:
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if context.get_start_method() == "forkserver":
             context.set_forkserver_preload(["trustsim.experiments.runs", "trustsim.model.model"])
-        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(workers, mp_context=context)
+        reader, self._alive = lifetime.parent_pipe(context)
+        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=lifetime.worker_initializer,
+            initargs=(reader,),
+        )
 
     def map_unordered(
         self, function: Callable[[Item], Result], items: Sequence[tuple[str, Item]]
@@ -98,15 +109,27 @@ class ProcessExecutor:
                 "a worker process died; the runs finished so far are stored; run the same "
                 "command again to compute only the missing runs"
             ) from None
+        except KeyboardInterrupt:
+            self._terminate_workers()
+            raise
         finally:
             for future in futures:
                 future.cancel()
+
+    def _terminate_workers(self) -> None:
+        """Stop the workers now, abandoning their runs (after Ctrl-C or SIGTERM)."""
+        if self._pool is None:
+            return
+        processes = getattr(self._pool, "_processes", None) or {}
+        for process in list(processes.values()):
+            process.terminate()
 
     def close(self) -> None:
         """Stop the workers, cancelling queued work."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        self._alive.close()
 
 
 class DaskExecutor:

@@ -10,13 +10,17 @@ written; the temporary folder is removed.
 Every experiment kind writes ``<out>/<scenario-name>/<prefix><run-id>/`` through
 :func:`write_folder` (a plain run has no prefix; a sweep has ``sweep-``...). Everything is
 first written to a hidden temporary sibling (``.incomplete-<run-id>``) and renamed when
-complete, so a folder with the run id exists only when the experiment finished; an error
-or Ctrl-C removes the temporary folder. Scenario names are validated by the schema and
+complete, so a folder with the run id exists only when the experiment finished; an error,
+Ctrl-C or SIGTERM removes the temporary folder. The name is claimed atomically first
+(:mod:`trustsim.output.claimed_folders`), so processes writing into the same folder at
+once each keep their result (``<run-id>-2``...), and leftovers of killed processes are
+cleaned up or reported by the next write. Scenario names are validated by the schema and
 the final path is checked to lie inside ``out``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -30,11 +34,11 @@ from typing import Any
 import pandas as pd
 
 from trustsim.errors import OutputFailed, ResultsError, os_problem
+from trustsim.output.claimed_folders import INCOMPLETE_PREFIX, claim, clean_leftovers, final_of
 from trustsim.output.manifest import MANIFEST_FILE, utc_now
 
 FIGURES_DIR = "figures"
 REPORT_FILE = "report.html"
-INCOMPLETE_PREFIX = ".incomplete-"
 
 
 def run_folder(out: Path, scenario_name: str, run_id: str) -> Path:
@@ -69,6 +73,10 @@ def unique_run_folder(out: Path, scenario_name: str, run_id: str) -> Path:
 def atomic_folder(final: Path) -> Iterator[Path]:
     """Yield a temporary sibling of ``final`` to write into; rename it to ``final`` on success.
 
+    The name is claimed first (:mod:`trustsim.output.claimed_folders`): when another
+    process holds ``final`` already, the folder becomes ``final-2``, ``final-3``...;
+    :func:`final_path` of the yielded folder says which. Unfinished folders left in the
+    same place by killed processes are removed (and named in a warning) on the way.
     On any exception (Ctrl-C included) the temporary folder is removed, and so are the
     folders this call created on the way, if they are empty.
     """
@@ -78,13 +86,19 @@ def atomic_folder(final: Path) -> Iterator[Path]:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ResultsError(f"cannot create results folder {parent}: {exc.strerror}") from None
-    temporary = parent / f"{INCOMPLETE_PREFIX}{final.name}-{os.getpid()}"
+    owner: Path | None = None
+    temporary = parent / f"{INCOMPLETE_PREFIX}{final.name}"
     try:
-        temporary.mkdir()
+        clean_leftovers(parent)
+        temporary, final, owner = claim(final)
         yield temporary
-        os.replace(temporary, final)
+        os.rename(temporary, final)
+        owner.unlink(missing_ok=True)
     except BaseException as exc:
-        shutil.rmtree(temporary, ignore_errors=True)
+        if owner is not None:  # only what this call claimed
+            shutil.rmtree(temporary, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                owner.unlink(missing_ok=True)
         for folder in missing:  # deepest first; only folders this call created, if empty
             try:
                 folder.rmdir()
@@ -95,6 +109,11 @@ def atomic_folder(final: Path) -> Iterator[Path]:
                 f"cannot write the results folder {final}: {os_problem(exc)}; nothing was kept"
             ) from None
         raise
+
+
+def final_path(temporary: Path) -> Path:
+    """The folder that :func:`atomic_folder`'s temporary folder becomes when complete."""
+    return final_of(temporary)
 
 
 def check_writable(folder: Path, what: str) -> None:
@@ -159,7 +178,8 @@ def write_folder(
     draw_figures: Callable[[Path], list[Path]] | None = None,
     write_report: Callable[[Path], Path] | None = None,
 ) -> Path:
-    """Write ``out/<scenario name>/<prefix><run-id>/`` atomically; return its path.
+    """Write ``out/<scenario name>/<prefix><run-id>/`` atomically; return its path
+    (``<prefix><run-id>-2``... when another process took that name meanwhile).
 
     Args:
         out: the results folder.
@@ -175,6 +195,7 @@ def write_folder(
     run_id = new_run_id(str(manifest["config_hash"]))
     final = unique_run_folder(out, str(manifest["scenario_name"]), f"{prefix}{run_id}")
     with atomic_folder(final) as folder:
+        final = final_path(folder)
         for name, table in tables.items():
             write_table(folder / f"{name}.csv", table)
             if name in parquet:
