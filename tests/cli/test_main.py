@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 
 from trustsim.cli.main import main
 from trustsim.model.metrics import COLUMNS
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -232,3 +235,47 @@ def test_run_with_workers_gives_the_serial_bytes(
         assert serial.read_bytes() == pooled.read_bytes(), name
     manifest = json.loads((folders["workers"] / "manifest.json").read_text())
     assert manifest["executor"] == "2 local worker processes" and manifest["kind"] == "run"
+
+
+def test_schema_into_a_closed_pipe_ends_quietly() -> None:
+    # `trustsim schema | head`, with the reader gone before anything is written (the
+    # schema fits in a pipe's buffer, so a reader that stays a moment longer would hide it).
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trustsim", "schema"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    assert process.wait(timeout=120) == 141  # 128 + SIGPIPE, as for a program cut short
+    assert stderr == ""  # no BrokenPipeError, no "Exception ignored"
+
+
+@pytest.mark.parametrize("file_name", ["-draft.yaml", ".hidden.yaml", "x" * 120 + ".yaml"])
+def test_a_name_derived_from_an_unusual_file_name_is_explained(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], file_name: str
+) -> None:
+    path = tmp_path / file_name
+    path.write_text("steps: 5\npopulation: {customers: 20}\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"field 'name': missing, and the file name '{file_name}' gives no valid one" in err
+    assert "add `name: ...` to the file" in err
+    assert main(["validate", str(path), "--set", "name=fine"]) == 0
+
+
+def test_errors_caused_by_method_are_labelled_method(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: s\nsensitivity:\n  method: morris\n  samples: 100\n"
+        "  parameters: {firm.transparency: [0.1, 0.9]}\n"
+    )
+    assert main(["sensitivity", str(path), "--method", "sobol", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "--method sobol: does not fit field 'sensitivity'" in err
+    assert "power of two" in err and "--set" not in err

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -18,7 +19,12 @@ from typing import TextIO
 from trustsim.cli import experiments
 from trustsim.cli import viz as viz_cli
 from trustsim.cli.memory import keep_freed_memory
-from trustsim.cli.status import EXIT_ENVIRONMENT, EXIT_INPUT_ERROR, EXIT_INTERRUPTED
+from trustsim.cli.status import (
+    EXIT_BROKEN_PIPE,
+    EXIT_ENVIRONMENT,
+    EXIT_INPUT_ERROR,
+    EXIT_INTERRUPTED,
+)
 from trustsim.errors import TrustsimError, TrustsimWarning, os_problem
 from trustsim.experiments import sizing
 from trustsim.experiments.file import ExperimentFile, load_experiment
@@ -86,16 +92,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args)
 
 
+def _command(args: argparse.Namespace) -> int:
+    if args.command in experiments.COMMANDS:
+        return experiments.dispatch(args)
+    if args.command == "validate":
+        return _validate(args)
+    if args.command == viz_cli.COMMAND:
+        return viz_cli.run(args)
+    print(json.dumps(json_schema(ExperimentFile), indent=2))
+    return 0
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     try:
-        if args.command in experiments.COMMANDS:
-            return experiments.dispatch(args)
-        if args.command == "validate":
-            return _validate(args)
-        if args.command == viz_cli.COMMAND:
-            return viz_cli.run(args)
-        print(json.dumps(json_schema(ExperimentFile), indent=2))
-        return 0
+        status = _command(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        # The reader went away (`trustsim schema | head`): stop quietly, as a program
+        # killed by SIGPIPE would, and keep Python from complaining at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
     except TrustsimError as error:
         print(f"trustsim: error: {error}", file=sys.stderr)
         return int(getattr(error, "exit_status", EXIT_INPUT_ERROR))

@@ -23,7 +23,7 @@ from trustsim.errors import ScenarioError
 from trustsim.scenario import edge_list, safe_yaml, strict_values
 from trustsim.scenario.events import EVENT_TYPES
 from trustsim.scenario.horizon import warn_late_events
-from trustsim.scenario.schema import Scenario, SegmentSettings
+from trustsim.scenario.schema import SCENARIO_NAME_PATTERN, Scenario, SegmentSettings
 
 ScenarioType = TypeVar("ScenarioType", bound=Scenario)
 
@@ -326,7 +326,15 @@ def load_scenario(
     scenario_path = Path(path)
     data = _load_with_extends(scenario_path, ())
     if "name" not in data:
-        data["name"] = re.sub(r"[^A-Za-z0-9_.-]", "_", scenario_path.stem) or "scenario"
+        derived = re.sub(r"[^A-Za-z0-9_.-]", "_", scenario_path.stem) or "scenario"
+        if not re.fullmatch(SCENARIO_NAME_PATTERN, derived) and "name" not in (overrides or {}):
+            raise ScenarioError(
+                f"{scenario_path}: field 'name': missing, and the file name "
+                f"{scenario_path.name!r} gives no valid one ({derived[:40]!r}): the name "
+                "becomes the results folder, so it starts with a letter or digit and holds at "
+                "most 100 letters, digits, '_', '-' or '.'; add `name: ...` to the file"
+            )
+        data["name"] = derived
     return scenario_from_dict(
         data,
         overrides,

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from trustsim.errors import ScenarioError
 from trustsim.experiments.kind import (
@@ -40,7 +41,6 @@ from trustsim.experiments.settings import METHODS, SensitivitySettings
 from trustsim.output import experiment_figures as plots
 from trustsim.output.labels import KEY_KPIS
 from trustsim.output.report import cell, html_table
-from trustsim.scenario.loading import with_overrides
 from trustsim.scenario.schema import Scenario
 from trustsim.stats import replicate_kpis
 
@@ -127,10 +127,13 @@ def plan(scenario: Scenario, method: str | None, origin: str) -> SensitivitySett
         raise ScenarioError(
             f"--method: value {method!r} is not allowed; expected one of {', '.join(METHODS)}"
         )
-    updated: SensitivitySettings = with_overrides(
-        scenario, {"sensitivity.method": method}
-    ).sensitivity  # type: ignore[attr-defined]
-    return updated
+    try:
+        return SensitivitySettings.model_validate({**block.model_dump(), "method": method})
+    except ValidationError as exc:
+        problem = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise ScenarioError(
+            f"{origin}: --method {method}: does not fit field 'sensitivity': {problem}"
+        ) from None
 
 
 def analyze_outputs(
