@@ -170,7 +170,7 @@ def _materialise_defaults(data: dict[str, Any], dotted_key: str) -> None:
 def _field_path(location: tuple[int | str, ...]) -> str:
     """Dotted path of an error location, without pydantic's union tags (``events.0.at``)."""
     parts = [
-        str(part)
+        str(part) if str(part).isprintable() else str(part).encode("unicode_escape").decode()
         for index, part in enumerate(location)
         if not (part in EVENT_TYPES and index > 0 and isinstance(location[index - 1], int))
     ]
@@ -230,11 +230,14 @@ def _format_validation_error(
             model = _model_at(location, schema)
             allowed = _allowed_keys(model) if model is not None else []
             suggestion = difflib.get_close_matches(str(location[-1]), allowed, n=1)
-            hint = f"; did you mean '{suggestion[0]}'?" if suggestion else ""
+            hint = f"; did you mean '{suggestion[0]}'?" if suggestion else "."
             lines.append(
                 f"{origin}{note}: field '{field}': unknown key{hint} Allowed keys here: "
                 f"{', '.join(allowed)}"
             )
+            continue
+        if error["type"] == "missing":
+            lines.append(f"{origin}{note}: field '{field}': missing; it is required here")
             continue
         message = error["msg"]
         if message.startswith("Value error, "):
