@@ -149,12 +149,12 @@ def test_failure_while_writing_leaves_no_partial_folder(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import trustsim.experiments.kinds.run
+    import trustsim.output.figures
 
     def interrupted(*args: object, **kwargs: object) -> list[Path]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(trustsim.experiments.kinds.run, "render_figures", interrupted)
+    monkeypatch.setattr(trustsim.output.figures, "render_figures", interrupted)
     out = tmp_path / "out"
     status, _, stderr = run_cli(["run", str(tiny_file), "--out", str(out), "--quiet"], capsys)
     assert status == 130
@@ -279,3 +279,41 @@ def test_errors_caused_by_method_are_labelled_method(
     err = capsys.readouterr().err
     assert "--method sobol: does not fit field 'sensitivity'" in err
     assert "power of two" in err and "--set" not in err
+
+
+#: Modules that take seconds to import; none may load before the input is validated.
+NUMERICAL_STACK = ("pandas", "matplotlib", "scipy", "mesa", "numba", "pyarrow", "dask", "SALib")
+
+
+def test_the_command_line_loads_no_numerical_stack_to_check_input(tmp_path: Path) -> None:
+    """The command line, the experiment-file schema and every kind's declaration import
+    without pandas, matplotlib, SciPy or Mesa, and a rejected file does not load them
+    either: an input error (an alias bomb included) is answered in about half a second
+    (docs/robustness.md) instead of after several seconds of imports."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nsteps: .inf\n")
+    code = (
+        "import sys\n"
+        "from trustsim.cli.main import main\n"
+        f"status = main(['run', {str(bad)!r}, '--out', {str(tmp_path / 'out')!r}])\n"
+        f"print(status, sorted(m for m in {NUMERICAL_STACK!r} if m in sys.modules))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO
+    )
+    assert completed.stdout.split("\n")[0] == "2 []", completed.stdout + completed.stderr
+    assert "field 'steps'" in completed.stderr
+
+
+def test_the_check_sees_a_heavy_import() -> None:
+    """Companion of the test above: the same probe reports pandas and Mesa once the
+    experiment path is imported."""
+    code = (
+        "import sys\n"
+        "import trustsim.experiments.template\n"
+        f"print(sorted(m for m in {NUMERICAL_STACK!r} if m in sys.modules))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO
+    )
+    assert "pandas" in completed.stdout and "mesa" in completed.stdout

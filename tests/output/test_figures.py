@@ -94,6 +94,14 @@ def test_render_figures_writes_exactly_three_files(
     assert len({path.read_bytes() for path in paths}) == 3
 
 
+def test_the_run_kind_captions_every_figure_it_draws() -> None:
+    """The run kind declares the captions of the figures render_figures writes (its module
+    cannot import this one: declaring a kind must not load matplotlib)."""
+    from trustsim.experiments.registry import KINDS
+
+    assert list(KINDS["run"].captions) == list(plots.FIGURE_FILES)
+
+
 def test_render_figures_with_one_replicate(timeseries: pd.DataFrame, tmp_path: Path) -> None:
     single = timeseries[timeseries["replicate"] == 2]
     paths = plots.render_figures(single, str(tmp_path))

@@ -18,9 +18,9 @@ from typing import Any
 
 from trustsim.cli.status import EXIT_INTERRUPTED, EXIT_RUN_FAILED
 from trustsim.experiments.executors import ExecutionFailed
+from trustsim.experiments.file import as_experiment
 from trustsim.experiments.kind import Kind
 from trustsim.experiments.registry import KINDS
-from trustsim.experiments.template import rebuild_report, run_experiment
 from trustsim.scenario.loading import parse_set_options
 
 REPORT = "report"
@@ -92,11 +92,19 @@ def _overrides(kind: Kind, args: argparse.Namespace) -> dict[str, Any]:
 
 def _run(kind: Kind, args: argparse.Namespace) -> int:
     sources = list(args.scenarios) if kind.many_files else [args.scenario]
+    options, overrides = kind.options(args), _overrides(kind, args)
+    # Every file is read and validated before the experiment path is imported (it brings
+    # pandas, matplotlib, SciPy and Mesa), so that an input error, a hostile file included,
+    # is answered at once; run_experiment reads them again (a few milliseconds).
+    for source in sources:
+        as_experiment(source, overrides)
+    from trustsim.experiments.template import run_experiment
+
     result = run_experiment(
         kind,
         sources,
-        options=kind.options(args),
-        overrides=_overrides(kind, args),
+        options=options,
+        overrides=overrides,
         out=args.out,
         workers=args.workers,
         dask=args.dask,
@@ -112,6 +120,8 @@ def _run(kind: Kind, args: argparse.Namespace) -> int:
 def dispatch(args: argparse.Namespace) -> int:
     """Run an experiment command; returns the exit status (input errors propagate)."""
     if args.command == REPORT:
+        from trustsim.experiments.template import rebuild_report
+
         print(f"report written to {rebuild_report(args.folder)}")
         return 0
     try:

@@ -13,6 +13,12 @@ of :class:`Kind`. It says
 * its tables (:meth:`Kind.tables`), figures, manifest entries, report section and
   terminal summary.
 
+A kind module is imported to build the ``trustsim`` command line and the experiment-file
+schema, before any input is read, so its module level imports only what the declaration
+needs: pandas, the figures, the report and the statistics are imported in the methods
+that use them. Every input error (an alias bomb included) is then answered before the
+numerical stack loads (tests/cli/test_main.py checks which modules the CLI imports).
+
 Everything else — resolving the files, run identity, the run store (resume), the
 executor, the manifest, the result folder and the report page — is the one path of
 :func:`trustsim.experiments.template.run_experiment`, the same for every kind.
@@ -26,13 +32,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from trustsim.errors import ScenarioError
 from trustsim.scenario.loading import with_overrides
 from trustsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # pandas is imported where tables are built, not to declare a kind
+    import pandas as pd
 
 
 @dataclass(frozen=True)

@@ -32,13 +32,6 @@ DPI = 110
 ROLLING_WINDOW = 7
 #: File names written by :func:`render_figures`, in order.
 FIGURE_FILES: tuple[str, ...] = ("trust.png", "customers.png", "economics.png")
-#: What each of them shows (the captions of a report).
-CAPTIONS: dict[str, str] = {
-    "trust.png": "Trust over time: overall and per dimension (mean across replicates, 95% CI "
-    "band), with the spread across customers (p10–p90).",
-    "customers.png": "Customers: stocks (active, prospects, churned) and flows per step.",
-    "economics.png": "Money: revenue and profit per step, each cost, and cumulative profit.",
-}
 
 STEP_LABEL = "step (day)"
 _BAND_ALPHA = 0.25
@@ -280,7 +273,6 @@ def render_figures(timeseries: pd.DataFrame, folder: str | Path, title: str = ""
 
 
 __all__ = [
-    "CAPTIONS",
     "DPI",
     "FIGURE_FILES",
     "ROLLING_WINDOW",

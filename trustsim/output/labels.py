@@ -4,7 +4,10 @@ are printed in reports and on the terminal. Lever labels are declared with the l
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: KPIs shown in reports and on the terminal, in order.
 REPORT_KPIS: dict[str, str] = {

@@ -14,9 +14,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from trustsim.errors import ScenarioError
 from trustsim.experiments.kind import (
@@ -31,12 +29,12 @@ from trustsim.experiments.kind import (
     runs_line,
 )
 from trustsim.experiments.settings import Variants
-from trustsim.output import experiment_figures as plots
 from trustsim.output.labels import REPORT_KPIS, interval_table, label
-from trustsim.output.report import html_table, interval
 from trustsim.scenario.loading import with_overrides
 from trustsim.scenario.schema import Scenario
-from trustsim.stats import ci_columns, replicate_kpis
+
+if TYPE_CHECKING:  # imported where used: declaring the kind must not load them
+    import pandas as pd
 
 #: Fields every variant takes from the reference so that runs are paired.
 SHARED_FIELDS: tuple[str, ...] = ("seed", "replicates")
@@ -93,6 +91,10 @@ def variants_from_files(files: Sequence[tuple[Scenario, str]]) -> list[Point]:
 
 def paired_differences(kpis: pd.DataFrame, reference: str) -> pd.DataFrame:
     """Per KPI and non-reference variant: mean paired difference and its 95% CI."""
+    import pandas as pd
+
+    from trustsim.stats import ci_columns
+
     columns = [c for c in kpis.columns if c not in ("variant", "replicate")]
     base = kpis[kpis["variant"] == reference].set_index("replicate")[columns]
     rows = []
@@ -115,6 +117,10 @@ def paired_differences(kpis: pd.DataFrame, reference: str) -> pd.DataFrame:
 
 def variant_summary(kpis: pd.DataFrame) -> pd.DataFrame:
     """Per variant and KPI: mean, sd, Student-t 95% CI over replicates, replicate count."""
+    import pandas as pd
+
+    from trustsim.stats import ci_columns
+
     columns = [c for c in kpis.columns if c not in ("variant", "replicate")]
     rows = []
     for name in dict.fromkeys(kpis["variant"]):
@@ -171,6 +177,10 @@ class CompareKind(Kind):
 
     def tables(self, study: Study, results: Sequence[PointResult]) -> dict[str, pd.DataFrame]:
         """``timeseries`` and ``kpis`` with a ``variant`` column, ``summary``, ``differences``."""
+        import pandas as pd
+
+        from trustsim.stats import replicate_kpis
+
         frames, kpi_frames = [], []
         for result in results:
             name = result.point.label
@@ -193,6 +203,8 @@ class CompareKind(Kind):
 
     def figures(self, study: Study, tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
         """Trajectories per variant and the differences from the reference."""
+        from trustsim.output import experiment_figures as plots
+
         names = list(dict.fromkeys(tables["kpis"]["variant"]))
         title = study.base.name
         return [
@@ -223,6 +235,10 @@ class CompareKind(Kind):
 
 
 def _compare_section(folder: Path, manifest: dict[str, Any]) -> str:
+    import pandas as pd
+
+    from trustsim.output.report import html_table, interval
+
     variants: dict[str, Any] = manifest.get("variants", {})
     items = "".join(
         f"<li><b>{html.escape(name)}</b>: {html.escape(str(change) or 'as the scenario')}</li>"

@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, ClassVar, get_args
 
 from trustsim.experiments.kind import (
     ExperimentResult,
@@ -23,11 +21,15 @@ from trustsim.experiments.kind import (
     Study,
     runs_line,
 )
-from trustsim.model.engines.registry import ENGINES
-from trustsim.output.figures import CAPTIONS, render_figures
 from trustsim.output.labels import REPORT_KPIS
-from trustsim.output.report import html_table, kpi_rows
-from trustsim.stats import summarize
+from trustsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Engines a scenario may name, from the schema (tests/model/engines/test_registry.py checks
+#: that the engine registry holds exactly these; importing it would load Mesa).
+ENGINE_NAMES: tuple[str, ...] = get_args(Scenario.model_fields["engine"].annotation)
 
 
 class RunKind(Kind):
@@ -36,7 +38,13 @@ class RunKind(Kind):
     name = "run"
     help = "run a scenario and write results and figures"
     position = 0
-    captions = CAPTIONS
+    #: Keyed by :data:`trustsim.output.figures.FIGURE_FILES` (tests/output/test_figures.py).
+    captions: ClassVar[Mapping[str, str]] = {
+        "trust.png": "Trust over time: overall and per dimension (mean across replicates, 95% "
+        "CI band), with the spread across customers (p10–p90).",
+        "customers.png": "Customers: stocks (active, prospects, churned) and flows per step.",
+        "economics.png": "Money: revenue and profit per step, each cost, and cumulative profit.",
+    }
 
     @property
     def folder_prefix(self) -> str:
@@ -45,7 +53,7 @@ class RunKind(Kind):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         """``--engine``."""
-        parser.add_argument("--engine", choices=list(ENGINES), help="simulation engine")
+        parser.add_argument("--engine", choices=list(ENGINE_NAMES), help="simulation engine")
 
     def overrides(self, args: argparse.Namespace) -> dict[str, Any]:
         """``--engine`` sets the scenario's ``engine``."""
@@ -57,15 +65,23 @@ class RunKind(Kind):
 
     def tables(self, study: Study, results: Sequence[PointResult]) -> dict[str, pd.DataFrame]:
         """``timeseries`` (every replicate, step 0 included) and its ``summary``."""
+        from trustsim.stats import summarize
+
         timeseries = results[0].timeseries
         return {"timeseries": timeseries, "summary": summarize(timeseries)}
 
     def figures(self, study: Study, tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
         """Trust, customers and economics over time."""
+        from trustsim.output.figures import render_figures
+
         return render_figures(tables["timeseries"], folder, title=study.base.name)
 
     def report_section(self, folder: Path, manifest: dict[str, Any]) -> str:
         """The key KPIs with their 95% confidence intervals."""
+        import pandas as pd
+
+        from trustsim.output.report import html_table, kpi_rows
+
         summary = pd.read_csv(folder / "summary.csv")
         return "<h2>Key results</h2>" + html_table(["KPI", "mean [95% CI]"], kpi_rows(summary))
 

@@ -21,10 +21,9 @@ import argparse
 import html
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 from pydantic import ValidationError
 
 from trustsim.errors import ScenarioError
@@ -38,11 +37,11 @@ from trustsim.experiments.kind import (
     runs_line,
 )
 from trustsim.experiments.settings import METHODS, SensitivitySettings
-from trustsim.output import experiment_figures as plots
 from trustsim.output.labels import KEY_KPIS
-from trustsim.output.report import cell, html_table
 from trustsim.scenario.schema import Scenario
-from trustsim.stats import replicate_kpis
+
+if TYPE_CHECKING:  # imported where used: declaring the kind must not load them
+    import pandas as pd
 
 #: Outputs analysed, column of :func:`trustsim.summary.replicate_kpis` -> label.
 OUTPUTS: dict[str, str] = {
@@ -140,6 +139,8 @@ def analyze_outputs(
     spec: SensitivitySettings, x: np.ndarray, outputs: Mapping[str, np.ndarray]
 ) -> pd.DataFrame:
     """Tidy indices: one row per (output, parameter) with the method's index columns."""
+    import pandas as pd
+
     analyze = METHOD_FUNCTIONS[spec.method][1]
     frames = []
     for output, y in outputs.items():
@@ -206,6 +207,10 @@ class SensitivityKind(Kind):
     def tables(self, study: Study, results: Sequence[PointResult]) -> dict[str, pd.DataFrame]:
         """``indices`` per output and parameter; ``samples``: each point and its outputs
         (means over its replicates)."""
+        import pandas as pd
+
+        from trustsim.stats import replicate_kpis
+
         spec = self.plan(study)
         names = list(spec.parameters)
         x = np.array([[result.point.values[name] for name in names] for result in results])
@@ -229,6 +234,8 @@ class SensitivityKind(Kind):
 
     def figures(self, study: Study, tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
         """The indices per output."""
+        from trustsim.output import experiment_figures as plots
+
         method, title = self.plan(study).method, study.base.name
         path = folder / "sensitivity.png"
         return [plots.plot_indices(tables["indices"], method, path, title, OUTPUTS)]
@@ -251,6 +258,10 @@ class SensitivityKind(Kind):
 
 
 def _sensitivity_section(folder: Path, manifest: dict[str, Any]) -> str:
+    import pandas as pd
+
+    from trustsim.output.report import cell, html_table
+
     indices = pd.read_csv(folder / "indices.csv")
     plan = manifest.get("sensitivity", {})
     ranges = "".join(

@@ -14,10 +14,9 @@ import html
 import itertools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 
 from trustsim.errors import ScenarioError
 from trustsim.experiments import sizing
@@ -31,12 +30,12 @@ from trustsim.experiments.kind import (
     runs_line,
 )
 from trustsim.experiments.settings import SweepSettings, SweepValues
-from trustsim.output import experiment_figures as plots
 from trustsim.output.labels import REPORT_KPIS, interval_table, label
-from trustsim.output.report import cell, html_table, interval
 from trustsim.scenario.loading import parse_value
 from trustsim.scenario.schema import Scenario
-from trustsim.stats import ci_columns, replicate_kpis
+
+if TYPE_CHECKING:  # imported where used: declaring the kind must not load them
+    import pandas as pd
 
 #: Significant digits kept of spaced values (0.30000000000000004 becomes 0.3).
 SPACING_DIGITS = 12
@@ -124,6 +123,10 @@ def sweep_table(
     points: Sequence[Mapping[str, Any]], timeseries_per_point: Sequence[pd.DataFrame]
 ) -> pd.DataFrame:
     """Tidy table: ``point``, one column per swept parameter, ``replicate``, final KPIs."""
+    import pandas as pd
+
+    from trustsim.stats import replicate_kpis
+
     frames = []
     for index, (point, timeseries) in enumerate(zip(points, timeseries_per_point, strict=True)):
         kpis = replicate_kpis(timeseries)
@@ -136,6 +139,10 @@ def sweep_table(
 
 def point_summary(table: pd.DataFrame, parameters: Sequence[str]) -> pd.DataFrame:
     """Per point and KPI: mean, sd, Student-t 95% CI over replicates, replicate count."""
+    import pandas as pd
+
+    from trustsim.stats import ci_columns
+
     kpis = [c for c in table.columns if c not in ("point", "replicate", *parameters)]
     rows = []
     for point, group in table.groupby("point", sort=True):
@@ -154,6 +161,10 @@ def plan_description(sweep: SweepSettings) -> dict[str, Any]:
 
 
 def _draw(plan: SweepSettings, summary: pd.DataFrame, folder: Path, title: str) -> list[Path]:
+    import pandas as pd
+
+    from trustsim.output import experiment_figures as plots
+
     names = list(plan.parameters)
     numeric = all(
         pd.api.types.is_numeric_dtype(summary[name])
@@ -254,6 +265,10 @@ class SweepKind(Kind):
 
 
 def _sweep_section(folder: Path, manifest: dict[str, Any]) -> str:
+    import pandas as pd
+
+    from trustsim.output.report import cell, html_table, interval
+
     plan = manifest.get("sweep", {})
     parameters: dict[str, list[Any]] = plan.get("parameters", {})
     lines = "".join(
