@@ -169,3 +169,54 @@ def test_the_command_line_prints_the_late_event_warning_and_still_runs(
     assert "Warning:" not in err  # one readable line, not Python's warning format
     (folder,) = (tmp_path / "out" / "tiny").iterdir()
     assert pd.read_csv(folder / "timeseries.csv")["breach"].sum() == 0
+
+
+UNBOUNDED_BEFORE = [
+    "economics.price_multiplier",
+    "economics.advertising_per_step",
+    "economics.cost_per_acquisition",
+    "economics.cost_per_recovery",
+    "claims.claim_amount",
+    "claims.cost_per_check",
+    "claims.check_days_mean",
+    "claims.resolution_deadline_days",
+    "trust.scar_per_betrayal",
+    "trust.scar_slowdown",
+    "trust.recovery_repair",
+    "trust.poor_recovery_penalty",
+    "trust.check_distrust_signal",
+    "trust.approved_claim_signal",
+    "trust.wrongful_denial_penalty",
+    "trust.disclosure_credit",
+    "trust.friendliness_effect",
+    "trust.breach_severity",
+    "wom.negative_multiplier",
+    "acquisition.trust_elasticity",
+]
+
+
+@pytest.mark.parametrize("field", UNBOUNDED_BEFORE)
+def test_huge_finite_numbers_are_refused(tiny_file: Path, field: str) -> None:
+    # Found by the fuzzer: price_multiplier 1e308 made revenue and profit infinite.
+    with pytest.raises(ScenarioError, match=rf"field '{field}': value 1e\+308 .*less than or"):
+        load_scenario(tiny_file, {field: "1e308"})
+
+
+def test_the_largest_allowed_numbers_still_give_finite_results(tiny_file: Path) -> None:
+    from trustsim.experiments.replicates import simulate
+
+    events = (
+        "[{type: campaign, from: 1, multiplier: 1e9, cost_per_step: 1e9},"
+        " {type: data_breach, at: 2, severity: 1e9, affected_share: 1},"
+        " {type: price_change, at: 3, price_multiplier: 1e9}]"
+    )
+    overrides: dict[str, Any] = {field: 1e9 for field in UNBOUNDED_BEFORE}
+    overrides["claims.false_claim_rate"] = 1.0
+    overrides["population.segments.0.value_per_step"] = 1e9
+    overrides["events"] = events
+    scenario = load_scenario(tiny_file, overrides)
+    with pytest.raises(ScenarioError, match=r"less than or equal to 1000000000"):
+        load_scenario(tiny_file, {"events": events.replace("severity: 1e9", "severity: 2e9")})
+    frame = simulate(scenario)
+    numbers = frame.drop(columns="events").to_numpy(dtype=float)
+    assert numbers.size and (abs(numbers) < math.inf).all()

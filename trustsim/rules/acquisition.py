@@ -49,8 +49,17 @@ def adoption_probability(
     imitation_rate = np.multiply(imitation, scale)
     total_rate = innovation_rate + imitation_rate
     current = innovation_rate + imitation_rate * np.asarray(active_contact_share)
-    growth = np.expm1(total_rate)
+    # Past u = 700, e^u overflows (inf/inf would be NaN: a campaign multiplier of 400 is
+    # enough); there P = 1 / (1 + u / (current (e^u - 1))) is taken in logarithms instead.
+    huge = total_rate > 700.0
+    growth = np.expm1(np.where(huge, 0.0, total_rate))
     numerator = current * growth
     denominator = total_rate + numerator
     safe = np.where(denominator > 0, denominator, 1.0)
-    return np.where(denominator > 0, numerator / safe, 0.0)
+    probability = np.where(denominator > 0, numerator / safe, 0.0)
+    if not np.any(huge):
+        return probability
+    with np.errstate(divide="ignore", invalid="ignore"):  # only where huge is used
+        log_odds_against = np.log(total_rate) - np.log(current) - total_rate
+    limit = np.where(current > 0, 1.0 / (1.0 + np.exp(np.minimum(log_odds_against, 700.0))), 0.0)
+    return np.where(huge, limit, probability)

@@ -17,10 +17,13 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import JsonDict
 
-from trustsim.scenario.strict_values import STRICT_VALUES, whole_numbers_as_int
+from trustsim.scenario.strict_values import LARGEST, STRICT_VALUES, whole_numbers_as_int
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
+#: A number >= 0 that nothing else bounds (currency, experience units, multipliers, days),
+#: capped at :data:`~trustsim.scenario.strict_values.LARGEST` so that finite inputs give
+#: finite results.
+NonNegative = Annotated[float, Field(ge=0.0, le=LARGEST)]
 
 #: Keys of a lever field's ``json_schema_extra`` (they also appear in the JSON Schema).
 LEVER_KEYS = ("label", "unit", "slider_step", "phrase")

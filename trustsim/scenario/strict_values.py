@@ -24,6 +24,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+#: Largest value of any otherwise unbounded number (currency, experience units, multipliers,
+#: days): far beyond any firm, and small enough that no sum of a run can overflow (10^7
+#: customers x 10^9 per step x a 10^9 multiplier x 10^5 steps = 10^30 < 1.8 x 10^308),
+#: so finite inputs always give finite results.
+LARGEST = 1e9
+
 #: Config shared by every block (combined with each block's own settings).
 STRICT_VALUES = ConfigDict(strict=True, allow_inf_nan=False)
 
