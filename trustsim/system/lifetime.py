@@ -23,8 +23,6 @@ experiment keeps its stored runs and says that re-running resumes).
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import signal
 import sys
@@ -35,6 +33,8 @@ from multiprocessing.connection import Connection
 from types import FrameType
 from typing import Any
 
+from trustsim.system.libc import linux_libc
+
 #: Exit status of a child whose parent died (128 + SIGHUP, as for a closed terminal).
 ORPHAN_EXIT = 128 + 1
 _PR_SET_PDEATHSIG = 1
@@ -43,16 +43,11 @@ _PR_SET_PDEATHSIG = 1
 def die_with_parent() -> bool:
     """Linux: have the kernel SIGKILL this process when its parent exits. Returns True when
     set (False elsewhere, or if the parent is already gone)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
+    libc = linux_libc()
     try:
-        libc = ctypes.CDLL(name, use_errno=True)
-        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        if libc is None or libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
             return False
-    except (OSError, AttributeError):
+    except AttributeError:
         return False
     return os.getppid() != 1  # the parent may have died before prctl took effect
 
