@@ -170,11 +170,20 @@ def _materialise_defaults(data: dict[str, Any], dotted_key: str) -> None:
 def _field_path(location: tuple[int | str, ...]) -> str:
     """Dotted path of an error location, without pydantic's union tags (``events.0.at``)."""
     parts = [
-        str(part) if str(part).isprintable() else str(part).encode("unicode_escape").decode()
+        _shown_key(part)
         for index, part in enumerate(location)
         if not (part in EVENT_TYPES and index > 0 and isinstance(location[index - 1], int))
     ]
     return ".".join(parts) or "(top level)"
+
+
+def _shown_key(part: int | str) -> str:
+    """A key as it can be read inside '...' on one line (control characters and quotes
+    escaped)."""
+    text = str(part)
+    if not text.isprintable():
+        text = text.encode("unicode_escape").decode()
+    return text.replace("'", "\\'")
 
 
 def _allowed_keys(model: type[BaseModel]) -> list[str]:
