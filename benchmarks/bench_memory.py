@@ -7,7 +7,7 @@ Run from the repository root:
 
 Each row runs ``trustsim.run`` (figures and report included, written to a temporary
 folder) in a fresh subprocess with the allocator settings of the ``trustsim`` command
-(trustsim.cli.memory). "measured" is the peak resident memory (RSS) of the run minus the RSS
+(trustsim.cli.memory). "measured" is the peak resident memory (RSS, VmHWM) of the run minus the RSS
 of the same interpreter after a warm-up run of 50 customers (imports, matplotlib, numba
 caches); "estimate" is ``sizing.for_run(scenario).total``. The estimate is meant as an
 upper bound that is not wildly pessimistic: the ratio estimate/measured should lie in
@@ -28,8 +28,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
-import json, resource, sys, tempfile
+import json, sys, tempfile
 from trustsim.cli.memory import keep_freed_memory
+def peak():  # VmHWM: this program's peak RSS (ru_maxrss would include the parent's before exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
 keep_freed_memory()
 from trustsim.experiments import sizing
 from trustsim.experiments.api import run
@@ -43,11 +47,11 @@ def scenario(people, steps, replicates):
     })
 with tempfile.TemporaryDirectory() as out:
     run(scenario(50, 3, 1), out=out)
-    warm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    warm = peak()
     wanted = scenario(customers, steps, replicates)
     run(wanted, out=out)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"measured": peak - warm, "estimate": sizing.for_run(wanted).total}))
+    highest = peak()
+print(json.dumps({"measured": highest - warm, "estimate": sizing.for_run(wanted).total}))
 """
 
 #: engine, customers, network kind, mean degree, steps, replicates

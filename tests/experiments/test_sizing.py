@@ -163,8 +163,12 @@ def test_workers_multiply_the_model_estimate(monkeypatch: pytest.MonkeyPatch) ->
 
 
 CHILD = r"""
-import json, resource, sys
+import json, sys
 from trustsim.cli.memory import keep_freed_memory
+def peak():  # VmHWM: this program's peak RSS (ru_maxrss would include the parent's before exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
 keep_freed_memory()
 from trustsim.experiments import sizing
 from trustsim.experiments.replicates import run_replicate
@@ -173,12 +177,12 @@ def make(people, engine):
     return scenario_from_dict({"name": "m", "engine": engine, "steps": int(sys.argv[3]),
                                "population": {"customers": people}})
 run_replicate(make(50, sys.argv[2]), 0)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+before = peak()
 scenario = make(int(sys.argv[1]), sys.argv[2])
 run_replicate(scenario, 0)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+after = peak()
 model = sum(need.bytes for need in sizing.model_needs(scenario))
-print(json.dumps({"measured": peak - before, "estimate": model}))
+print(json.dumps({"measured": after - before, "estimate": model}))
 """
 
 
