@@ -27,8 +27,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("trustsim.cli",),
     ("trustsim",),  # the package itself: the public API and ``python -m trustsim``
 )
-#: The longest chain of modules importing one another may not grow past this (it is 15:
-#: __main__ -> cli -> template -> runs -> replicates -> model -> engines -> ... -> fields).
+#: The longest chain of modules importing one another may not grow past this (it is 16:
+#: __main__ -> cli -> template -> runs -> replicates -> model -> engines -> ... -> fields
+#: -> strict_values).
 MAX_MODULE_CHAIN = 16
 
 

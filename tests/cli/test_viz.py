@@ -98,6 +98,21 @@ def test_a_bad_host_is_exit_2_not_a_traceback(host: str, message: str) -> None:
     assert f"--host '{host}': {message}" in stderr
 
 
+def test_a_scenario_too_large_for_the_machine_is_refused_before_serving(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("name: huge\nengine: agents\npopulation: {customers: 10000000}\n")
+    process = subprocess.run(
+        [sys.executable, "-m", "trustsim", "viz", str(huge), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env={**os.environ, "PYTHONPATH": str(REPO), "TRUSTSIM_MEMORY_LIMIT": "4GiB"},
+    )
+    assert process.returncode == 2, process.stderr
+    assert "open http" not in process.stdout and "Traceback" not in process.stderr
+    assert "field 'population.customers': value 10,000,000" in process.stderr
+
+
 def test_port_out_of_range() -> None:
     _, stderr = refused("--port", "70000")
     assert "--port 70000: expected 0..65535" in stderr

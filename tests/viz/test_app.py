@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import solara
 
+from trustsim.errors import ResourceError
 from trustsim.model.population import ACTIVE, CHURNED, PROSPECT
 from trustsim.scenario.events import DataBreach, Outage, PolicyChange
 from trustsim.scenario.firm import LEVERS
@@ -171,6 +172,28 @@ def test_a_bad_scenario_shows_an_error(tmp_path: Path, monkeypatch: pytest.Monke
     _, rc = solara.render(app.Page(), handle_error=False)
     errors = rc.find(v.Alert).widgets
     assert errors and "population.customers" in str(errors[0].children)
+
+
+HUGE = "name: huge\nengine: agents\npopulation: {customers: 10000000}\n"
+
+
+def test_a_scenario_too_large_for_the_machine_shows_the_estimate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The classroom's scenario_file gets the memory check of every other command: the
+    model is refused before it is built, and the page says why."""
+    monkeypatch.setenv("TRUSTSIM_MEMORY_LIMIT", "4GiB")
+    huge = tmp_path / "huge.yaml"
+    huge.write_text(HUGE)
+    with pytest.raises(ResourceError, match=r"field 'population\.customers'.*needs an estimated"):
+        ClassroomModel(scenario_file=str(huge))
+    monkeypatch.setattr(app, "scenario_file", solara.reactive(str(huge)))
+    _, rc = solara.render(app.Page(), handle_error=False)
+    errors = rc.find(v.Alert).widgets
+    assert errors and "needs an estimated" in str(errors[0].children)
+    small = tmp_path / "small.yaml"
+    small.write_text(HUGE.replace("10000000", "100"))
+    assert ClassroomModel(scenario_file=str(small)).config.population.customers == 100
 
 
 def test_picker_lists_repository_scenarios(scenario_file: Path) -> None:

@@ -14,6 +14,7 @@ from types import FrameType
 from typing import Any
 
 from trustsim.cli.status import EXIT_INPUT_ERROR
+from trustsim.experiments import sizing
 from trustsim.experiments.file import load_experiment
 from trustsim.viz.address import WILDCARDS, AddressError, network_urls
 
@@ -52,8 +53,8 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
 def run(args: argparse.Namespace) -> int:
     """Validate the scenario, start the server, print the URL, serve until interrupted."""
     scenario: Path | None = args.scenario
-    if scenario is not None:
-        load_experiment(scenario)  # a bad file stops here with exit status 2
+    if scenario is not None:  # a bad or too large file stops here with exit status 2
+        sizing.check(sizing.for_model(load_experiment(scenario)), str(scenario))
     try:
         from trustsim.viz import server
     except ImportError as error:  # pragma: no cover - only without the viz dependencies

@@ -173,6 +173,12 @@ def model_needs(scenario: Scenario) -> list[Need]:
     ]
 
 
+def for_model(scenario: Scenario) -> Estimate:
+    """One model of ``scenario`` stepped interactively (the classroom view): its people,
+    contacts and collected steps."""
+    return Estimate(tuple(model_needs(scenario)))
+
+
 def for_run(scenario: Scenario) -> Estimate:
     """``trustsim run``: one model at a time, every replicate's timeseries kept."""
     kept = (scenario.steps + 1) * scenario.replicates

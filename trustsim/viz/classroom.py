@@ -26,6 +26,7 @@ import numpy as np
 from matplotlib import colormaps
 from numpy.typing import NDArray
 
+from trustsim.experiments import sizing
 from trustsim.experiments.file import experiment_from_dict, load_experiment
 from trustsim.model.model import TrustModel
 from trustsim.model.network import Network
@@ -125,6 +126,11 @@ class ClassroomModel(TrustModel):
             passes ``scenario=`` (its own experimental ``Scenario``) on *Reset* to models
             that take keywords; trustsim does not use it (docs/architecture.md), so it is
             dropped.
+
+    Raises:
+        ScenarioError: the file or a slider value is invalid.
+        ResourceError: the model would need more memory than the machine has
+            (:mod:`trustsim.experiments.sizing`).
     """
 
     def __init__(
@@ -156,6 +162,9 @@ class ClassroomModel(TrustModel):
             resolved = scenario_from_dict(
                 base.resolved_dict(), overrides, origin, source, schema=type(base)
             )
+        # A scenario file (or a slider) asking for more memory than the machine has is
+        # refused before the model is built; the app shows the message.
+        sizing.check(sizing.for_model(resolved), str(scenario_file or "classroom"))
         self.scenario_path = scenario_file or ""
         super().__init__(resolved, seed=seed)
         self.layout: NetworkLayout | None = None
