@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 from trustsim.cli.status import EXIT_INTERRUPTED, EXIT_RUN_FAILED
+from trustsim.errors import TrustsimWarning
 from trustsim.experiments.executors import ExecutionFailed
 from trustsim.experiments.file import as_experiment
 from trustsim.experiments.kind import Kind
@@ -95,9 +97,12 @@ def _run(kind: Kind, args: argparse.Namespace) -> int:
     options, overrides = kind.options(args), _overrides(kind, args)
     # Every file is read and validated before the experiment path is imported (it brings
     # pandas, matplotlib, SciPy and Mesa), so that an input error, a hostile file included,
-    # is answered at once; run_experiment reads them again (a few milliseconds).
-    for source in sources:
-        as_experiment(source, overrides)
+    # is answered at once; run_experiment reads them again (a few milliseconds) and gives
+    # the warnings, once.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TrustsimWarning)
+        for source in sources:
+            as_experiment(source, overrides)
     from trustsim.experiments.template import run_experiment
 
     result = run_experiment(

@@ -167,12 +167,53 @@ def _materialise_defaults(data: dict[str, Any], dotted_key: str) -> None:
             population["segments"] = [SegmentSettings().model_dump(mode="json")]
 
 
+#: How pydantic names the member of a plain union in an error location (``list[any]``,
+#: ``dict[str,list[float]]``: the two forms of a swept parameter's values).
+_UNION_MEMBER = re.compile(r"[a-z_]+\[.*\]")
+
+
+def _union_member_at(location: tuple[int | str, ...]) -> int | None:
+    """Index of the first union-member tag in ``location`` (None when there is none)."""
+    for index, part in enumerate(location):
+        if index > 0 and isinstance(part, str) and _UNION_MEMBER.fullmatch(part):
+            return index
+    return None
+
+
+def _relevant(errors: list[Any]) -> list[Any]:
+    """Pydantic's errors without those of union members the value was not even of the type
+    of: for ``{linspace: [0, .inf, 3]}``, keep "not a finite number" under the dict form
+    and drop "should be a valid list" (the list form). When every member fails on its type,
+    all are kept."""
+    members: dict[tuple[Any, ...], dict[str, list[Any]]] = {}
+    for error in errors:
+        location = tuple(error["loc"])
+        index = _union_member_at(location)
+        if index is not None:
+            union = members.setdefault(location[:index], {})
+            union.setdefault(str(location[index]), []).append(error)
+    dropped: set[int] = set()
+    for union in members.values():
+        # a member whose only error is "not of my type", at the member itself
+        wrong_type = [
+            tag
+            for tag, found in union.items()
+            if all(e["type"].endswith("_type") and str(e["loc"][-1]) == tag for e in found)
+        ]
+        if wrong_type and len(wrong_type) < len(union):
+            dropped.update(id(error) for tag in wrong_type for error in union[tag])
+    return [error for error in errors if id(error) not in dropped]
+
+
 def _field_path(location: tuple[int | str, ...]) -> str:
-    """Dotted path of an error location, without pydantic's union tags (``events.0.at``)."""
+    """Dotted path of an error location, without pydantic's union tags (``events.0.at``,
+    ``sweep.parameters.steps``)."""
+    member = _union_member_at(location)
     parts = [
         _shown_key(part)
         for index, part in enumerate(location)
         if not (part in EVENT_TYPES and index > 0 and isinstance(location[index - 1], int))
+        and index != member
     ]
     return ".".join(parts) or "(top level)"
 
@@ -230,7 +271,7 @@ def _format_validation_error(
     exc: ValidationError, origin: str, overrides: Mapping[str, Any], schema: type[BaseModel]
 ) -> ScenarioError:
     lines = []
-    for error in exc.errors():
+    for error in _relevant(exc.errors()):
         location = tuple(error["loc"])
         field = _field_path(location)
         note = _override_note(field, overrides)
