@@ -89,7 +89,7 @@ def test_huge_sweeps_exit_2_before_expanding(tmp_path: Path, sweep: str, field: 
     completed = _run_limited(["sweep", "sweep.yaml", "--out", "out"], tmp_path)
     assert completed.returncode == 2, completed.stderr
     assert "Traceback" not in completed.stderr
-    assert f"field '{field}" in completed.stderr and "points" in completed.stderr
+    assert f"field '{field}" in completed.stderr and "point(s)" in completed.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -103,7 +103,7 @@ def test_a_huge_sensitivity_design_exits_2_before_sampling(
     )
     assert main(["sensitivity", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert "field 'sensitivity.samples': value 524,288" in err and "2,097,152 points" in err
+    assert "field 'sensitivity.samples': value 524,288" in err and "2,097,152 point(s)" in err
 
 
 def test_a_huge_variant_of_a_compare_is_refused_before_any_run(tmp_path: Path) -> None:

@@ -202,9 +202,9 @@ def for_points(count: float, field: str, value: Any, steps: int, replicates: int
     rows = count * replicates * (steps + 1)
     return Estimate(
         (
-            Need(f"{count:,.0f} points", count * BYTES_PER_POINT, field, value),
+            Need(f"{count:,.0f} point(s)", count * BYTES_PER_POINT, field, value),
             Need(
-                f"{rows:,.0f} timeseries rows ({count:,.0f} points x {replicates} replicate(s))",
+                f"{rows:,.0f} timeseries rows ({count:,.0f} point(s) x {replicates} replicate(s))",
                 rows * BYTES_PER_KEPT_STEP,
                 field,
                 value,
@@ -219,7 +219,9 @@ def for_batch(scenarios: Sequence[Scenario], local_processes: int, field: str) -
     rows = sum((s.steps + 1) * s.replicates for s in scenarios)
     runs = sum(s.replicates for s in scenarios)
     needs = [
-        Need(f"{len(scenarios):,} points", len(scenarios) * BYTES_PER_POINT, field, len(scenarios)),
+        Need(
+            f"{len(scenarios):,} point(s)", len(scenarios) * BYTES_PER_POINT, field, len(scenarios)
+        ),
         Need(
             f"{rows:,} timeseries rows ({runs:,} runs)",
             rows * BYTES_PER_KEPT_STEP,
