@@ -87,6 +87,10 @@ def _format_summary(path: Path | None, summary: pd.DataFrame, replicates: int) -
             )
         else:
             lines.append(f"  {label:<34} {row['mean']:>12.4g}")
+    if replicates > 1:
+        from trustsim.summary import distribution_notes
+
+        lines += [f"  {note}" for note in distribution_notes(summary, shown)]
     header = f"trustsim: {replicates} replicate(s)"
     footer = f"results written to {_shown(path)}" if path is not None else "nothing written"
     return "\n".join([header, *lines, footer])

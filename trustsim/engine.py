@@ -45,6 +45,7 @@ class StepOutcome:
     won_back: NDArray[np.bool_]
     left_after_complaint: NDArray[np.bool_]
     left_dissatisfied: NDArray[np.bool_]
+    left_dissatisfied_silent: NDArray[np.bool_]
     positive_messages: int
     negative_messages: int
 

@@ -25,7 +25,7 @@ from trustsim.events import Event, Timeline
 from trustsim.metrics import COLUMNS, EVENT_COUNTS, count_events, metrics_row
 from trustsim.network import Network, build_network
 from trustsim.population import ACTIVE, CHURNED, PROSPECT, sample_population
-from trustsim.rules import economics, wom
+from trustsim.rules import acquisition, churn, economics, wom
 from trustsim.rules.economics import StepEconomics
 from trustsim.scenario import Scenario
 from trustsim.subgroup import Subgroup
@@ -79,7 +79,11 @@ class TrustModel(mesa.Model):
         self.price_multiplier = scenario.economics.price_multiplier
         self.cumulative_profit = 0.0
         self.timeline = Timeline(list(scenario.events))
-        population = sample_population(scenario.population, self.rng)
+        population = sample_population(
+            scenario.population,
+            self.rng,
+            tenure_weight=lambda trust: tenure_weight(trust, scenario),
+        )
         source_dir = None if scenario.source_dir is None else Path(scenario.source_dir)
         self.network: Network = build_network(
             scenario.network, population.size, self.rng, source_dir
@@ -209,6 +213,24 @@ class TrustModel(mesa.Model):
     def customers(self) -> list[Any]:
         """Every customer (agents engine: the agents; vectorized: views built on demand)."""
         return [self.customer(index) for index in range(self.config.population.customers)]
+
+
+def tenure_weight(overall_disposition: np.ndarray, scenario: Scenario) -> np.ndarray:
+    """Steady-state odds of being a customer for a person with this overall disposition to
+    trust: the adoption appeal (:func:`trustsim.rules.acquisition.appeal`) times the expected
+    tenure (1 / churn hazard, :func:`trustsim.rules.churn.churn_hazard`). Used to draw the
+    customers at step 0 (see :func:`trustsim.population.sample_population`)."""
+    settings = scenario.churn
+    hazard = churn.churn_hazard(
+        overall_disposition,
+        settings.base_rate_per_year,
+        settings.distrust_rate_per_year,
+        settings.distrust_threshold,
+        settings.steepness,
+    )
+    attraction = acquisition.appeal(overall_disposition, scenario.acquisition.trust_elasticity)
+    safe = np.where(np.asarray(hazard) > 0, hazard, 1.0)
+    return np.asarray(np.where(np.asarray(hazard) > 0, attraction / safe, attraction), dtype=float)
 
 
 def _reporter(column: str) -> Any:

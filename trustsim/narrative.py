@@ -40,10 +40,17 @@ def _population(data: Mapping[str, Any]) -> str:
 def _firm(data: Mapping[str, Any]) -> str:
     firm = data.get("firm", {})
     claims = data.get("claims", {})
+    targeting = float(claims.get("targeting", 1.0))
+    order = "suspicious claims first" if targeting > 1 else "claims picked at random"
+    where = (
+        "in the background after paying the claim"
+        if claims.get("background")
+        else "while the customer waits"
+    )
     return (
         f"The firm keeps {_pct(firm.get('promise_reliability', 0))} of its promises; checks "
         f"claims with strictness {float(firm.get('verification_strictness', 0)):g} on a 0–1 "
-        "scale, suspicious claims first "
+        f"scale, {order}, {where} "
         f"(a check costs {_money(claims.get('cost_per_check', 0))}, takes "
         f"{float(claims.get('check_days_mean', 0)):g} days on average and is approved "
         f"automatically after {float(claims.get('resolution_deadline_days', 0)):g} days); "
@@ -62,9 +69,11 @@ def _economics(data: Mapping[str, Any]) -> str:
         f"Money: prices at {float(economics.get('price_multiplier', 1)):g}× each customer's "
         f"value per step, advertising {_money(economics.get('advertising_per_step', 0))} per "
         f"step, {_money(economics.get('cost_per_acquisition', 0))} per new customer, claims "
-        f"paying {_money(claims.get('claim_amount', 0))}; "
-        f"{_pct(claims.get('false_claim_rate', 0))} per step of dishonest customers file a "
-        "false claim (fewer under strict checking)."
+        f"paying {_money(claims.get('claim_amount', 0))}; customers have "
+        f"{float(claims.get('money_problems_per_year', 0)):g} money problems a year on "
+        f"average, and each dishonest customer files "
+        f"{float(claims.get('false_claims_per_year', 0)):g} false claims a year when nobody "
+        "checks (fewer under strict checking)."
     )
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 from trustsim.errors import ResultsError
 from trustsim.kpis import REPORT_KPIS, label
 from trustsim.narrative import describe
+from trustsim.summary import distribution_notes
 
 REPORT_FILE = "report.html"
 
@@ -80,16 +81,35 @@ def _interval(row: Any) -> str:
     return f"{_num(row['mean'])} [{_num(row['ci95_low'])}, {_num(row['ci95_high'])}]"
 
 
+def _spread(row: Any) -> str:
+    if "median" not in row.index or pd.isna(row["median"]):
+        return ""
+    return f"{_num(row['median'])} [{_num(row['p10'])}, {_num(row['p90'])}]"
+
+
 def _kpi_rows(summary: pd.DataFrame) -> list[list[str]]:
     table = summary.set_index("kpi")
     return [
-        [text, _interval(table.loc[kpi])] for kpi, text in REPORT_KPIS.items() if kpi in table.index
+        [text, _interval(table.loc[kpi]), _spread(table.loc[kpi])]
+        for kpi, text in REPORT_KPIS.items()
+        if kpi in table.index
     ]
+
+
+def _notes(summary: pd.DataFrame, prefix: str = "") -> str:
+    return "".join(
+        f"<p class='note'>{html.escape(prefix + note)}</p>"
+        for note in distribution_notes(summary, REPORT_KPIS)
+    )
 
 
 def _run_section(folder: Path, manifest: dict[str, Any]) -> str:
     summary = pd.read_csv(folder / "summary.csv")
-    return "<h2>Key results</h2>" + _table(["KPI", "mean [95% CI]"], _kpi_rows(summary))
+    return (
+        "<h2>Key results</h2>"
+        + _table(["KPI", "mean [95% CI]", "median [10–90% of replicates]"], _kpi_rows(summary))
+        + _notes(summary)
+    )
 
 
 def _sweep_section(folder: Path, manifest: dict[str, Any]) -> str:
@@ -140,12 +160,17 @@ def _compare_section(folder: Path, manifest: dict[str, Any]) -> str:
         if r.kpi in REPORT_KPIS
     ]
     reference = next(iter(variants), "")
+    notes = "".join(
+        _notes(summary[summary.variant == name].drop(columns="variant"), f"{name}: ")
+        for name in variants
+    )
     return (
         f"<h2>Variants</h2><p>Reference: <b>{html.escape(reference)}</b>. Every variant runs "
         f"the same {manifest.get('replicates', '?')} replicate seeds (common random numbers), "
         f"so differences are paired replicate by replicate.</p><ul>{items}</ul>"
         "<h2>Key results (mean [95% CI])</h2>"
         + _table(["KPI", *variants], rows)
+        + notes
         + "<h2>Differences from the reference (mean [95% CI])</h2>"
         + _table(["KPI", "difference", "mean [95% CI]"], diff_rows)
     )

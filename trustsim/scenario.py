@@ -5,8 +5,10 @@ source of defaults: a file that only names the scenario runs with every other va
 from here. ``extends: other.yaml`` inherits another file (resolved relative to the extending
 file) and ``overrides`` (the ``--set dotted.key=value`` of the CLI) are applied last.
 
-Time is measured in steps; one step is one day unless ``step_unit`` says otherwise.
-Probabilities "per step" are the chance that something happens in one step.
+Time is measured in steps; one step is one day (:data:`trustsim.rules.calendar.DAYS_PER_STEP`).
+Fields named ``*_per_year`` are hazard rates per person per year, converted to one step by
+:mod:`trustsim.rules.calendar`; fields named ``*_days`` are in days; the remaining rates
+are probabilities per step (per day), as their descriptions say.
 """
 
 from __future__ import annotations
@@ -78,7 +80,9 @@ class TrustWeights(_Block):
 
 
 class InitialTrust(_Block):
-    """Trust of a new customer in each dimension before any experience, each in [0, 1]."""
+    """Each person's disposition to trust the firm in each dimension, in [0, 1]: their trust
+    before any experience and the level their trust relaxes back to (propensity to trust,
+    Mayer, Davis & Schoorman 1995; see ``trust.relaxation_half_life_days``)."""
 
     competence: TraitDistribution = Field(
         default_factory=lambda: TraitDistribution(mean=0.6, sd=0.1),
@@ -91,6 +95,12 @@ class InitialTrust(_Block):
     benevolence: TraitDistribution = Field(
         default_factory=lambda: TraitDistribution(mean=0.55, sd=0.1),
         description="Initial benevolence trust across customers.",
+    )
+    correlation: Probability = Field(
+        0.8,
+        description="Correlation of a person's dispositions across the three dimensions "
+        "(Gaussian copula of the normal scores), in [0, 1]: one propensity to trust shared "
+        "by all three at 1, independent draws at 0.",
     )
 
 
@@ -123,10 +133,13 @@ class Segment(_Block):
     )
     value_per_step: NonNegative = Field(
         1.0,
-        description="Revenue from one active customer per step at price_multiplier 1, currency.",
+        description="Contribution of one active customer per step (day) at price_multiplier "
+        "1: revenue minus the cost of serving them, currency.",
     )
     interaction_rate: Probability = Field(
-        0.1, description="Probability per step of a touchpoint that carries a promise."
+        0.066,
+        description="Probability per step (day) of a touchpoint that carries a promise "
+        "(0.066: about two a month).",
     )
 
 
@@ -204,7 +217,8 @@ class Firm(_Block):
     channel_simplicity: Probability = Field(
         0.5,
         description=(
-            "How easy it is to complain; multiplies complaint propensity by (0.5 + value)."
+            "How easy it is to complain; multiplies complaint propensity by 2 ** (2 * value - 1) "
+            "(x0.5 at 0, x1 at 0.5, x2 at 1)."
         ),
     )
 
@@ -212,9 +226,25 @@ class Firm(_Block):
 class Claims(_Block):
     """Claims (refunds, compensation) and how they are verified and resolved."""
 
-    false_claim_rate: Probability = Field(
-        0.005,
-        description="Probability per step that a dishonest active customer files a false claim.",
+    money_problems_per_year: NonNegative = Field(
+        0.3,
+        description="Money problems (billing errors, refunds due, faulty devices) per active "
+        "customer per year; each is a failure, raised as a claim or left silent.",
+    )
+    money_complaint_propensity: Probability = Field(
+        0.6,
+        description="Probability that a customer raises a money problem (files a claim) at "
+        "channel_simplicity 0.5, in [0, 1].",
+    )
+    false_claims_per_year: NonNegative = Field(
+        0.7,
+        description="False claims per dishonest active customer per year without any "
+        "checking (fewer under strict checking, see `deterrence`).",
+    )
+    background: bool = Field(
+        False,
+        description="Check claims in the background: pay at once and claw back what a check "
+        "later finds false (provisional credit); customers neither wait nor feel suspected.",
     )
     targeting: Annotated[float, Field(ge=1.0, le=10.0)] = Field(
         2.0,
@@ -226,13 +256,13 @@ class Claims(_Block):
         description="Share of false claims deterred at full verification strictness "
         "(linear in strictness), in [0, 1].",
     )
-    claim_amount: NonNegative = Field(20.0, description="Payout of an approved claim, currency.")
-    cost_per_check: NonNegative = Field(5.0, description="Cost of one thorough check, currency.")
+    claim_amount: NonNegative = Field(30.0, description="Payout of an approved claim, currency.")
+    cost_per_check: NonNegative = Field(20.0, description="Cost of one thorough check, currency.")
     check_days_mean: NonNegative = Field(
-        5.0, description="Mean duration of a thorough check (exponential), days."
+        10.0, description="Mean duration of a thorough check (exponential), days."
     )
     resolution_deadline_days: NonNegative = Field(
-        10.0,
+        14.0,
         description="A check lasting longer than this is auto-approved in the customer's "
         "favour, days.",
     )
@@ -241,7 +271,7 @@ class Claims(_Block):
         description="Probability that a thorough check finishing in time catches a false claim.",
     )
     false_denial_rate: Probability = Field(
-        0.05, description="Probability that a thorough check wrongly denies an honest claim."
+        0.03, description="Probability that a thorough check wrongly denies an honest claim."
     )
 
 
@@ -261,20 +291,33 @@ class TrustDynamics(_Block):
         2.0, description="Gains are divided by (1 + scar_slowdown * scar), >= 0."
     )
     scar_decay: Probability = Field(
-        0.01, description="Share of the scar that heals per step, in [0, 1]."
+        0.01, description="Share of the scar that heals per step (day), in [0, 1]."
+    )
+    relaxation_half_life_days: NonNegative = Field(
+        365.0,
+        description="Half-life, in days, of the relaxation of trust toward each customer's "
+        "disposition (`initial_trust`); 0 switches relaxation off.",
     )
     transparency_softening: Probability = Field(
         0.5, description="Share of a failure's or breach's loss avoided when it is disclosed."
     )
-    recovery_repair: NonNegative = Field(
+    recovery_repair: Probability = Field(
         0.8,
-        description="Good recovery: good-experience units credited to competence and benevolence.",
+        description="Good recovery: share of the failure's competence loss that is repaired, "
+        "in [0, 1].",
     )
     poor_recovery_penalty: NonNegative = Field(
         0.6, description="Poor recovery: bad-experience units charged to benevolence and integrity."
     )
     check_distrust_signal: NonNegative = Field(
-        0.15, description="Bad-experience units to benevolence when an honest claim is checked."
+        0.15,
+        description="Bad-experience units to benevolence when an honest claim is checked while "
+        "the customer waits.",
+    )
+    wait_penalty_per_week: NonNegative = Field(
+        0.3,
+        description="Bad-experience units to benevolence per week a customer waits for a "
+        "claim to be resolved (effort), >= 0.",
     )
     approved_claim_signal: NonNegative = Field(
         0.3, description="Good-experience units to benevolence when a claim is approved."
@@ -301,11 +344,18 @@ class TrustDynamics(_Block):
 class WordOfMouth(_Block):
     """Word-of-mouth, reputation and NPS classification."""
 
-    talk_rate: Probability = Field(
-        0.05, description="Probability per step that a customer with an opinion talks to a contact."
+    talk_rate_per_year: NonNegative = Field(
+        4.0,
+        description="Times per year a customer with an opinion (a promoter) tells a contact "
+        "about the firm.",
     )
     negative_multiplier: NonNegative = Field(
-        2.0, description="Detractors talk this many times as often as promoters (capped at p=1)."
+        1.5, description="Detractors talk this many times as often as promoters."
+    )
+    bad_experience_tell: Probability = Field(
+        0.5,
+        description="Probability that a customer tells a contact about a bad experience (a "
+        "failure left unresolved, a claim wrongly denied, a data leak) the day it happens.",
     )
     influence: Probability = Field(
         0.05,
@@ -337,12 +387,12 @@ class WordOfMouth(_Block):
 class Churn(_Block):
     """Churn hazard: rises as overall trust falls below a distrust threshold."""
 
-    base_rate: Probability = Field(
-        0.0005, description="Probability per step of leaving for a fully trusting customer."
+    base_rate_per_year: NonNegative = Field(
+        0.05, description="Hazard of leaving per year for a fully trusting customer."
     )
-    distrust_rate: Probability = Field(
-        0.005,
-        description="Extra probability per step of leaving when trust is far below threshold.",
+    distrust_rate_per_year: NonNegative = Field(
+        2.0,
+        description="Extra hazard of leaving per year when trust is far below the threshold.",
     )
     distrust_threshold: Probability = Field(
         0.4, description="Overall trust at which the extra hazard is half of distrust_rate."
@@ -353,16 +403,19 @@ class Churn(_Block):
     unresolved_failure_exit: Probability = Field(
         0.05, description="Probability of leaving at once after a failure that was not recovered."
     )
+    wrongful_denial_exit: Probability = Field(
+        0.3, description="Probability of leaving at once after a claim is wrongly denied."
+    )
 
 
 class Acquisition(_Block):
     """Bass-like acquisition of prospects (and slow win-back of churned customers)."""
 
-    innovation: Probability = Field(
-        0.002, description="Bass p: probability per step of adopting through advertising."
+    innovation_per_year: NonNegative = Field(
+        0.03, description="Bass p: adoption hazard per year through advertising."
     )
-    imitation: Probability = Field(
-        0.05, description="Bass q: adoption hazard per step per unit share of active contacts."
+    imitation_per_year: NonNegative = Field(
+        0.38, description="Bass q: adoption hazard per year per unit share of active contacts."
     )
     trust_elasticity: NonNegative = Field(
         1.0,

@@ -1,174 +1,404 @@
-"""Measurements of the stylized facts the calibrated model must reproduce.
+"""Measurements of the calibration targets, validation facts and lessons of the model.
 
-Each function runs the experiment that isolates one fact and returns the numbers; the tests
-(tests/test_calibration.py) assert on them and ``docs/make_validation_figures.py`` draws
-them. Sources and targets are in docs/model.md.
+Each function runs the experiment that isolates one fact and returns per-replicate numbers;
+the tests (tests/test_calibration.py, tests/test_validation.py, tests/test_levers.py) assert
+on them, and the scripts in docs/ tune on them (docs/calibration/tune.py) and draw them
+(docs/make_validation_figures.py). Sources and targets are in docs/model.md and
+docs/validation.md. Every experiment that compares variants runs them on the same replicate
+seeds (common random numbers), so differences are paired replicate by replicate.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from trustsim.experiment import simulate
-from trustsim.phases import experience_weights
-from trustsim.rules import trust
-from trustsim.rules._types import FloatLike
+from trustsim.experiment import replicate_seed, simulate
+from trustsim.model import TrustModel
+from trustsim.population import ACTIVE
+from trustsim.rules import calendar, relaxation, trust
+from trustsim.rules.claims import complaint_probability
 from trustsim.scenario import Scenario, scenario_from_dict, with_overrides
+from trustsim.summary import mean_confidence_interval
+
+#: Days in a year, for annual rates.
+YEAR = int(calendar.DAYS_PER_YEAR)
 
 
-def silent_leaver_share(scenario: Scenario) -> tuple[np.ndarray, pd.DataFrame]:
-    """Per replicate: share of dissatisfied leavers (a broken promise in their tenure) who
-    never complained; and the timeseries."""
-    frame = simulate(scenario)
-    totals = frame.groupby("replicate")[["churned_dissatisfied_silent", "churned_dissatisfied"]]
-    sums = totals.sum()
-    share = sums["churned_dissatisfied_silent"] / sums["churned_dissatisfied"]
-    return share.to_numpy(dtype=float), frame
+# --------------------------------------------------------------------------- helpers
 
 
-def distrustful(scenario: Scenario, below_threshold_by: float = 0.1) -> Scenario:
-    """The scenario with everybody a customer who starts below the distrust threshold."""
-    overrides: dict[str, object] = {
-        "population.initial_active_share": 1.0,
-        "acquisition.innovation": 0.0,
-        "acquisition.imitation": 0.0,
-    }
-    start = scenario.churn.distrust_threshold - below_threshold_by
-    for index in range(len(scenario.population.segments)):
-        for dimension in ("competence", "integrity", "benevolence"):
-            key = f"population.segments.{index}.initial_trust.{dimension}"
-            overrides[key] = {"mean": start, "sd": 0.05}
-    return with_overrides(scenario, overrides)
+def final_values(frame: pd.DataFrame, column: str, step: int | None = None) -> np.ndarray:
+    """Per replicate (in replicate order): ``column`` at ``step`` (default: the last step)."""
+    at = int(frame["step"].max()) if step is None else step
+    rows = frame[frame["step"] == at].sort_values("replicate")
+    return rows[column].to_numpy(dtype=float)
 
 
-def distrustful_exit_share(scenario: Scenario) -> tuple[np.ndarray, pd.DataFrame]:
-    """Per replicate: share of initially distrustful customers gone by the horizon."""
-    cohort = distrustful(scenario)
-    frame = simulate(cohort)
-    final = frame[frame["step"] == cohort.steps].sort_values("replicate")
-    left = final["churned"].to_numpy(dtype=float) / cohort.population.customers
-    return left, frame
+def totals(frame: pd.DataFrame, column: str, first: int = 1, last: int | None = None) -> np.ndarray:
+    """Per replicate: the sum of a per-step count over steps ``first..last``."""
+    last = int(frame["step"].max()) if last is None else last
+    window = frame[(frame["step"] >= first) & (frame["step"] <= last)]
+    return window.groupby("replicate")[column].sum().sort_index().to_numpy(dtype=float)
 
 
-def _rates(scenario: Scenario, scar: float) -> tuple[FloatLike, float]:
+def paired_difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """Mean of ``a - b`` over paired replicates and its Student-t 95% CI."""
+    mean, _, low, high = mean_confidence_interval(np.asarray(a) - np.asarray(b))
+    return mean, low, high
+
+
+def run_variants(
+    scenario: Scenario, variants: Mapping[str, Mapping[str, Any]]
+) -> dict[str, pd.DataFrame]:
+    """Simulate each variant (dotted-key overrides of ``scenario``) on the same seeds."""
+    return {name: simulate(with_overrides(scenario, dict(o))) for name, o in variants.items()}
+
+
+def lesson_variants(scenario: Scenario) -> dict[str, pd.DataFrame]:
+    """Simulate every variant of a scenario's ``variants:`` block (common random numbers)."""
+    assert scenario.variants is not None, f"{scenario.name} has no variants"
+    return run_variants(scenario, scenario.variants)
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def annual_churn(frame: pd.DataFrame, first: int = 1) -> np.ndarray:
+    """Per replicate: customers lost per year divided by the mean active base (the operators'
+    definition: disconnects over the average base), over steps ``first..end``."""
+    leavers = totals(frame, "churned_silent", first) + totals(
+        frame, "churned_after_complaint", first
+    )
+    window = frame[frame["step"] >= first - 1]
+    base = window.groupby("replicate")["active"].mean().sort_index().to_numpy(dtype=float)
+    years = (int(frame["step"].max()) - first + 1) / YEAR
+    return leavers / np.maximum(base, 1.0) / years
+
+
+def silent_leaver_share(frame: pd.DataFrame) -> np.ndarray:
+    """Per replicate: share of dissatisfied leavers (a broken promise during their tenure)
+    who never complained during it."""
+    silent = totals(frame, "churned_dissatisfied_silent")
+    return silent / np.maximum(totals(frame, "churned_dissatisfied"), 1.0)
+
+
+@dataclass(frozen=True)
+class DistrustfulCohort:
+    """Customers who distrust the firm, and what became of them, per replicate."""
+
+    size: np.ndarray  # distrustful customers at day 0
+    left: np.ndarray  # share of them who stopped being customers within the window
+
+
+def distrustful_exit_share(scenario: Scenario, window_days: int = YEAR) -> DistrustfulCohort:
+    """Everybody in the scenario's market is made a customer at day 0; the cohort is those
+    whose overall trust (their own disposition: trust starts there) is below
+    ``churn.distrust_threshold``. Returns, per replicate, the cohort's size and the share
+    of it that stopped being customers (left at least once) within ``window_days``. Who is
+    in the cohort follows from the scenario's disposition distribution alone; nothing
+    about it is chosen for the measurement."""
+    setting = with_overrides(
+        scenario, {"population.initial_active_share": 1.0, "steps": window_days}
+    )
+    threshold = scenario.churn.distrust_threshold
+    sizes, shares = [], []
+    for replicate in range(setting.replicates):
+        model = TrustModel(setting, seed=replicate_seed(setting.seed, replicate))
+        snapshot = model.engine.snapshot()
+        cohort = snapshot.overall < threshold
+        left = np.zeros_like(cohort)
+        for _ in range(window_days):
+            model.step()
+            left |= model.engine.snapshot().state != ACTIVE
+        sizes.append(int(cohort.sum()))
+        shares.append(float(left[cohort].mean()) if cohort.any() else np.nan)
+    return DistrustfulCohort(np.array(sizes), np.array(shares))
+
+
+# --------------------------------------------------------------------------- trust rules
+
+
+def kept_promises_to_restore(
+    scenario: Scenario,
+    start: float | None = None,
+    customers: int = 2000,
+    seed: int = 0,
+    max_days: int = 10 * YEAR,
+    scar: bool = True,
+) -> np.ndarray:
+    """For ``customers`` simulated customers of the first segment, each at competence trust
+    ``start`` (default: the segment's mean disposition, where relaxation alone would hold
+    it) with that disposition: one broken promise, then kept promises at the segment's
+    touchpoint rate, day by day with relaxation and scar healing. Returns how many kept
+    promises each needed to get back to ``start``."""
     dynamics = scenario.trust
-    return trust.update_rates(scar, dynamics.gain_rate, dynamics.loss_rate, dynamics.scar_slowdown)
+    segment = scenario.population.segments[0]
+    disposition = segment.initial_trust.competence.mean if start is None else start
+    level = np.full(customers, disposition if start is None else start)
+    target = level.copy()
+    rng = np.random.default_rng(seed)
+    per_betrayal = dynamics.scar_per_betrayal if scar else 0.0
+    share = float(calendar.share_per_step(dynamics.relaxation_half_life_days))
+
+    def rates(scar_now: np.ndarray) -> tuple[Any, float]:
+        return trust.update_rates(
+            scar_now, dynamics.gain_rate, dynamics.loss_rate, dynamics.scar_slowdown
+        )
+
+    scar_now = np.zeros(customers)
+    level = np.asarray(trust.apply_units(level, 0.0, 1.0, *rates(scar_now)))
+    scar_now = np.asarray(trust.scar_update(scar_now, 1.0, per_betrayal, dynamics.scar_decay))
+    kept = np.zeros(customers, dtype=int)
+    done = level >= target
+    for _ in range(max_days):
+        if done.all():
+            break
+        relaxed = relaxation.relax_toward_disposition(
+            level, disposition, share, scar_now, dynamics.scar_slowdown
+        )
+        touched = ~done & (rng.random(customers) < segment.interaction_rate)
+        level = np.where(
+            done,
+            level,
+            np.asarray(trust.apply_units(relaxed, touched.astype(float), 0.0, *rates(scar_now))),
+        )
+        kept += touched
+        scar_now = np.asarray(trust.scar_update(scar_now, 0.0, per_betrayal, dynamics.scar_decay))
+        done |= level >= target
+    return kept.astype(float)
 
 
-def kept_promises_per_broken(scenario: Scenario, start: float) -> float:
-    """How many kept promises' trust gain one broken promise costs, at trust ``start``."""
-    rates = _rates(scenario, 0.0)
+def one_step_loss_gain_ratio(scenario: Scenario, start: float) -> float:
+    """How many kept promises' one-step gain one broken promise's one-step loss equals, at
+    trust ``start`` without a scar (the asymmetry of a single step)."""
+    dynamics = scenario.trust
+    rates = trust.update_rates(0.0, dynamics.gain_rate, dynamics.loss_rate, dynamics.scar_slowdown)
     loss = start - float(trust.apply_units(start, 0.0, 1.0, *rates))
     gain = float(trust.apply_units(start, 1.0, 0.0, *rates)) - start
     return loss / gain
 
 
-def climb(scenario: Scenario, start: float, scar: float, steps: int) -> np.ndarray:
-    """Trust after 0..steps good experiences from ``start`` with an initial scar."""
-    dynamics = scenario.trust
-    path = [start]
-    for _ in range(steps):
-        rates = _rates(scenario, scar)
-        path.append(float(trust.apply_units(path[-1], 1.0, 0.0, *rates)))
-        scar = float(trust.scar_update(scar, 0.0, dynamics.scar_per_betrayal, dynamics.scar_decay))
-    return np.array(path)
-
-
-def scar_after(scenario: Scenario, betrayal_units: float) -> float:
-    """The scar left by a betrayal of ``betrayal_units`` bad-experience units."""
-    return float(trust.scar_update(0.0, betrayal_units, scenario.trust.scar_per_betrayal, 0.0))
+def mechanism_scenario(scenario: Scenario, customers: int, steps: int) -> Scenario:
+    """The scenario with everybody a customer from step 0, no churn, no acquisition and no
+    random breach, to isolate how trust itself moves."""
+    return with_overrides(
+        scenario,
+        {
+            "population.customers": customers,
+            "population.initial_active_share": 1.0,
+            "steps": steps,
+            "churn.base_rate_per_year": 0.0,
+            "churn.distrust_rate_per_year": 0.0,
+            "churn.unresolved_failure_exit": 0.0,
+            "churn.wrongful_denial_exit": 0.0,
+            "acquisition.innovation_per_year": 0.0,
+            "acquisition.imitation_per_year": 0.0,
+            "firm.data_protection": 1.0,
+        },
+    )
 
 
 @dataclass(frozen=True)
-class RecoveryEffects:
-    """Overall trust lost through one failure, by what followed it (trust units)."""
+class RepairPaths:
+    """Mean overall trust per day of two cohorts starting from the same low trust."""
 
-    failure_only: float
-    good_recovery: float
-    poor_recovery: float
-
-
-def recovery_effects(scenario: Scenario, start: float) -> RecoveryEffects:
-    """Loss of overall trust from ``start`` after a silent failure, a well-recovered one and
-    a poorly recovered one (first segment's weights, neutral friendliness)."""
-    dynamics = scenario.trust
-    weights = scenario.population.segments[0].trust_weights
-
-    def lost(good_recovery: bool = False, poor_recovery: bool = False) -> float:
-        units = trust.experience_units(
-            kept=False,
-            broken=True,
-            failure_disclosed=False,
-            good_recovery=good_recovery,
-            poor_recovery=poor_recovery,
-            honest_claim_checked=False,
-            claim_approved=False,
-            wrongful_denial=False,
-            data_leaked=False,
-            breach_disclosed=False,
-            friendliness=0.5,
-            breach_severity=dynamics.breach_severity,
-            **experience_weights(dynamics),
-        )
-        rates = _rates(scenario, 0.0)
-        after = trust.overall_trust(
-            trust.apply_units(start, units.competence_good, units.competence_bad, *rates),
-            trust.apply_units(start, units.integrity_good, units.integrity_bad, *rates),
-            trust.apply_units(start, units.benevolence_good, units.benevolence_bad, *rates),
-            weights.competence,
-            weights.integrity,
-            weights.benevolence,
-        )
-        return start - float(after)
-
-    return RecoveryEffects(lost(), lost(good_recovery=True), lost(poor_recovery=True))
+    first: np.ndarray  # replicates x days: never betrayed (no scar)
+    scarred: np.ndarray  # replicates x days: betrayed before (scar)
+    start: float
 
 
-def verification_costs(
-    scenario: Scenario, strictness_grid: list[float], customers: int
+def repair_paths(
+    scenario: Scenario,
+    start: float = 0.3,
+    scar: float = 2.0,
+    customers: int = 1000,
+    days: int = YEAR,
+) -> RepairPaths:
+    """Simulate the whole model (touchpoints, claims, word-of-mouth, relaxation) for a
+    population whose trust starts at ``start`` in every dimension; half of the customers
+    (every other one) also start with a ``scar`` (2.0 = the scar of a betrayal of four
+    bad-experience units at the default ``scar_per_betrayal``). Churn and acquisition are
+    off, so both cohorts stay complete. Returns the mean overall trust of each cohort per
+    day."""
+    setting = mechanism_scenario(scenario, customers, days)
+    first, scarred = [], []
+    for replicate in range(setting.replicates):
+        model = TrustModel(setting, seed=replicate_seed(setting.seed, replicate))
+        engine = model.engine
+        marked = np.arange(customers) % 2 == 1
+        _set_state(engine, start, np.where(marked, scar, 0.0))
+        paths = []
+        for _ in range(days + 1):
+            paths.append(engine.snapshot().overall.copy())
+            model.step()
+        matrix = np.array(paths)
+        first.append(matrix[:, ~marked].mean(axis=1))
+        scarred.append(matrix[:, marked].mean(axis=1))
+    return RepairPaths(np.array(first), np.array(scarred), start)
+
+
+def _set_state(engine: Any, level: float, scar: np.ndarray) -> None:
+    """Put every customer's trust at ``level`` and its scar at ``scar`` (either engine)."""
+    if hasattr(engine, "customers"):  # agents engine
+        for index, agent in enumerate(engine.customers):
+            agent.competence = agent.integrity = agent.benevolence = level
+            agent.scar = float(scar[index])
+        return
+    for name in ("competence", "integrity", "benevolence"):
+        setattr(engine, name, np.full(engine.arrays.size, level))
+    engine.scar = np.asarray(scar, dtype=float).copy()
+    engine.overall = engine._overall()
+
+
+def days_to_recover(path: np.ndarray, start: float, target: float) -> np.ndarray:
+    """Per row of ``path`` (replicates x days): first day at which it reaches
+    ``start + 0.5 * (target - start)``, i.e. half of the way back (inf if never)."""
+    goal = start + 0.5 * (target - start)
+    reached = path >= goal
+    return np.where(reached.any(axis=1), reached.argmax(axis=1), np.inf).astype(float)
+
+
+# --------------------------------------------------------------------------- recovery
+
+
+RECOVERY_VARIANTS: dict[str, dict[str, Any]] = {
+    "no_failure": {"events": []},
+    "silent": {"complaint_propensity": 0.0},
+    "good_recovery": {"complaint_propensity": 1.0, "firm.service_recovery": 1.0},
+    "poor_recovery": {"complaint_propensity": 1.0, "firm.service_recovery": 0.0},
+}
+
+
+def recovery_experiment(
+    scenario: Scenario,
+    customers: int = 2000,
+    outage_days: tuple[int, int] = (30, 39),
+    days: int = 180,
+) -> dict[str, pd.DataFrame]:
+    """A ten-day outage (every promise made in it broken) at a firm whose customers all stay
+    silent, all complain and are recovered well, or all complain and are recovered poorly;
+    and the same firm without the outage. Common random numbers across the four."""
+    base = with_overrides(
+        scenario,
+        {
+            "population.customers": customers,
+            "steps": days,
+            "firm.data_protection": 1.0,
+            "events": [{"type": "outage", "from": outage_days[0], "until": outage_days[1]}],
+        },
+    )
+    runs = {}
+    for name, change in RECOVERY_VARIANTS.items():
+        overrides = {k: v for k, v in change.items() if k != "complaint_propensity"}
+        if "complaint_propensity" in change:
+            for index in range(len(base.population.segments)):
+                key = f"population.segments.{index}.complaint_propensity"
+                overrides[key] = {"mean": change["complaint_propensity"], "sd": 0.0}
+        runs[name] = simulate(with_overrides(base, overrides))
+    return runs
+
+
+# --------------------------------------------------------------------------- verification
+
+
+def verification_profits(
+    scenario: Scenario, strictness_grid: Iterable[float], overrides: Mapping[str, Any] | None = None
 ) -> dict[float, np.ndarray]:
-    """Per strictness: total cost per replicate, i.e. minus the horizon's profit (checks,
-    fraud paid, compensation, recovery and acquisition costs, and revenue lost to churn).
-    Every strictness uses the same replicate seeds (common random numbers)."""
-    costs = {}
+    """Per strictness: cumulative profit per replicate (common random numbers)."""
+    profits = {}
     for strictness in strictness_grid:
-        variant = with_overrides(
-            scenario,
-            {"firm.verification_strictness": strictness, "population.customers": customers},
+        changes = {**(overrides or {}), "firm.verification_strictness": float(strictness)}
+        frame = simulate(with_overrides(scenario, changes))
+        profits[float(strictness)] = final_values(frame, "cumulative_profit")
+    return profits
+
+
+def false_claims_per_year_for_fraud_share(scenario: Scenario, fraud_share: float) -> float:
+    """The ``claims.false_claims_per_year`` at which false claims are ``fraud_share`` of all
+    claims filed without checking, at the baseline's expected honest claim volume
+    (raised money problems plus complaints about broken promises), population-weighted."""
+    segments = scenario.population.segments
+    weights = np.array([s.share for s in segments]) / sum(s.share for s in segments)
+    honest_rate = 0.0
+    dishonest = 0.0
+    for weight, segment in zip(weights, segments, strict=True):
+        failures = segment.interaction_rate * YEAR * (1 - scenario.firm.promise_reliability)
+        complaints = failures * float(
+            complaint_probability(
+                segment.complaint_propensity.mean, scenario.firm.channel_simplicity
+            )
         )
-        frame = simulate(variant)
-        costs[strictness] = -frame.groupby("replicate")["profit"].sum().to_numpy(dtype=float)
-    return costs
+        money = scenario.claims.money_problems_per_year * float(
+            complaint_probability(
+                scenario.claims.money_complaint_propensity, scenario.firm.channel_simplicity
+            )
+        )
+        honest_rate += weight * (money + complaints)
+        dishonest += weight * (1 - segment.honest_share)
+    if dishonest == 0 or fraud_share <= 0:
+        return 0.0
+    return fraud_share / (1 - fraud_share) * honest_rate / dishonest
+
+
+# --------------------------------------------------------------------------- Bass
 
 
 def bass_scenario(
-    innovation: float, imitation: float, customers: int, steps: int, replicates: int
+    innovation_per_year: float,
+    imitation_per_year: float,
+    customers: int,
+    steps: int,
+    replicates: int,
+    network: Mapping[str, Any] | None = None,
+    seed: int = 12345,
 ) -> Scenario:
-    """Word-of-mouth acquisition only, on a complete graph, with no churn."""
+    """Word-of-mouth acquisition only (trust does not matter), no churn, nobody a customer
+    at step 0; on a complete graph unless ``network`` says otherwise."""
     return scenario_from_dict(
         {
             "name": "bass",
             "steps": steps,
             "replicates": replicates,
+            "seed": seed,
             "population": {"customers": customers, "initial_active_share": 0.0},
-            "network": {"kind": "complete"},
-            "churn": {"base_rate": 0.0, "distrust_rate": 0.0, "unresolved_failure_exit": 0.0},
+            "network": dict(network or {"kind": "complete"}),
+            "firm": {"data_protection": 1.0},
+            "churn": {
+                "base_rate_per_year": 0.0,
+                "distrust_rate_per_year": 0.0,
+                "unresolved_failure_exit": 0.0,
+                "wrongful_denial_exit": 0.0,
+            },
             "acquisition": {
-                "innovation": innovation,
-                "imitation": imitation,
+                "innovation_per_year": innovation_per_year,
+                "imitation_per_year": imitation_per_year,
                 "trust_elasticity": 0.0,
             },
         }
     )
 
 
-def bass_curve(innovation: float, imitation: float, steps: np.ndarray) -> np.ndarray:
-    """Bass (1969) closed form F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t})."""
-    decay = np.exp(-(innovation + imitation) * steps)
+def bass_curve(innovation: float, imitation: float, time: np.ndarray) -> np.ndarray:
+    """Bass (1969) closed form F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}); ``p``,
+    ``q`` and ``t`` in the same time unit."""
+    decay = np.exp(-(innovation + imitation) * np.asarray(time, dtype=float))
     return (1 - decay) / (1 + (imitation / innovation) * decay)
+
+
+def bass_naive(innovation_per_step: float, imitation_per_step: float, steps: int) -> np.ndarray:
+    """The naive discretisation F_{t+1} = F_t + (p + q F_t)(1 - F_t), F_0 = 0: what the
+    adopted share would follow if each step's adoption probability were the hazard at the
+    start of the step (the discrete Bass model), for steps 0..steps."""
+    shares = [0.0]
+    for _ in range(steps):
+        share = shares[-1]
+        shares.append(share + (innovation_per_step + imitation_per_step * share) * (1 - share))
+    return np.array(shares)
 
 
 def bass_adoption(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
@@ -178,3 +408,36 @@ def bass_adoption(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     return adopted.columns.to_numpy(dtype=float), adopted.to_numpy(
         dtype=float
     ) / scenario.population.customers
+
+
+# --------------------------------------------------------------------------- levers
+
+
+@dataclass(frozen=True)
+class LeverEffect:
+    """Paired differences (high minus low) of the three key outcomes, per replicate."""
+
+    lever: str
+    low: float
+    high: float
+    trust: np.ndarray
+    active: np.ndarray
+    profit: np.ndarray  # relative to the low setting's mean cumulative profit
+
+
+def lever_effect(scenario: Scenario, lever: str, low: float, high: float) -> LeverEffect:
+    """Move one firm lever from ``low`` to ``high`` on the same seeds; return the paired
+    differences of final mean trust, final active customers and cumulative profit (as a
+    share of the low setting's mean)."""
+    runs = run_variants(scenario, {"low": {f"firm.{lever}": low}, "high": {f"firm.{lever}": high}})
+    low_frame, high_frame = runs["low"], runs["high"]
+    low_profit = final_values(low_frame, "cumulative_profit")
+    return LeverEffect(
+        lever=lever,
+        low=low,
+        high=high,
+        trust=final_values(high_frame, "trust_mean") - final_values(low_frame, "trust_mean"),
+        active=final_values(high_frame, "active") - final_values(low_frame, "active"),
+        profit=(final_values(high_frame, "cumulative_profit") - low_profit)
+        / abs(low_profit.mean()),
+    )
