@@ -48,6 +48,8 @@ class StepOutcome:
     left_dissatisfied_silent: NDArray[np.bool_]
     positive_messages: int
     negative_messages: int
+    #: Indices of the customers ``experience`` covers, in its order (None: everybody).
+    experienced: NDArray[np.int64] | None = None
 
 
 class Engine(Protocol):

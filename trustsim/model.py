@@ -76,6 +76,8 @@ class TrustModel(mesa.Model):
         self.engine_name = engine
         self.replicate = replicate
         self.advertising_multiplier = 1.0
+        #: What the customers lived in the last step (None before the first step).
+        self.last_outcome: StepOutcome | None = None
         self.price_multiplier = scenario.economics.price_multiplier
         self.cumulative_profit = 0.0
         self.timeline = Timeline(list(scenario.events))
@@ -139,6 +141,7 @@ class TrustModel(mesa.Model):
         outcome: StepOutcome = self.engine.step(
             firm_state, self.reputation, self.advertising_multiplier
         )
+        self.last_outcome = outcome
         events = count_events(outcome, breach=firm_state.breach)
         self.reputation = wom.reputation_update(
             self.reputation,

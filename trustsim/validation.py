@@ -441,3 +441,74 @@ def lever_effect(scenario: Scenario, lever: str, low: float, high: float) -> Lev
         profit=(final_values(high_frame, "cumulative_profit") - low_profit)
         / abs(low_profit.mean()),
     )
+
+
+# --------------------------------------------------------------------------- Gartner
+
+
+#: Outcome classes of a raised problem, after Gartner's customer-effort study.
+EFFORT_CLASSES = ("unresolved", "resolved_high_effort", "resolved_low_effort")
+
+
+@dataclass(frozen=True)
+class ClaimRetention:
+    """Per outcome class of a raised problem: how many there were and the share of those
+    customers who stopped being customers within a year."""
+
+    counts: dict[str, int]
+    left_within_year: dict[str, float]
+
+
+def claim_outcome_retention(scenario: Scenario, observe_days: int = YEAR) -> ClaimRetention:
+    """Customers who raise a problem (complain and claim) during the first
+    ``observe_days``, classified as Gartner (2020) does: *unresolved* (recovered poorly,
+    or wrongly denied), *resolved with high effort* (recovered well after waiting for a
+    thorough check) and *resolved with low effort* (recovered well without waiting).
+    Returns the share of each class that left within 365 days of raising it (all
+    replicates pooled)."""
+    setting = with_overrides(scenario, {"steps": observe_days + YEAR})
+    outcome_class = {name: index for index, name in enumerate(EFFORT_CLASSES)}
+    left_counts = np.zeros(len(EFFORT_CLASSES))
+    totals_ = np.zeros(len(EFFORT_CLASSES))
+    for replicate in range(setting.replicates):
+        model = TrustModel(setting, seed=replicate_seed(setting.seed, replicate))
+        size = setting.population.customers
+        events: list[tuple[np.ndarray, int, int]] = []
+        departures: list[tuple[np.ndarray, int]] = []
+        was_active = model.engine.snapshot().state == ACTIVE
+        for step in range(1, setting.steps + 1):
+            model.step()
+            state_active = model.engine.snapshot().state == ACTIVE
+            departures.append((np.flatnonzero(was_active & ~state_active), step))
+            was_active = state_active
+            outcome = model.last_outcome
+            if outcome is None or step > observe_days:
+                continue
+            index = (
+                np.arange(size) if outcome.experienced is None else np.asarray(outcome.experienced)
+            )
+            experience = outcome.experience
+            raised = np.asarray(experience.complained, dtype=bool)
+            good = np.asarray(experience.good_recovery, dtype=bool)
+            waited = np.asarray(experience.claim.resolution.wait_days, dtype=float) > 0
+            classes = {
+                "unresolved": raised & ~good,
+                "resolved_high_effort": raised & good & waited,
+                "resolved_low_effort": raised & good & ~waited,
+            }
+            for name, flags in classes.items():
+                events.append((index[flags], step, outcome_class[name]))
+        first_leave: dict[int, list[int]] = {}
+        for who, step in departures:
+            for person in who.tolist():
+                first_leave.setdefault(person, []).append(step)
+        for who, step, kind in events:
+            for person in who.tolist():
+                later = [s for s in first_leave.get(person, []) if step < s <= step + YEAR]
+                totals_[kind] += 1
+                left_counts[kind] += bool(later)
+    shares = np.divide(left_counts, np.maximum(totals_, 1))
+    return ClaimRetention(
+        counts={name: int(totals_[i]) for i, name in enumerate(EFFORT_CLASSES)},
+        left_within_year={name: float(shares[i]) for i, name in enumerate(EFFORT_CLASSES)},
+    )

@@ -262,6 +262,7 @@ class ArrayPopulation:
             left_dissatisfied_silent=left_dissatisfied_silent,
             positive_messages=int(positive.sum()),
             negative_messages=int(speakers.size - positive.sum()),
+            experienced=eventful,
         )
 
     def customer(self, index: int) -> CustomerView:
