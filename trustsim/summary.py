@@ -170,6 +170,8 @@ def distribution_notes(summary: pd.DataFrame, labels: dict[str, str]) -> list[st
                 f"{probability:.0%})."
             )
     for kpi, text in labels.items():
+        if kpi == "collapsed":  # a 0/1 outcome: its split is the collapse probability above
+            continue
         if kpi in table.index and "bimodal" in table.columns and bool(table.loc[kpi, "bimodal"]):
             row = table.loc[kpi]
             notes.append(

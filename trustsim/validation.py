@@ -267,11 +267,24 @@ def days_to_recover(path: np.ndarray, start: float, target: float) -> np.ndarray
 
 
 RECOVERY_VARIANTS: dict[str, dict[str, Any]] = {
-    "no_failure": {"events": []},
     "silent": {"complaint_propensity": 0.0},
     "good_recovery": {"complaint_propensity": 1.0, "firm.service_recovery": 1.0},
     "poor_recovery": {"complaint_propensity": 1.0, "firm.service_recovery": 0.0},
 }
+
+
+@dataclass(frozen=True)
+class RecoveryRuns:
+    """A failure handled three ways, each with its own counterfactual without the failure."""
+
+    with_outage: dict[str, pd.DataFrame]
+    without_outage: dict[str, pd.DataFrame]
+
+    def lost(self, name: str, column: str, step: int | None = None) -> np.ndarray:
+        """Per replicate: ``column`` without the outage minus with it (what it cost)."""
+        return final_values(self.without_outage[name], column, step) - final_values(
+            self.with_outage[name], column, step
+        )
 
 
 def recovery_experiment(
@@ -279,28 +292,26 @@ def recovery_experiment(
     customers: int = 2000,
     outage_days: tuple[int, int] = (30, 39),
     days: int = 180,
-) -> dict[str, pd.DataFrame]:
+) -> RecoveryRuns:
     """A ten-day outage (every promise made in it broken) at a firm whose customers all stay
     silent, all complain and are recovered well, or all complain and are recovered poorly;
-    and the same firm without the outage. Common random numbers across the four."""
+    each also without the outage, so that what the outage costs is a paired difference
+    from the same firm (same complaint behaviour and recovery) without it. Common random
+    numbers across all six runs."""
     base = with_overrides(
-        scenario,
-        {
-            "population.customers": customers,
-            "steps": days,
-            "firm.data_protection": 1.0,
-            "events": [{"type": "outage", "from": outage_days[0], "until": outage_days[1]}],
-        },
+        scenario, {"population.customers": customers, "steps": days, "firm.data_protection": 1.0}
     )
-    runs = {}
+    outage = [{"type": "outage", "from": outage_days[0], "until": outage_days[1]}]
+    with_outage, without = {}, {}
     for name, change in RECOVERY_VARIANTS.items():
         overrides = {k: v for k, v in change.items() if k != "complaint_propensity"}
-        if "complaint_propensity" in change:
-            for index in range(len(base.population.segments)):
-                key = f"population.segments.{index}.complaint_propensity"
-                overrides[key] = {"mean": change["complaint_propensity"], "sd": 0.0}
-        runs[name] = simulate(with_overrides(base, overrides))
-    return runs
+        for index in range(len(base.population.segments)):
+            key = f"population.segments.{index}.complaint_propensity"
+            overrides[key] = {"mean": change["complaint_propensity"], "sd": 0.0}
+        overrides["claims.money_complaint_propensity"] = change["complaint_propensity"]
+        with_outage[name] = simulate(with_overrides(base, {**overrides, "events": outage}))
+        without[name] = simulate(with_overrides(base, {**overrides, "events": []}))
+    return RecoveryRuns(with_outage, without)
 
 
 # --------------------------------------------------------------------------- verification
@@ -423,6 +434,7 @@ class LeverEffect:
     trust: np.ndarray
     active: np.ndarray
     profit: np.ndarray  # relative to the low setting's mean cumulative profit
+    active_low: float  # mean final active customers at the low setting
 
 
 def lever_effect(scenario: Scenario, lever: str, low: float, high: float) -> LeverEffect:
@@ -440,6 +452,7 @@ def lever_effect(scenario: Scenario, lever: str, low: float, high: float) -> Lev
         active=final_values(high_frame, "active") - final_values(low_frame, "active"),
         profit=(final_values(high_frame, "cumulative_profit") - low_profit)
         / abs(low_profit.mean()),
+        active_low=float(final_values(low_frame, "active").mean()),
     )
 
 
@@ -512,3 +525,372 @@ def claim_outcome_retention(scenario: Scenario, observe_days: int = YEAR) -> Cla
         counts={name: int(totals_[i]) for i, name in enumerate(EFFORT_CLASSES)},
         left_within_year={name: float(shares[i]) for i, name in enumerate(EFFORT_CLASSES)},
     )
+
+
+# --------------------------------------------------------------------------- lessons
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One claim a teaching scenario's header makes, as a measurable paired quantity.
+
+    ``kind`` says what is compared per replicate: ``final`` (``column`` at ``step``, or the
+    last step), ``relative`` (the same, as a share of the reference's mean), ``total`` (the
+    column summed over the horizon), ``silent_share`` (share of dissatisfied leavers who
+    never complained; a level, ``reference`` None) or ``days_to_half`` (first day half the
+    market are customers). With a ``reference`` variant the quantity is the paired
+    difference ``variant - reference``. The statement holds when the 95% CI of the
+    quantity lies on the side of ``sign`` and its mean is at least ``floor`` in size
+    (for a level: beyond ``floor``)."""
+
+    text: str
+    variant: str
+    reference: str | None
+    kind: str
+    column: str = ""
+    step: int | None = None
+    sign: int = 1
+    floor: float = 0.0
+
+
+def statement_values(statement: Statement, runs: Mapping[str, pd.DataFrame]) -> np.ndarray:
+    """Per replicate: the quantity a statement is about (see :class:`Statement`)."""
+
+    def value(frame: pd.DataFrame) -> np.ndarray:
+        if statement.kind in ("final", "relative"):
+            return final_values(frame, statement.column, statement.step)
+        if statement.kind == "total":
+            return totals(frame, statement.column)
+        if statement.kind == "silent_share":
+            return silent_leaver_share(frame)
+        if statement.kind == "days_to_half":
+            people = frame.attrs["customers"]  # set by run_lesson
+            active = frame.pivot(index="replicate", columns="step", values="active")
+            reached = active.to_numpy() >= 0.5 * float(people)
+            steps = active.columns.to_numpy(dtype=float)
+            return np.where(reached.any(axis=1), steps[reached.argmax(axis=1)], np.inf)
+        raise ValueError(f"unknown statement kind {statement.kind!r}")
+
+    own = value(runs[statement.variant])
+    if statement.reference is None:
+        return own
+    reference = value(runs[statement.reference])
+    with np.errstate(invalid="ignore"):  # never reaching half the market: inf - inf = nan
+        if statement.kind == "relative":
+            return (own - reference) / abs(reference.mean())
+        return own - reference
+
+
+def statement_holds(statement: Statement, values: np.ndarray) -> bool:
+    """Whether per-replicate values support the statement (CI side and size)."""
+    mean, _, low, high = mean_confidence_interval(np.asarray(values, dtype=float))
+    if statement.reference is None:  # a level beyond the floor
+        return bool(low >= statement.floor) if statement.sign > 0 else bool(high <= statement.floor)
+    if statement.sign > 0:
+        return bool(low > 0 and mean >= statement.floor)
+    return bool(high < 0 and mean <= -statement.floor)
+
+
+def run_lesson(scenario: Scenario) -> dict[str, pd.DataFrame]:
+    """Every variant of a lesson scenario on common random numbers (frames carry the
+    population size in ``attrs['customers']``)."""
+    runs = lesson_variants(scenario)
+    for frame in runs.values():
+        frame.attrs["customers"] = scenario.population.customers
+    return runs
+
+
+#: The statements each teaching scenario's header makes (tests/test_lessons.py checks them;
+#: docs/make_lesson_numbers.py measures them at full size for the headers).
+# fmt: off
+LESSONS: dict[str, tuple[Statement, ...]] = {
+    "trust_repair": (
+        Statement(
+            "integrity a year after a hidden breach, against no breach",
+            "hidden", "no_breach", "final", "trust_integrity", sign=-1, floor=0.05,
+        ),
+        Statement(
+            "integrity a year after a disclosed breach, against a hidden one",
+            "disclosed", "hidden", "final", "trust_integrity", sign=1, floor=0.02,
+        ),
+        Statement(
+            "customers a year after a hidden breach, against no breach",
+            "hidden", "no_breach", "final", "active", sign=-1, floor=10,
+        ),
+        Statement(
+            "customers a year after a disclosed breach, against a hidden one",
+            "disclosed", "hidden", "final", "active", sign=1, floor=5,
+        ),
+    ),
+    "service_recovery": (
+        Statement(
+            "trust at the end of the outage with good recovery, against no outage",
+            "good_recovery", "no_outage", "final", "trust_mean", step=100, sign=-1, floor=0.005,
+        ),
+        Statement(
+            "trust at the end of the outage with good recovery, against poor recovery",
+            "good_recovery", "poor_recovery", "final", "trust_mean", step=100, sign=1,
+            floor=0.01,
+        ),
+        Statement(
+            "customers after a year with good recovery, against poor recovery",
+            "good_recovery", "poor_recovery", "final", "active", sign=1, floor=20,
+        ),
+        Statement(
+            "customers after a year with good recovery, against no outage (no paradox)",
+            "good_recovery", "no_outage", "final", "active", sign=-1, floor=0,
+        ),
+    ),
+    "broken_promises": (
+        Statement(
+            "trust after a year at 95% against 99% kept",
+            "reliability_95", "reliability_99", "final", "trust_mean", sign=-1, floor=0.02,
+        ),
+        Statement(
+            "trust after a year at 90% against 95% kept",
+            "reliability_90", "reliability_95", "final", "trust_mean", sign=-1, floor=0.02,
+        ),
+        Statement(
+            "customers after a year at 90% against 99% kept",
+            "reliability_90", "reliability_99", "final", "active", sign=-1, floor=40,
+        ),
+        Statement(
+            "profit over the year at 90% against 99% kept (share)",
+            "reliability_90", "reliability_99", "relative", "cumulative_profit", sign=-1,
+            floor=0.03,
+        ),
+    ),
+    "silent_churn": (
+        Statement(
+            "share of dissatisfied leavers who never complained, usual channel",
+            "usual_channel", None, "silent_share", sign=1, floor=0.7,
+        ),
+        Statement(
+            "share of dissatisfied leavers who never complained, hard against easy channel",
+            "hard_to_complain", "easy_to_complain", "silent_share", sign=1, floor=0.1,
+        ),
+        Statement(
+            "customers after a year, easy against hard channel",
+            "easy_to_complain", "hard_to_complain", "final", "active", sign=1, floor=5,
+        ),
+        Statement(
+            "compensation paid over the year, easy against hard channel",
+            "easy_to_complain", "hard_to_complain", "total", "compensation_cost", sign=1,
+            floor=1000,
+        ),
+    ),
+    "verification_trap": (
+        Statement(
+            "profit over the year, trusting and checking in the background against verifying "
+            "everything (share)",
+            "trust_and_check", "verify_everything", "relative", "cumulative_profit", sign=1,
+            floor=0.01,
+        ),
+        Statement(
+            "profit over the year, random light checks against verifying everything (share)",
+            "random_checks", "verify_everything", "relative", "cumulative_profit", sign=1,
+            floor=0.01,
+        ),
+        Statement(
+            "benevolence after a year, trusting and checking in the background against "
+            "verifying everything",
+            "trust_and_check", "verify_everything", "final", "trust_benevolence", sign=1,
+            floor=0.005,
+        ),
+        Statement(
+            "claims approved at the deadline after a check, verifying everything against "
+            "trusting",
+            "verify_everything", "trust_and_check", "total", "claims_auto_approved", sign=1,
+            floor=20,
+        ),
+    ),
+    "word_of_mouth": (
+        Statement(
+            "days until half the market are customers, small world against random network",
+            "small_world", "random", "days_to_half", sign=1, floor=30,
+        ),
+        Statement(
+            "days until half the market are customers, small world against scale-free network",
+            "small_world", "scale_free", "days_to_half", sign=1, floor=30,
+        ),
+        Statement(
+            "days until half the market are customers, random network against the well-mixed "
+            "(Bass) market",
+            "random", "well_mixed", "days_to_half", sign=1, floor=10,
+        ),
+        Statement(
+            "days until half the market are customers, scale-free network against the "
+            "well-mixed (Bass) market",
+            "scale_free", "well_mixed", "days_to_half", sign=1, floor=10,
+        ),
+    ),
+}
+# fmt: on
+
+
+#: The main assumption parameters behind each lesson: tests/test_lessons.py moves them by
+#: +/-20% in a half-fraction corner design (2^(3-1) = 4 corners) and checks that every
+#: statement still holds.
+LESSON_ASSUMPTIONS: dict[str, tuple[str, str, str]] = {
+    "trust_repair": (
+        "trust.relaxation_half_life_days",
+        "trust.scar_slowdown",
+        "trust.transparency_softening",
+    ),
+    "service_recovery": (
+        "trust.recovery_repair",
+        "trust.poor_recovery_penalty",
+        "churn.unresolved_failure_exit",
+    ),
+    "broken_promises": ("trust.loss_rate", "trust.gain_rate", "churn.unresolved_failure_exit"),
+    "silent_churn": (
+        "claims.money_complaint_propensity",
+        "claims.claim_amount",
+        "churn.unresolved_failure_exit",
+    ),
+    "verification_trap": (
+        "claims.cost_per_check",
+        "trust.wait_penalty_per_week",
+        "claims.false_claims_per_year",
+    ),
+    "word_of_mouth": (
+        "acquisition.imitation_per_year",
+        "network.mean_degree",
+        "wom.influence",
+    ),
+}
+
+#: Signs of the half-fraction 2^(3-1) design (the third column is the product of the first
+#: two): each parameter is low in two corners and high in two.
+CORNERS = ((-1, -1, 1), (1, -1, -1), (-1, 1, -1), (1, 1, 1))
+
+
+def corner_overrides(
+    scenario: Scenario, parameters: tuple[str, ...], signs: tuple[int, ...], change: float = 0.2
+) -> dict[str, float]:
+    """Overrides moving each parameter by ``sign * change`` of its value in ``scenario``."""
+    overrides = {}
+    for name, sign in zip(parameters, signs, strict=True):
+        block, field = name.split(".")
+        value = float(getattr(getattr(scenario, block), field))
+        overrides[name] = value * (1 + sign * change)
+    return overrides
+
+
+# --------------------------------------------------------------------------- lever table
+
+
+@dataclass(frozen=True)
+class Lever:
+    """How a lever is studied: the range it is moved across, the sign expected on each of
+    the three key outcomes (+1, -1, or 0 for no claim) and the ablation that switches off
+    the mechanism it works through (the companion of its test)."""
+
+    low: float
+    high: float
+    signs: tuple[int, int, int]  # final trust, final active customers, cumulative profit
+    ablation: Mapping[str, Any]
+    mechanism: str
+
+
+def _segments_set(field: str, value: Any, segments: int = 2) -> dict[str, Any]:
+    return {f"population.segments.{i}.{field}": value for i in range(segments)}
+
+
+#: The seven levers: plausible range (promise reliability over the 0.90-0.99 of normal
+#: operation, data protection over 0.995-1 a day, the others over most of [0, 1]).
+# fmt: off
+LEVERS: dict[str, Lever] = {
+    "promise_reliability": Lever(
+        0.90, 0.99, (1, 1, 1), _segments_set("interaction_rate", 0.0),
+        "promises at touchpoints (ablation: no touchpoints, so no promises)",
+    ),
+    "verification_strictness": Lever(
+        0.0, 1.0, (-1, -1, -1),
+        {
+            "claims.cost_per_check": 0.0,
+            "claims.check_days_mean": 0.0,
+            "claims.false_denial_rate": 0.0,
+            "trust.check_distrust_signal": 0.0,
+        },
+        "checks that cost money, take days, signal distrust and wrongly deny (ablation: "
+        "free, instant, invisible and never wrong)",
+    ),
+    "transparency": Lever(
+        0.0, 1.0, (1, 1, 1),
+        {"trust.transparency_softening": 0.0, "trust.disclosure_credit": 0.0},
+        "disclosure softens losses and earns integrity (ablation: it does neither)",
+    ),
+    "data_protection": Lever(
+        0.995, 1.0, (1, 1, 1), {"trust.breach_severity": 0.0, "wom.bad_experience_tell": 0.0},
+        "breaches hit integrity and are talked about (ablation: leaks nobody minds)",
+    ),
+    "service_recovery": Lever(
+        0.2, 0.95, (1, 1, 1),
+        {
+            "trust.recovery_repair": 0.0,
+            "trust.poor_recovery_penalty": 0.0,
+            "churn.unresolved_failure_exit": 0.0,
+            "economics.cost_per_recovery": 0.0,
+        },
+        "good recovery repairs the loss and prevents exits (ablation: recovery changes "
+        "nothing and costs nothing)",
+    ),
+    "friendliness": Lever(
+        0.0, 1.0, (1, 1, 1), {"trust.friendliness_effect": 0.0},
+        "every touchpoint feels friendly or not (ablation: feelings do not count)",
+    ),
+    "channel_simplicity": Lever(
+        0.0, 1.0, (0, 1, -1),
+        {
+            **_segments_set("complaint_propensity", {"mean": 0.0, "sd": 0.0}),
+            "claims.money_complaint_propensity": 0.0,
+        },
+        "more problems are raised, recovered and compensated (ablation: nobody complains)",
+    ),
+}
+# fmt: on
+
+#: Sizes a class can see: 0.02 of trust, 2% of the customers, 2% of profit.
+VISIBLE = {"trust": 0.02, "active": 0.02, "profit": 0.02}
+
+
+@dataclass(frozen=True)
+class LeverVerdict:
+    """What the lever test concludes from a lever effect."""
+
+    visible: tuple[str, ...]  # outcomes with a visible, significant effect of the right sign
+    wrong_sign: tuple[str, ...]  # outcomes with a significant effect of the wrong sign
+
+    @property
+    def matters(self) -> bool:
+        return bool(self.visible) and not self.wrong_sign
+
+
+def judge_lever(effect: LeverEffect, lever: Lever) -> LeverVerdict:
+    """Which outcomes move visibly, with a paired 95% CI excluding 0 and the expected sign;
+    which move significantly the wrong way. Customers count as a share of those at the
+    low setting, profit as a share of its profit."""
+    visible, wrong = [], []
+    outcomes = {
+        "trust": (effect.trust, VISIBLE["trust"]),
+        "active": (effect.active / max(effect.active_low, 1.0), VISIBLE["active"]),
+        "profit": (effect.profit, VISIBLE["profit"]),
+    }
+    for (name, (values, size)), sign in zip(outcomes.items(), lever.signs, strict=True):
+        mean, _, low, high = mean_confidence_interval(values)
+        significant = low > 0 or high < 0
+        if not significant or sign == 0:
+            continue
+        if np.sign(mean) != sign:
+            wrong.append(name)
+        elif abs(mean) >= size:
+            visible.append(name)
+    return LeverVerdict(tuple(visible), tuple(wrong))
+
+
+def lever_verdict(scenario: Scenario, name: str) -> tuple[LeverVerdict, LeverEffect]:
+    """Run a lever across its range on ``scenario`` and judge it."""
+    lever = LEVERS[name]
+    effect = lever_effect(scenario, name, lever.low, lever.high)
+    return judge_lever(effect, lever), effect
