@@ -101,7 +101,12 @@ def test_broken_promises_destroy_competence_trust(engine: str) -> None:
 
 
 def test_no_verification_means_no_checks_and_all_claims_approved(engine: str) -> None:
-    frame = run_model(scenario_with(firm={"verification_strictness": 0.0}), engine)
+    frame = run_model(
+        scenario_with(
+            firm={"verification_strictness": 0.0}, claims={"money_problems_per_year": 30.0}
+        ),
+        engine,
+    )
     assert frame["claims_checked"].sum() == 0
     assert frame["claims"].sum() > 0
     assert (frame["claims_approved"] == frame["claims"]).all()
@@ -126,7 +131,11 @@ def test_slow_checks_are_auto_approved_at_the_deadline(engine: str) -> None:
     frame = run_model(
         scenario_with(
             firm={"verification_strictness": 1.0},
-            claims={"check_days_mean": 1000.0, "resolution_deadline_days": 0.0},
+            claims={
+                "check_days_mean": 1000.0,
+                "resolution_deadline_days": 0.0,
+                "money_problems_per_year": 30.0,
+            },
         ),
         engine,
     )

@@ -85,16 +85,16 @@ class InitialTrust(_Block):
     Mayer, Davis & Schoorman 1995; see ``trust.relaxation_half_life_days``)."""
 
     competence: TraitDistribution = Field(
-        default_factory=lambda: TraitDistribution(mean=0.6, sd=0.1),
-        description="Initial competence trust across customers.",
+        default_factory=lambda: TraitDistribution(mean=0.6, sd=0.2),
+        description="Disposition to trust the firm's competence, across people.",
     )
     integrity: TraitDistribution = Field(
-        default_factory=lambda: TraitDistribution(mean=0.6, sd=0.1),
-        description="Initial integrity trust across customers.",
+        default_factory=lambda: TraitDistribution(mean=0.6, sd=0.2),
+        description="Disposition to trust the firm's integrity, across people.",
     )
     benevolence: TraitDistribution = Field(
-        default_factory=lambda: TraitDistribution(mean=0.55, sd=0.1),
-        description="Initial benevolence trust across customers.",
+        default_factory=lambda: TraitDistribution(mean=0.55, sd=0.2),
+        description="Disposition to trust the firm's benevolence, across people.",
     )
     correlation: Probability = Field(
         0.8,
@@ -121,7 +121,7 @@ class Segment(_Block):
         0.97, description="Share of customers who never file false claims, in [0, 1]."
     )
     complaint_propensity: TraitDistribution = Field(
-        default_factory=lambda: TraitDistribution(mean=0.15, sd=0.05),
+        default_factory=lambda: TraitDistribution(mean=0.14, sd=0.057),
         description=(
             "Probability that a dissatisfied customer complains instead of staying silent, at "
             "channel_simplicity 0.5; in [0, 1]."
@@ -137,9 +137,9 @@ class Segment(_Block):
         "1: revenue minus the cost of serving them, currency.",
     )
     interaction_rate: Probability = Field(
-        0.066,
+        0.05,
         description="Probability per step (day) of a touchpoint that carries a promise "
-        "(0.066: about two a month).",
+        "(0.05: about one and a half a month).",
     )
 
 
@@ -204,7 +204,7 @@ class Firm(_Block):
         ),
     )
     data_protection: Probability = Field(
-        0.999, description="Probability per step that customer data stays safe (no breach)."
+        0.9997, description="Probability per step that customer data stays safe (no breach)."
     )
     service_recovery: Probability = Field(
         0.6,
@@ -330,7 +330,7 @@ class TrustDynamics(_Block):
         description="Good-experience units to integrity when a failure is disclosed proactively.",
     )
     friendliness_effect: NonNegative = Field(
-        0.3,
+        0.1,
         description="Units to benevolence per touchpoint per unit of (friendliness - 0.5) * 2.",
     )
     breach_severity: NonNegative = Field(
@@ -388,10 +388,10 @@ class Churn(_Block):
     """Churn hazard: rises as overall trust falls below a distrust threshold."""
 
     base_rate_per_year: NonNegative = Field(
-        0.05, description="Hazard of leaving per year for a fully trusting customer."
+        0.028, description="Hazard of leaving per year for a fully trusting customer."
     )
     distrust_rate_per_year: NonNegative = Field(
-        2.0,
+        3.2,
         description="Extra hazard of leaving per year when trust is far below the threshold.",
     )
     distrust_threshold: Probability = Field(
@@ -401,7 +401,7 @@ class Churn(_Block):
         0.05, description="Width of the logistic transition around the threshold, trust units."
     )
     unresolved_failure_exit: Probability = Field(
-        0.05, description="Probability of leaving at once after a failure that was not recovered."
+        0.03, description="Probability of leaving at once after a failure that was not recovered."
     )
     wrongful_denial_exit: Probability = Field(
         0.3, description="Probability of leaving at once after a claim is wrongly denied."
@@ -422,12 +422,13 @@ class Acquisition(_Block):
         description="Adoption hazard is multiplied by max(0, 1 + elasticity * 2 * (trust - 0.5)).",
     )
     winback_factor: Probability = Field(
-        0.1, description="Churned customers adopt again at this fraction of a prospect's hazard."
+        0.5, description="Churned customers adopt again at this fraction of a prospect's hazard."
     )
 
 
 class Economics(_Block):
-    """Prices and costs, in currency per step or per case."""
+    """Prices and costs, in currency per step or per case. The currency unit is one
+    mainstream customer's daily contribution (revenue minus the cost of serving them)."""
 
     price_multiplier: NonNegative = Field(
         1.0, description="Multiplies every customer's value_per_step, >= 0."
@@ -436,7 +437,7 @@ class Economics(_Block):
         10.0, description="Advertising spend per step, currency."
     )
     cost_per_acquisition: NonNegative = Field(
-        5.0, description="Onboarding cost per acquired customer, currency."
+        200.0, description="Onboarding cost per acquired customer, currency."
     )
     cost_per_recovery: NonNegative = Field(
         10.0,
