@@ -9,7 +9,9 @@ seeds (trustsim's own sweep machinery, common random numbers) and the strictness
 highest mean cumulative profit is drawn; the baseline's cell is outlined. Both risk-scored
 (targeting 2) and random checks (targeting 1) are mapped. The script writes
 docs/validation/verification_map*.png and docs/validation/verification_map.md. Seed 9501,
-never used for tuning. Takes about half an hour on two cores.
+never used for tuning. Each map's table is saved as docs/validation/verification_map_*.csv
+(``--reuse`` draws from those instead of running again). Takes about half an hour per map
+on two shared cores.
 """
 
 from __future__ import annotations
@@ -136,6 +138,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--replicates", type=int, default=4)
+    parser.add_argument(
+        "--maps",
+        nargs="*",
+        default=["cost_scored", "cost_random", "days_scored", "days_random"],
+        help="which maps to draw",
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse the tables saved by an earlier run"
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     lines = [
@@ -152,11 +163,20 @@ def main() -> None:
         ("claims.cost_per_check", CHECK_COSTS, "cost of one check (currency)", 20.0, "cost"),
         ("claims.check_days_mean", CHECK_DAYS, "mean duration of a check (days)", 10.0, "days"),
     ]
+    maps.sort(key=lambda entry: entry[4] != "cost")
     for targeting, kind in ((2.0, "risk-scored checks (targeting 2)"), (1.0, "random checks")):
         for axis, values, label, baseline_value, suffix in maps:
-            table = profits(axis, values, targeting, args.replicates, args.workers)
+            key = f"{suffix}_{'scored' if targeting > 1 else 'random'}"
+            if key not in args.maps:
+                continue
+            cache = OUT / f"verification_map_{key}.csv"
+            if cache.exists() and args.reuse:
+                table = pd.read_csv(cache)
+            else:
+                table = profits(axis, values, targeting, args.replicates, args.workers)
+                table.to_csv(cache, index=False)
             best = best_strictness(table, axis)
-            name = f"verification_map_{suffix}_{'scored' if targeting > 1 else 'random'}.png"
+            name = f"verification_map_{key}.png"
             figure = draw(best, axis, label, baseline_value, f"Best strictness, {kind}")
             figure.savefig(OUT / name, dpi=110)
             print(f"wrote {OUT / name}", flush=True)
@@ -165,8 +185,7 @@ def main() -> None:
                 "| fraud share | " + label + " | best | strict - light |",
                 "|---|---|---|---|",
             ]
-            for row in best.itertuples(index=False):
-                values_ = row._asdict()
+            for values_ in best.to_dict("records"):
                 lines.append(
                     f"| {values_['fraud_share']:.0%} | {values_[axis]:g} | "
                     f"{values_['best_strictness']:g} | {values_['strict_minus_light']:+.2%} "
