@@ -7,7 +7,8 @@ of negative word-of-mouth), the tipping of the README's event list (seed 73, 10 
 10 years), the day the baseline market is 90% customers, the effect of verification
 strictness in sweep_verification.yaml and verification_trap.yaml, and the number of kept
 promises needed to restore trust after one broken promise (scar on). The output before
-the issue-11 changes is kept in docs/audit/before.md, after them in docs/audit/after.md.
+the issue-11 changes is kept in docs/audit/before.md (produced by this script as of commit
+f4ab410, on the old model), after them in docs/audit/after.md.
 """
 
 from __future__ import annotations
@@ -134,8 +135,9 @@ def verification(replicates: int) -> None:
     assert trap.variants is not None
     runs = {name: simulate(with_overrides(trap, o)) for name, o in trap.variants.items()}
     names = list(runs)
-    strict, light = runs[names[0]], runs[names[-1]]
-    print(f"## verification_trap.yaml ({replicates} replicates): {names[-1]} - {names[0]}")
+    lighter = "trust_and_check" if "trust_and_check" in runs else names[-1]
+    strict, light = runs[names[0]], runs[lighter]
+    print(f"## verification_trap.yaml ({replicates} replicates): {lighter} - {names[0]}")
     for column in ("trust_mean", "churned", "cumulative_profit"):
         difference = final(light, column) - final(strict, column)
         relative = difference.mean() / abs(final(strict, column).mean())
@@ -145,42 +147,15 @@ def verification(replicates: int) -> None:
 def asymmetry(replicates: int) -> None:
     """Kept promises needed to restore competence trust after one broken promise (scar on),
     using the trust rule and the scenario's parameters, from start trust 0.6."""
-    from trustsim.rules import trust
+    from trustsim.validation import kept_promises_to_restore
 
     base = load_scenario(SCENARIOS / "baseline.yaml")
-    dyn = base.trust
     rate = base.population.segments[0].interaction_rate
-    rng = np.random.default_rng(11)
-    counts = []
-    for _ in range(200 * replicates):
-        level = float(
-            trust.apply_units(
-                0.6,
-                0.0,
-                1.0,
-                *trust.update_rates(0.0, dyn.gain_rate, dyn.loss_rate, dyn.scar_slowdown),
-            )
-        )
-        scar = float(trust.scar_update(0.0, 1.0, dyn.scar_per_betrayal, dyn.scar_decay))
-        kept = 0
-        while level < 0.6 and kept < 1000:
-            scar = float(trust.scar_update(scar, 0.0, dyn.scar_per_betrayal, dyn.scar_decay))
-            if rng.random() < rate:
-                level = float(
-                    trust.apply_units(
-                        level,
-                        1.0,
-                        0.0,
-                        *trust.update_rates(scar, dyn.gain_rate, dyn.loss_rate, dyn.scar_slowdown),
-                    )
-                )
-                kept += 1
-        counts.append(kept)
-    counts_array = np.array(counts)
+    counts_array = kept_promises_to_restore(base, start=0.6, customers=200 * replicates, seed=11)
     print(
         f"## Asymmetry: kept promises to restore competence trust 0.6 after one broken one "
         f"(scar on, touchpoint rate {rate}/step): mean {counts_array.mean():.2f}, "
-        f"range {counts_array.min()}-{counts_array.max()}"
+        f"range {counts_array.min():.0f}-{counts_array.max():.0f}"
     )
 
 
