@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trustsim.rules.acquisition import adoption_probability
+from trustsim.rules.acquisition import adoption_probability, appeal
 
 unit = st.floats(0.0, 1.0)
 elasticity = st.floats(0.0, 10.0)
@@ -106,3 +106,10 @@ def test_trust_appeal():
     )
     # appeal is clipped at zero: no adoption at all from very low trust
     assert adoption_probability(1.0, 0.0, 0.5, 0.5, 2.0) == 0.0
+
+
+def test_appeal_function_is_the_factor_of_the_hazard(elementwise):
+    trust = np.linspace(0.0, 1.0, 11)
+    np.testing.assert_allclose(appeal(trust, 1.0), np.maximum(0.0, 2 * trust))
+    np.testing.assert_allclose(appeal(trust, 0.0), 1.0)
+    elementwise(appeal, {"trust": trust}, trust_elasticity=3.0)

@@ -101,10 +101,14 @@ class Subgroup:
             # one bin holds every value (all equal, or a degenerate range)
             low, high = 0.0, 1.0
             bin_count = 1
+        scale = bin_count / (high - low)
+        if not np.isfinite(scale):
+            # a range too narrow to divide by (subnormal): one bin holds every value
+            low, bin_count, scale = 0.0, 1, 1.0
         # Monotone binning: clip((v - low) * scale) is non-decreasing in v, so the bins keep
         # the order of the values and a rank falls in the bin where the counts reach it.
         scaled = np.subtract(values, low)
-        np.multiply(scaled, bin_count / (high - low), out=scaled)
+        np.multiply(scaled, scale, out=scaled)
         np.clip(scaled, 0.0, bin_count - 1, out=scaled)
         bins = scaled.astype(np.intp)
         below = np.cumsum(self._bin_counts(bins, bin_count))  # members in bins 0..b

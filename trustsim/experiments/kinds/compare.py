@@ -33,7 +33,7 @@ from trustsim.experiments.kind import (
 from trustsim.experiments.settings import Variants
 from trustsim.output import experiment_figures as plots
 from trustsim.output.labels import REPORT_KPIS, interval_table, label
-from trustsim.output.report import html_table, interval
+from trustsim.output.report import html_table, interval, notes
 from trustsim.scenario.loading import with_overrides
 from trustsim.scenario.schema import Scenario
 from trustsim.stats import ci_columns, replicate_kpis
@@ -239,12 +239,17 @@ def _compare_section(folder: Path, manifest: dict[str, Any]) -> str:
         if r.kpi in REPORT_KPIS
     ]
     reference = next(iter(variants), "")
+    distribution = "".join(
+        notes(summary[summary.variant == name].drop(columns="variant"), f"{name}: ")
+        for name in variants
+    )
     return (
         f"<h2>Variants</h2><p>Reference: <b>{html.escape(reference)}</b>. Every variant runs "
         f"the same {manifest.get('replicates', '?')} replicate seeds (common random numbers), "
         f"so differences are paired replicate by replicate.</p><ul>{items}</ul>"
         "<h2>Key results (mean [95% CI])</h2>"
         + html_table(["KPI", *variants], rows)
+        + distribution
         + "<h2>Differences from the reference (mean [95% CI])</h2>"
         + html_table(["KPI", "difference", "mean [95% CI]"], diff_rows)
     )

@@ -26,7 +26,8 @@ from trustsim.experiments.kind import (
 from trustsim.model.engines.registry import ENGINES
 from trustsim.output.figures import CAPTIONS, render_figures
 from trustsim.output.labels import REPORT_KPIS
-from trustsim.output.report import html_table, kpi_rows
+from trustsim.output.narrative import distribution_notes
+from trustsim.output.report import KPI_HEADER, html_table, kpi_rows, notes
 from trustsim.stats import summarize
 
 
@@ -65,9 +66,10 @@ class RunKind(Kind):
         return render_figures(tables["timeseries"], folder, title=study.base.name)
 
     def report_section(self, folder: Path, manifest: dict[str, Any]) -> str:
-        """The key KPIs with their 95% confidence intervals."""
+        """The key KPIs with their 95% confidence intervals, their median and 10-90% range
+        across replicates, and notes on collapsed replicates and split (bimodal) KPIs."""
         summary = pd.read_csv(folder / "summary.csv")
-        return "<h2>Key results</h2>" + html_table(["KPI", "mean [95% CI]"], kpi_rows(summary))
+        return "<h2>Key results</h2>" + html_table(KPI_HEADER, kpi_rows(summary)) + notes(summary)
 
     def summary(self, result: ExperimentResult) -> str:
         """The key KPIs, with their 95% CI when there are several replicates."""
@@ -83,4 +85,6 @@ class RunKind(Kind):
                 )
             else:
                 lines.append(f"  {text:<42} {row['mean']:>12.4g}")
+        if replicates > 1:
+            lines += [f"  {note}" for note in distribution_notes(result.summary, REPORT_KPIS)]
         return "\n".join(lines)
