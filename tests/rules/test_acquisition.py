@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trustsim.rules.acquisition import adoption_probability
+from trustsim.rules.acquisition import adoption_probability, appeal
 
 unit = st.floats(0.0, 1.0)
 elasticity = st.floats(0.0, 10.0)
@@ -123,3 +123,8 @@ def test_a_huge_hazard_adopts_surely_instead_of_nan() -> None:
         current = u / 2 + u / 2 * 0.3
         closed = current * np.expm1(u) / (u + current * np.expm1(u))
         assert adoption_probability(0.3, 0.5, u / 2, u / 2, 1.0) == closed
+def test_appeal_function_is_the_factor_of_the_hazard(elementwise):
+    trust = np.linspace(0.0, 1.0, 11)
+    np.testing.assert_allclose(appeal(trust, 1.0), np.maximum(0.0, 2 * trust))
+    np.testing.assert_allclose(appeal(trust, 0.0), 1.0)
+    elementwise(appeal, {"trust": trust}, trust_elasticity=3.0)

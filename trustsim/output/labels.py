@@ -20,6 +20,7 @@ REPORT_KPIS: dict[str, str] = {
     "final_nps": "NPS, final (% promoters − % detractors)",
     "total_revenue": "revenue, total (currency)",
     "final_cumulative_profit": "cumulative profit (currency)",
+    "collapsed": "collapse probability (share of replicates ending below half the customers)",
 }
 
 

@@ -25,7 +25,7 @@ from trustsim.errors import OutputFailed, ResultsError, os_problem
 from trustsim.output.folders import FIGURES_DIR, REPORT_FILE
 from trustsim.output.labels import REPORT_KPIS, format_interval, format_number
 from trustsim.output.manifest import MANIFEST_FILE
-from trustsim.output.narrative import describe
+from trustsim.output.narrative import describe, distribution_notes
 
 #: Writes a kind's section of the report from the folder's files and its manifest.
 Section = Callable[[Path, dict[str, Any]], str]
@@ -65,12 +65,38 @@ def interval(row: Any) -> str:
     return format_interval(row["mean"], row["ci95_low"], row["ci95_high"], int(row["replicates"]))
 
 
+def spread(row: Any) -> str:
+    """``median [p10, p90]`` of a summary row across replicates ('' if it has none)."""
+    if "median" not in row.index or pd.isna(row["median"]):
+        return ""
+    return (
+        f"{format_number(row['median'])} [{format_number(row['p10'])}, {format_number(row['p90'])}]"
+    )
+
+
 def kpi_rows(summary: pd.DataFrame) -> list[list[str]]:
-    """``[label, interval]`` of every report KPI in a tidy summary (columns kpi, mean, ...)."""
+    """``[label, interval, spread]`` of every report KPI in a tidy summary (columns kpi,
+    mean, ..., median, p10, p90): the mean with its 95% CI, then the median with the
+    10-90% range across replicates."""
     table = summary.set_index("kpi")
     return [
-        [text, interval(table.loc[kpi])] for kpi, text in REPORT_KPIS.items() if kpi in table.index
+        [text, interval(table.loc[kpi]), spread(table.loc[kpi])]
+        for kpi, text in REPORT_KPIS.items()
+        if kpi in table.index
     ]
+
+
+#: The header of :func:`kpi_rows`' table.
+KPI_HEADER = ("KPI", "mean [95% CI]", "median [10–90% of replicates]")
+
+
+def notes(summary: pd.DataFrame, prefix: str = "") -> str:
+    """The :func:`~trustsim.output.narrative.distribution_notes` of a summary as HTML
+    paragraphs (collapsed replicates, bimodal KPIs), each prefixed by ``prefix``."""
+    return "".join(
+        f"<p class='note'>{html.escape(prefix + note)}</p>"
+        for note in distribution_notes(summary, REPORT_KPIS)
+    )
 
 
 def _figures(folder: Path, captions: Mapping[str, str]) -> str:

@@ -23,6 +23,12 @@ import numpy as np
 from trustsim.rules._types import FloatLike
 
 
+def appeal(trust: FloatLike, trust_elasticity: float) -> FloatLike:
+    """How trust scales the adoption hazard: ``max(0, 1 + elasticity * 2 * (trust - 0.5))``
+    (1 at trust 0.5; 0 = never adopts)."""
+    return np.maximum(0.0, 1.0 + trust_elasticity * 2.0 * (np.asarray(trust) - 0.5))
+
+
 def adoption_probability(
     active_contact_share: FloatLike,
     trust: FloatLike,
@@ -43,8 +49,7 @@ def adoption_probability(
         advertising_multiplier: scales the innovation term (campaigns), >= 0.
         hazard_factor: scales the whole hazard (``winback_factor`` for churned people).
     """
-    appeal = np.maximum(0.0, 1.0 + trust_elasticity * 2.0 * (np.asarray(trust) - 0.5))
-    scale = np.multiply(appeal, hazard_factor)
+    scale = np.multiply(appeal(trust, trust_elasticity), hazard_factor)
     innovation_rate = np.multiply(innovation * advertising_multiplier, scale)
     imitation_rate = np.multiply(imitation, scale)
     total_rate = innovation_rate + imitation_rate

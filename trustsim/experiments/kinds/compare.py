@@ -237,7 +237,7 @@ class CompareKind(Kind):
 def _compare_section(folder: Path, manifest: dict[str, Any]) -> str:
     import pandas as pd
 
-    from trustsim.output.report import html_table, interval
+    from trustsim.output.report import html_table, interval, notes
 
     variants: dict[str, Any] = manifest.get("variants", {})
     items = "".join(
@@ -261,12 +261,17 @@ def _compare_section(folder: Path, manifest: dict[str, Any]) -> str:
         if r.kpi in REPORT_KPIS
     ]
     reference = next(iter(variants), "")
+    distribution = "".join(
+        notes(summary[summary.variant == name].drop(columns="variant"), f"{name}: ")
+        for name in variants
+    )
     return (
         f"<h2>Variants</h2><p>Reference: <b>{html.escape(reference)}</b>. Every variant runs "
         f"the same {manifest.get('replicates', '?')} replicate seeds (common random numbers), "
         f"so differences are paired replicate by replicate.</p><ul>{items}</ul>"
         "<h2>Key results (mean [95% CI])</h2>"
         + html_table(["KPI", *variants], rows)
+        + distribution
         + "<h2>Differences from the reference (mean [95% CI])</h2>"
         + html_table(["KPI", "difference", "mean [95% CI]"], diff_rows)
     )

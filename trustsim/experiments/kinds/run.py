@@ -77,16 +77,19 @@ class RunKind(Kind):
         return render_figures(tables["timeseries"], folder, title=study.base.name)
 
     def report_section(self, folder: Path, manifest: dict[str, Any]) -> str:
-        """The key KPIs with their 95% confidence intervals."""
+        """The key KPIs with their 95% confidence intervals, their median and 10-90% range
+        across replicates, and notes on collapsed replicates and split (bimodal) KPIs."""
         import pandas as pd
 
-        from trustsim.output.report import html_table, kpi_rows
+        from trustsim.output.report import KPI_HEADER, html_table, kpi_rows, notes
 
         summary = pd.read_csv(folder / "summary.csv")
-        return "<h2>Key results</h2>" + html_table(["KPI", "mean [95% CI]"], kpi_rows(summary))
+        return "<h2>Key results</h2>" + html_table(KPI_HEADER, kpi_rows(summary)) + notes(summary)
 
     def summary(self, result: ExperimentResult) -> str:
         """The key KPIs, with their 95% CI when there are several replicates."""
+        from trustsim.output.narrative import distribution_notes
+
         replicates = result.scenario.replicates
         table = result.summary.set_index("kpi")
         lines = [f"trustsim: {replicates} replicate(s); {runs_line(result)}"]
@@ -99,4 +102,6 @@ class RunKind(Kind):
                 )
             else:
                 lines.append(f"  {text:<42} {row['mean']:>12.4g}")
+        if replicates > 1:
+            lines += [f"  {note}" for note in distribution_notes(result.summary, REPORT_KPIS)]
         return "\n".join(lines)
