@@ -51,8 +51,10 @@ from trustsim.scenario.edge_list import located
 from trustsim.scenario.schema import Scenario
 
 #: Bytes per customer in each engine (vectorized: arrays and step temporaries; agents: one
-#: Mesa agent with its attributes and draws).
-BYTES_PER_CUSTOMER = {"vectorized": 420, "agents": 2_600}
+#: Mesa agent with its attributes and draws). The agents figure was raised from 2,600 to
+#: 4,400 when the issue-11 mechanisms (claims, relaxation, calendar rates) added attributes
+#: per agent: 20,000 agents then peaked at 80.5 MB (tests/experiments/test_sizing.py).
+BYTES_PER_CUSTOMER = {"vectorized": 420, "agents": 4_400}
 #: Bytes per undirected edge while a network of each kind is built and held.
 BYTES_PER_EDGE = {
     "complete": 0,

@@ -59,16 +59,6 @@ def new_run_id(config_hash: str, when: datetime | None = None) -> str:
     return f"{moment:%Y%m%d-%H%M%S}-{config_hash[:8]}"
 
 
-def unique_run_folder(out: Path, scenario_name: str, run_id: str) -> Path:
-    """A run folder that does not exist yet (``-2``, ``-3``... appended if needed)."""
-    folder = run_folder(out, scenario_name, run_id)
-    suffix = 2
-    while folder.exists():
-        folder = run_folder(out, scenario_name, f"{run_id}-{suffix}")
-        suffix += 1
-    return folder
-
-
 @contextmanager
 def atomic_folder(final: Path) -> Iterator[Path]:
     """Yield a temporary sibling of ``final`` to write into; rename it to ``final`` on success.
@@ -193,7 +183,9 @@ def write_folder(
             manifest); None: no report.
     """
     run_id = new_run_id(str(manifest["config_hash"]))
-    final = unique_run_folder(out, str(manifest["scenario_name"]), f"{prefix}{run_id}")
+    # the -2, -3... suffix is chosen by claim() alone: choosing one here from what exists
+    # already raced with writers finishing meanwhile and gave names such as '<id>-2-2'
+    final = run_folder(out, str(manifest["scenario_name"]), f"{prefix}{run_id}")
     with atomic_folder(final) as folder:
         final = final_path(folder)
         for name, table in tables.items():
