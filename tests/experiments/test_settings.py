@@ -78,3 +78,12 @@ def test_every_experiment_command_refuses_a_non_finite_set(
     assert status == 2
     assert "field 'economics.price_multiplier'" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_bad_variant_name_is_named_without_pydantic_marks() -> None:
+    with pytest.raises(ScenarioError) as info:
+        experiment_from_dict({"name": "s", "variants": {"-bad": {}, "ok": {}}})
+    message = str(info.value)
+    assert (
+        "field 'variants.-bad': value '-bad' is not allowed" in message and "[key]" not in message
+    )

@@ -60,6 +60,12 @@ SWEEP = (
 )
 
 
+def handle_sigint() -> None:
+    """In the child: SIGINT back to its default (a test run launched in the background of
+    a non-interactive shell has it ignored, and that survives exec)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(
     place: Path, *args: str, **environment: str
 ) -> subprocess.Popen[str]:  # fmt: skip
@@ -72,6 +78,7 @@ def start(
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": f"{place / 'hook'}{os.pathsep}{REPO}", **environment},
+        preexec_fn=handle_sigint,
     )
 
 

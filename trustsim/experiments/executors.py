@@ -44,7 +44,12 @@ class Executor(Protocol):
         ...
 
     def close(self) -> None:
-        """Release workers or connections."""
+        """Release workers or connections once the work is done."""
+        ...
+
+    def abort(self) -> None:
+        """Release them now, abandoning the work in flight (after an error, Ctrl-C or
+        SIGTERM: finished runs are already stored)."""
         ...
 
 
@@ -61,6 +66,9 @@ class SerialExecutor:
             yield key, function(item)
 
     def close(self) -> None:
+        """Nothing to release."""
+
+    def abort(self) -> None:
         """Nothing to release."""
 
 
@@ -98,10 +106,10 @@ class ProcessExecutor:
         """Submit every item; yield results as workers finish them."""
         if self._pool is None:
             raise RuntimeError("executor is closed")
-        futures: dict[Future[Result], str] = {
-            self._pool.submit(function, item): key for key, item in items
-        }
+        futures: dict[Future[Result], str] = {}
         try:
+            for key, item in items:
+                futures[self._pool.submit(function, item)] = key
             for future in as_completed(futures):
                 yield futures[future], future.result()
         except BrokenProcessPool:
@@ -130,6 +138,12 @@ class ProcessExecutor:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         self._alive.close()
+
+    def abort(self) -> None:
+        """Terminate the workers, then close: a graceful shutdown would wait for the runs
+        in flight, minutes of work nobody will use."""
+        self._terminate_workers()
+        self.close()
 
 
 class DaskExecutor:
@@ -182,6 +196,10 @@ class DaskExecutor:
         """Disconnect from the scheduler (the cluster itself keeps running)."""
         self._client.close()
 
+    def abort(self) -> None:
+        """Disconnect (the runs' futures are cancelled as :meth:`map_unordered` ends)."""
+        self._client.close()
+
 
 def make_executor(
     settings: ExecutorSettings | None,
@@ -217,9 +235,14 @@ def executor_for(
     dask: str | None = None,
     origin: str = "scenario",
 ) -> Iterator[Executor]:
-    """:func:`make_executor` as a context manager that closes the executor afterwards."""
+    """:func:`make_executor` as a context manager that closes the executor afterwards, or
+    aborts it when the block ends with an exception (Ctrl-C and SIGTERM included): local
+    workers are terminated at once instead of finishing their runs, wherever the
+    interrupt lands (while submitting, while a finished run is being stored...)."""
     executor = make_executor(settings, workers, dask, origin)
     try:
         yield executor
-    finally:
-        executor.close()
+    except BaseException:
+        executor.abort()
+        raise
+    executor.close()

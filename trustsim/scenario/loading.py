@@ -214,6 +214,7 @@ def _field_path(location: tuple[int | str, ...]) -> str:
         for index, part in enumerate(location)
         if not (part in EVENT_TYPES and index > 0 and isinstance(location[index - 1], int))
         and index != member
+        and part != "[key]"  # pydantic's mark of an error in a mapping's key itself
     ]
     return ".".join(parts) or "(top level)"
 
