@@ -44,7 +44,7 @@ from trustsim.scenario.loading import with_overrides
 from trustsim.scenario.schema import Scenario
 from trustsim.stats import replicate_kpis
 
-#: Outputs analysed, column of :func:`trustsim.summary.replicate_kpis` -> label.
+#: Outputs analysed, column of :func:`trustsim.stats.replicate_kpis` -> label.
 OUTPUTS: dict[str, str] = {
     "final_churned": KEY_KPIS["final_churned"],
     "final_trust_mean": KEY_KPIS["final_trust_mean"],
