@@ -5,7 +5,7 @@
 Runs the baseline (1000 people, three years, seed 9701, never used for tuning) on a grid of
 promise reliability x transparency with trustsim's sweep machinery (common random numbers)
 and draws, per cell, the share of replicates that collapsed (active customers ending below
-trustsim.summary.COLLAPSE_FRACTION of the start) and the median final trust. Writes
+trustsim.stats.COLLAPSE_FRACTION of the start) and the median final trust. Writes
 docs/validation/tipping.png and docs/validation/tipping.md.
 """
 
@@ -104,7 +104,8 @@ def main() -> None:
         "",
         markdown(trust, ".3f"),
         "",
-        "Median final active customers (of 1000 people; about 500 at the start):",
+        f"Median final active customers (of {CUSTOMERS} people; about half of them "
+        "customers at the start):",
         "",
         markdown(active, ".0f"),
         "",

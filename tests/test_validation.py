@@ -1,7 +1,7 @@
 """Held-out validation facts and the trust mechanisms, measured by simulation.
 
 None of these facts was used to tune the model (docs/validation.md, second table); they are
-measured on held-out seeds (9001 for the baseline run shared with test_calibration.py, the
+measured on held-out seeds (9001 for the baseline run shared with test_stylized_facts.py, the
 9xxx seeds below otherwise). Each statistical check has a companion: the same check on the
 model with one realistic change must fail, so the check could see such a change.
 """
@@ -41,7 +41,7 @@ def describe(values: np.ndarray) -> str:
 # --- long-run levels: trust, NPS, reputation (no drift to certainty) ----------------------
 
 TRUST_BAND = (0.55, 0.80)  # Edelman sector trust and ACSI levels (docs/validation.md)
-NPS_BAND = (0.0, 60.0)  # industry NPS averages: Temkin/Qualtrics -6..+43, Satmetrix
+NPS_BAND = (0.0, 60.0)  # Temkin NPS benchmark 2017: industry averages +9..+43
 REPUTATION_BAND = (0.5, 0.9)  # informative: neither saturated at 1 nor collapsed
 
 
@@ -76,6 +76,56 @@ def test_level_check_sees_the_old_drift_without_relaxation(
 ) -> None:
     drifting = shorter(held_out_baseline_scenario, **{"trust.relaxation_half_life_days": 0.0})
     assert not levels_plausible(simulate(drifting))
+
+
+# --- time scales: the market fills over years, not months (Bass q of 0.3-0.5 a year) -------
+
+#: Share of the market (people) that are customers: at most this after half a year...
+HALF_YEAR_SHARE = 0.60
+#: ... and still short of saturation after three years (it starts at half).
+THREE_YEAR_SHARE = (0.55, 0.85)
+
+
+def market_share(frame: Any, day: int | None, people: int) -> np.ndarray:
+    return validation.final_values(frame, "active", day) / people
+
+
+def fills_over_years(frame: Any, people: int) -> bool:
+    half_year = market_share(frame, 182, people)
+    if frame["step"].max() < 1095:
+        return bool(half_year.max() <= HALF_YEAR_SHARE)
+    end = market_share(frame, None, people)
+    low, high = THREE_YEAR_SHARE
+    return bool(half_year.max() <= HALF_YEAR_SHARE and low <= end.min() and end.max() <= high)
+
+
+def test_the_baseline_market_fills_over_years_not_months(
+    held_out_baseline, held_out_baseline_scenario: Scenario
+) -> None:
+    people = held_out_baseline_scenario.population.customers
+    assert fills_over_years(held_out_baseline, people), (
+        market_share(held_out_baseline, 182, people),
+        market_share(held_out_baseline, None, people),
+    )
+
+
+def test_time_scale_check_sees_the_old_daily_bass_rates(
+    held_out_baseline_scenario: Scenario,
+) -> None:
+    """Companion: the old defaults (p = 0.002 and q = 0.05 a day, i.e. 0.73 and 18.25 a
+    year) saturate the market within months."""
+    old = with_overrides(
+        held_out_baseline_scenario,
+        {
+            "steps": 182,
+            "replicates": 2,
+            "acquisition.innovation_per_year": 0.002 * 365,
+            "acquisition.imitation_per_year": 0.05 * 365,
+        },
+    )
+    frame = simulate(old)
+    people = old.population.customers
+    assert not fills_over_years(frame, people), market_share(frame, 182, people)
 
 
 # --- word-of-mouth mix (East, Hammond & Wright 2007: positive ~3x as common) --------------

@@ -86,7 +86,7 @@ def is_bimodal(values: np.ndarray) -> bool:
     10% of them); the split counts as bimodal when that gap exceeds
     :data:`BIMODAL_GAP_SDS` pooled within-group standard deviations. Needs at least
     :data:`BIMODAL_MIN_REPLICATES` values. On normal samples of 10 it fires about 1% of
-    the time, on skewed (exponential) ones about 6% (tests/test_summary.py).
+    the time, on skewed (exponential) ones about 6% (tests/test_stats.py).
     """
     ordered = np.sort(np.asarray(values, dtype=np.float64))
     count = ordered.size

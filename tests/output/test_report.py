@@ -88,3 +88,23 @@ def test_compare_report_has_differences_and_rebuilds(small: Scenario, tmp_path: 
 def test_report_of_a_folder_that_is_not_a_result_is_an_input_error(tmp_path: Path) -> None:
     assert main(["report", str(tmp_path)]) == 2
     assert not (tmp_path / "report.html").exists()
+
+
+def test_run_report_and_terminal_say_when_replicates_collapse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A firm that loses nearly every customer within weeks: the report's key results carry
+    the median and 10-90% range, and both the report and the terminal say that every
+    replicate collapsed (issue 11: outcome distributions, not just means)."""
+    path = tmp_path / "leaky.yaml"
+    path.write_text(
+        "name: leaky\nsteps: 20\nreplicates: 3\npopulation: {customers: 100}\n"
+        "churn: {base_rate_per_year: 300}\n"
+    )
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--no-figures"]) == 0
+    said = "3 of 3 replicate(s) collapsed"
+    assert said in capsys.readouterr().out
+    (folder,) = (tmp_path / "out" / "leaky").iterdir()
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    assert said in text and "collapse probability 100%" in text
+    assert "median [10–90% of replicates]" in text

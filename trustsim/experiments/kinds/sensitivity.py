@@ -43,7 +43,7 @@ from trustsim.scenario.schema import Scenario
 if TYPE_CHECKING:  # imported where used: declaring the kind must not load them
     import pandas as pd
 
-#: Outputs analysed, column of :func:`trustsim.summary.replicate_kpis` -> label.
+#: Outputs analysed, column of :func:`trustsim.stats.replicate_kpis` -> label.
 OUTPUTS: dict[str, str] = {
     "final_churned": KEY_KPIS["final_churned"],
     "final_trust_mean": KEY_KPIS["final_trust_mean"],

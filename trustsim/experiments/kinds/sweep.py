@@ -4,7 +4,7 @@ A point is a mapping of dotted field paths to values; each point runs every repl
 the scenario with the scenario's own replicate seeds, so a difference between points is
 never a difference of random numbers. The result is one tidy table with a row per
 (point, replicate): the point's index, the swept values, the replicate and the final KPIs
-of :func:`trustsim.summary.replicate_kpis`.
+of :func:`trustsim.stats.replicate_kpis`.
 """
 
 from __future__ import annotations
