@@ -26,6 +26,7 @@ from trustsim.experiments.replicates import seed_entries
 from trustsim.experiments.runs import RunSpec, batch_table, make_spec, run_batch
 from trustsim.experiments.store import store_for
 from trustsim.output.folders import write_folder
+from trustsim.output.lesson import read_lesson
 from trustsim.output.manifest import Clock, build_manifest
 from trustsim.output.report import read_manifest, write_report
 from trustsim.scenario.schema import Scenario
@@ -121,8 +122,10 @@ def run_experiment(
                 break
         description = executor.description
     tables = chosen.tables(study, results)
+    lesson = read_lesson(study.origin)  # a teaching scenario's handout for the report
     extra = {
         "replicate_seeds": seed_entries(study.base.seed, study.base.replicates),
+        **({"lesson": lesson.as_dict()} if lesson is not None else {}),
         **chosen.manifest(study, results),
     }
     manifest = build_manifest(

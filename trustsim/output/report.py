@@ -2,10 +2,11 @@
 
 ``report.html`` is one file: figures are embedded as base64 PNG ``data:`` URIs, the style
 sheet is inline, and nothing is loaded from elsewhere, so it can be mailed or archived.
-It holds the scenario in words, the kind's section (its tables with 95% confidence
-intervals), the figures with their captions and the manifest. The kind supplies its
-section and captions (each experiment kind module declares them); this module knows no
-kind. :func:`write_report` rebuilds the page from the folder's files alone
+It holds the scenario in words, a teaching scenario's lesson as an educator's handout,
+the kind's section (its tables with 95% confidence intervals), the figures in reading order
+with a line under each saying what it shows, and the manifest. The kind supplies its
+section and captions (each experiment kind module declares them, in reading order); this
+module knows no kind. :func:`write_report` rebuilds the page from the folder's files alone
 (``trustsim report RESULT_DIR``).
 """
 
@@ -22,7 +23,14 @@ import pandas as pd
 
 from trustsim.errors import ResultsError
 from trustsim.output.folders import FIGURES_DIR, REPORT_FILE
-from trustsim.output.labels import REPORT_KPIS, format_interval, format_number
+from trustsim.output.labels import (
+    CLIPPED_MARK,
+    CLIPPED_NOTE,
+    REPORT_KPIS,
+    format_interval,
+    format_number,
+)
+from trustsim.output.lesson import Lesson
 from trustsim.output.manifest import MANIFEST_FILE
 from trustsim.output.narrative import describe
 
@@ -30,15 +38,18 @@ from trustsim.output.narrative import describe
 Section = Callable[[Path, dict[str, Any]], str]
 
 _STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:64rem;
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:72rem;
 margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:right}
 th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}
+td{white-space:nowrap}td:first-child{white-space:normal}
 figure{margin:1rem 0}img{max-width:100%;border:1px solid #eee}
-figcaption{font-size:.9rem;color:#555}pre{background:#f7f7f7;padding:.75rem;overflow:auto;
-font-size:.8rem}.note{color:#555;font-size:.9rem}
+figcaption{font-size:.95rem;color:#333}figcaption b{color:#111}
+pre{background:#f7f7f7;padding:.75rem;overflow:auto;font-size:.8rem}.note{color:#555;font-size:.9rem}
+.handout{background:#f6f8fb;border:1px solid #d5dde8;border-radius:6px;padding:.25rem 1rem}
+.handout h3{margin:.6rem 0 .2rem 0;font-size:1rem}.handout code{font-size:.85rem}
 """
 
 
@@ -59,29 +70,70 @@ def html_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def interval(row: Any) -> str:
-    """``mean [ci95_low, ci95_high]`` of a summary row (mean, ci95_low, ci95_high, replicates)."""
-    return format_interval(row["mean"], row["ci95_low"], row["ci95_high"], int(row["replicates"]))
+def interval(row: Any, kpi: str | None = None) -> str:
+    """``mean [ci95_low, ci95_high]`` of a summary row (mean, ci95_low, ci95_high,
+    replicates); the lower bound of a ``kpi`` that cannot be negative is clipped at 0 and
+    marked (:data:`~trustsim.output.labels.CLIPPED_NOTE`). Differences are never clipped:
+    leave ``kpi`` out for them."""
+    return format_interval(
+        row["mean"], row["ci95_low"], row["ci95_high"], int(row["replicates"]), kpi
+    )
 
 
 def kpi_rows(summary: pd.DataFrame) -> list[list[str]]:
     """``[label, interval]`` of every report KPI in a tidy summary (columns kpi, mean, ...)."""
     table = summary.set_index("kpi")
     return [
-        [text, interval(table.loc[kpi])] for kpi, text in REPORT_KPIS.items() if kpi in table.index
+        [text, interval(table.loc[kpi], kpi)]
+        for kpi, text in REPORT_KPIS.items()
+        if kpi in table.index
     ]
 
 
+def clipped_note(*tables: str) -> str:
+    """The footnote on clipped lower bounds, when one of the HTML ``tables`` has one."""
+    if any(f"{CLIPPED_MARK}, " in table for table in tables):
+        return f"<p class='note'>{html.escape(CLIPPED_NOTE)}</p>"
+    return ""
+
+
+def figure_order(names: Sequence[str], captions: Mapping[str, str]) -> list[str]:
+    """Figure files in reading order: those with a caption in the order the kind declares
+    them (trust first for a run), then any others by name."""
+    known = [name for name in captions if name in names]
+    return known + sorted(name for name in names if name not in captions)
+
+
 def _figures(folder: Path, captions: Mapping[str, str]) -> str:
+    paths = {path.name: path for path in (folder / FIGURES_DIR).glob("*.png")}
     parts = []
-    for path in sorted((folder / FIGURES_DIR).glob("*.png")):
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        caption = captions.get(path.name, path.name)
+    for name in figure_order(list(paths), captions):
+        data = base64.b64encode(paths[name].read_bytes()).decode("ascii")
+        caption = captions.get(name, "")
+        what = f"<b>What this shows:</b> {html.escape(caption)}" if caption else html.escape(name)
         parts.append(
-            f'<figure><img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+            f'<figure><img alt="{html.escape(paths[name].stem)}" '
+            f'src="data:image/png;base64,{data}"><figcaption>{what}</figcaption></figure>'
         )
     return "<h2>Figures</h2>" + "".join(parts) if parts else ""
+
+
+def handout(lesson: Lesson) -> str:
+    """A teaching scenario's lesson as an educator's handout (HTML)."""
+    parts = [f"<p><b>Lesson:</b> {html.escape(lesson.title)}</p>"]
+    if lesson.what_happens:
+        parts.append(f"<h3>What happens</h3><p>{html.escape(lesson.what_happens)}</p>")
+    if lesson.what_to_look_at:
+        parts.append(f"<h3>What to look at</h3><p>{html.escape(lesson.what_to_look_at)}</p>")
+    if lesson.commands:
+        lines = "".join(f"<li><code>{html.escape(c)}</code></li>" for c in lesson.commands)
+        parts.append(f"<h3>Try it</h3><ul>{lines}</ul>")
+    return (
+        "<h2>For the classroom</h2><div class='handout'>"
+        + "".join(parts)
+        + "<p class='note'>From the comment at the top of the scenario file; print this "
+        "page for the class.</p></div>"
+    )
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:
@@ -116,6 +168,8 @@ def render_report(
     scenario = manifest.get("scenario", {})
     name = html.escape(str(manifest.get("scenario_name", scenario.get("name", ""))))
     words = "".join(f"<p>{html.escape(p)}</p>" for p in describe(scenario))
+    lesson = manifest.get("lesson")
+    teaching = handout(Lesson.from_dict(lesson)) if isinstance(lesson, dict) else ""
     manifest_text = html.escape(json.dumps(manifest, indent=2, sort_keys=True))
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
@@ -124,7 +178,7 @@ def render_report(
         f"<p class='note'>Run id {html.escape(str(manifest.get('run_id', '')))}, finished "
         f"{html.escape(str(manifest.get('finished_at', '')))}. Intervals are Student-t 95% "
         "confidence intervals of the mean across replicates.</p>"
-        f"<h2>The scenario in words</h2>{words}"
+        f"{teaching}<h2>The scenario in words</h2>{words}"
         + section(path, manifest)
         + _figures(path, captions or {})
         + "<h2>Manifest</h2><p class='note'>Everything needed to reproduce these results: the "

@@ -25,8 +25,8 @@ from trustsim.experiments.kind import (
 )
 from trustsim.model.engines.registry import ENGINES
 from trustsim.output.figures import CAPTIONS, render_figures
-from trustsim.output.labels import REPORT_KPIS
-from trustsim.output.report import html_table, kpi_rows
+from trustsim.output.labels import CLIPPED_NOTE, REPORT_KPIS, clipped_low
+from trustsim.output.report import clipped_note, html_table, kpi_rows
 from trustsim.stats import summarize
 
 
@@ -67,20 +67,40 @@ class RunKind(Kind):
     def report_section(self, folder: Path, manifest: dict[str, Any]) -> str:
         """The key KPIs with their 95% confidence intervals."""
         summary = pd.read_csv(folder / "summary.csv")
-        return "<h2>Key results</h2>" + html_table(["KPI", "mean [95% CI]"], kpi_rows(summary))
+        table = html_table(["KPI", "mean [95% CI]"], kpi_rows(summary))
+        return (
+            "<h2>Key results</h2>"
+            + table
+            + clipped_note(table)
+            + f"<p class='note'>{CHURN_NOTE}</p>"
+        )
 
     def summary(self, result: ExperimentResult) -> str:
         """The key KPIs, with their 95% CI when there are several replicates."""
         replicates = result.scenario.replicates
         table = result.summary.set_index("kpi")
+        lows = table["ci95_low"].astype(float).to_dict()
         lines = [f"trustsim: {replicates} replicate(s); {runs_line(result)}"]
+        clipped_any = False
         for kpi, text in REPORT_KPIS.items():
             row = table.loc[kpi]
             if replicates > 1:
+                low, clipped = clipped_low(kpi, lows[kpi])
+                clipped_any |= clipped
                 lines.append(
-                    f"  {text:<42} {row['mean']:>12.4g}   95% CI [{row['ci95_low']:.4g}, "
-                    f"{row['ci95_high']:.4g}]"
+                    f"  {text:<42} {row['mean']:>12.4g}   95% CI [{low:.4g}"
+                    f"{'*' if clipped else ''}, {row['ci95_high']:.4g}]"
                 )
             else:
                 lines.append(f"  {text:<42} {row['mean']:>12.4g}")
+        lines.append(f"  ({CHURN_NOTE})")
+        if clipped_any:
+            lines.append(f"  {CLIPPED_NOTE}")
         return "\n".join(lines)
+
+
+#: How the churned stock relates to the churn and win-back totals (report and terminal);
+#: nobody is churned at step 0 (trustsim.model.population samples prospects and actives).
+CHURN_NOTE = (
+    "churned customers, final = everyone who left (silently or after complaining) − those won back"
+)
