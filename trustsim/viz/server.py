@@ -2,7 +2,11 @@
 
 The scenario file reaches the app through the environment variable
 :data:`~trustsim.viz.classroom.SCENARIO_ENV`. Solara's usage telemetry is switched off and the
-server listens on the loopback interface unless told otherwise.
+server listens on the loopback interface unless told otherwise. The console stays quiet:
+the server's banner ("Solara server is starting at ...") is not shown — ``trustsim viz``
+prints its own "open http://..." line — and the UserWarnings of Solara and Mesa (a cookie
+notice on every plain-http request, a hook check of Mesa 3.3) are silenced in the server
+process; errors still reach the terminal.
 """
 
 from __future__ import annotations
@@ -50,10 +54,24 @@ def server_command(host: str, port: int) -> list[str]:
     ]
 
 
+#: Warning filters of the server process (``PYTHONWARNINGS`` syntax): Solara's and Mesa's
+#: UserWarnings, which say nothing a teacher can act on.
+QUIET_WARNINGS = (
+    "ignore::UserWarning:solara.server.starlette",
+    "ignore::UserWarning:solara.validate_hooks",
+    "ignore::UserWarning:solara.server.app",
+    "ignore::UserWarning:solara.server.server",
+    "ignore::UserWarning:reacton.core",
+)
+
+
 def server_environment(scenario: Path | None) -> dict[str, str]:
-    """The child's environment: ours plus the scenario path, without telemetry."""
+    """The child's environment: ours plus the scenario path, without telemetry and with
+    Solara's UserWarnings silenced (:data:`QUIET_WARNINGS`)."""
     environment = dict(os.environ)
     environment["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    inherited = environment.get("PYTHONWARNINGS", "")
+    environment["PYTHONWARNINGS"] = ",".join(filter(None, [inherited, *QUIET_WARNINGS]))
     if scenario is not None:
         environment[SCENARIO_ENV] = str(scenario.resolve())
     else:
@@ -78,7 +96,11 @@ def start(
     """
     port = free_port(host) if port == 0 else port
     url = f"http://{host}:{port}/"
-    process = subprocess.Popen(server_command(host, port), env=server_environment(scenario))
+    process = subprocess.Popen(
+        server_command(host, port),
+        env=server_environment(scenario),
+        stdout=subprocess.DEVNULL,  # the banner; trustsim viz prints its own line
+    )
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
