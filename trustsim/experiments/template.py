@@ -74,7 +74,7 @@ def run_experiment(
     options: Mapping[str, Any] | None = None,
     overrides: Mapping[str, Any] | None = None,
     out: str | Path | None = "results",
-    workers: int | None = None,
+    workers: int | str | None = None,
     dask: str | None = None,
     figures: bool = True,
     progress: bool = False,
@@ -91,7 +91,8 @@ def run_experiment(
             sensitivity analysis).
         overrides: dotted-key overrides applied to every source first, as ``--set``.
         out: the results folder (None: compute only).
-        workers: local worker processes (None: the file's ``executor:`` block, else 1).
+        workers: local worker processes, or "auto" to let trustsim measure and choose
+            (None: the file's ``executor:`` block, else 1).
         dask: address of a Dask scheduler (None: the ``executor:`` block, else local).
         figures: draw the figures.
         progress: progress bar on stderr.
@@ -121,11 +122,13 @@ def run_experiment(
             except StopIteration:
                 break
         description = executor.description
+        note = getattr(executor, "note", None)  # a pool slower than one process would be
     tables = chosen.tables(study, results)
     lesson = read_lesson(study.origin)  # a teaching scenario's handout for the report
     extra = {
         "replicate_seeds": seed_entries(study.base.seed, study.base.replicates),
         **({"lesson": lesson.as_dict()} if lesson is not None else {}),
+        **({"executor_note": note} if note else {}),
         **chosen.manifest(study, results),
     }
     manifest = build_manifest(
