@@ -189,3 +189,31 @@ def test_count_bands_never_go_below_zero(timeseries: pd.DataFrame) -> None:
     plots._draw_series(ax, timeseries[timeseries["step"] > 0], "churned_silent", "x")
     (band,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
     assert band.get_paths()[0].vertices[:, 1].min() >= 0.0
+
+
+def test_png_figures_and_the_classroom_view_share_one_palette(
+    timeseries: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matplotlib.colors import to_hex
+
+    from trustsim.viz import charts
+
+    seen: dict[str, str] = {}
+    save = Figure.savefig
+
+    def read_then_save(self: Figure, *args: object, **kwargs: object) -> None:
+        for line in self.get_axes()[0].get_lines():
+            seen[str(line.get_label())] = to_hex(line.get_color()).upper()
+        save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", read_then_save)
+    plots.plot_trust(timeseries, tmp_path / "trust.png")
+    png = {
+        "trust_mean": seen["overall trust"],
+        "trust_competence": seen["competence"],
+        "trust_integrity": seen["integrity"],
+        "trust_benevolence": seen["benevolence"],
+    }
+    live = charts.trust_spec(40)["layer"][0]["encoding"]["color"]["scale"]["range"]
+    assert list(png.values()) == [colour.upper() for colour in live]
+    assert png == {column: palette.SERIES[column].upper() for column in png}

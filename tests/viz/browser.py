@@ -47,9 +47,9 @@ def chromium_available() -> bool:
 LESSON_TITLE = "a data breach costs trust that comes back slowly."
 
 
-def write_lesson(folder: Path, customers: int = 500) -> Path:
+def write_lesson(folder: Path, customers: int = 500, steps: int = 200) -> Path:
     """A classroom scenario: ``customers`` people on a small world, no chance breaches,
-    with a lesson in its header comment (so the view is in lesson mode)."""
+    ``steps`` days, with a lesson in its header comment (so the view is in lesson mode)."""
     path = folder / "lesson.yaml"
     path.write_text(
         f"# Lesson: {LESSON_TITLE}\n#\n"
@@ -57,7 +57,7 @@ def write_lesson(folder: Path, customers: int = 500) -> Path:
         "# What to look at: the integrity line and the ringed customers.\n"
         "name: lesson\n"
         "description: A firm that keeps its promises, until its customer data leaks.\n"
-        "steps: 200\nseed: 7\nengine: vectorized\n"
+        f"steps: {steps}\nseed: 7\nengine: vectorized\n"
         f"population: {{customers: {customers}}}\n"
         "network: {kind: small_world, mean_degree: 6, rewiring: 0.05}\n"
         "firm: {data_protection: 1.0}\n"
@@ -256,7 +256,9 @@ def play_for(page: Any, seconds: float = 10.0) -> Pace:
     days = current_step(page) - first
     elapsed = time.perf_counter() - started
     drawn = int(chart.get_attribute("data-drawn")) - frames
-    page.get_by_role("button", name="❚❚").click()
+    pause = page.get_by_role("button", name="❚❚")
+    if pause.is_enabled():  # (disabled when the model reached its last step)
+        pause.click()
     return Pace(elapsed, days, drawn, drawn_step(page))
 
 
@@ -280,3 +282,13 @@ def chart_font_sizes(page: Any) -> list[float]:
             .map(t => parseFloat(getComputedStyle(t).fontSize))"""
     )
     return sizes
+
+
+def set_speed(page: Any, label: str) -> None:
+    """Choose a play speed (days per second, or "fastest") in the toolbar."""
+    # (Vuetify's select draws its chosen value over the input: click the field around it)
+    page.locator(".v-select", has_text="Speed (days/second)").locator(".v-select__slot").click()
+    page.get_by_role("option", name=label, exact=True).click()
+    page.locator(".v-select", has_text="Speed (days/second)").get_by_text(
+        label, exact=True
+    ).wait_for()
