@@ -97,8 +97,9 @@ class Subgroup:
         low, high = _range(values, value_range)
         if bin_count is None:
             bin_count = bins_for(self.count)
-        if not high > low:
-            # one bin holds every value (all equal, or a degenerate range)
+        if not high > low or not np.isfinite(bin_count / (high - low)):
+            # one bin holds every value (all equal, a degenerate range, or one so narrow,
+            # e.g. subnormal, that its scale overflows)
             low, high = 0.0, 1.0
             bin_count = 1
         # Monotone binning: clip((v - low) * scale) is non-decreasing in v, so the bins keep
