@@ -285,7 +285,7 @@ def chart_font_sizes(page: Any) -> list[float]:
 
 
 def set_speed(page: Any, label: str) -> None:
-    """Choose a play speed (days per second, or "fastest") in the toolbar."""
+    """Choose a play speed (days per second) in the toolbar."""
     # (Vuetify's select draws its chosen value over the input: click the field around it)
     page.locator(".v-select", has_text="Speed (days/second)").locator(".v-select__slot").click()
     page.get_by_role("option", name=label, exact=True).click()

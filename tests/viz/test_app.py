@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from trustsim.viz.classroom import (
     live_forms,
     model_params,
     node_colours,
+    pace_wait,
     read_scenario,
     scenario_choices,
     trigger_live,
@@ -180,20 +182,56 @@ def test_a_slider_label_follows_its_value(scenario_file: Path) -> None:
     assert slider.get("value") == pytest.approx(0.3)
 
 
-def test_the_speed_sets_mesas_play_interval(
+def test_the_speed_sets_the_pace_the_model_keeps(
     scenario_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(app, "scenario_file", solara.reactive(str(scenario_file)))
+    built: list[ClassroomModel] = []
+    prepare = app._prepare
+
+    def spy(path: str) -> Any:
+        prepared = prepare(path)
+        built.append(prepared[1])  # type: ignore[index]
+        return prepared
+
+    monkeypatch.setattr(app, "_prepare", spy)
     _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
-
-    def interval() -> int:
-        (found,) = [w for w in rc.find(v.Slider).widgets if w.label == "Play Interval (ms)"]
-        return int(found.v_model)
-
-    assert interval() == app.SPEEDS[app.DEFAULT_SPEED] == 50
+    (model,) = built
+    assert model.pace == app.SPEEDS[app.DEFAULT_SPEED] == 20.0
+    (interval,) = [w for w in rc.find(v.Slider).widgets if w.label == "Play Interval (ms)"]
+    assert int(interval.v_model) == app.PLAY_INTERVAL_MS  # Mesa adds no wait of its own
     speed = next(w for w in rc.find(v.Select).widgets if w.label.startswith("Speed"))
     speed.v_model = "5"
-    assert interval() == 200
+    assert model.pace == 5.0
+
+
+def test_the_pace_waits_for_the_next_step_and_makes_up_small_delays() -> None:
+    period = 0.05
+    # early: wait until due; the next is one period later
+    assert pace_wait(now=10.0, due=10.02, period=period) == pytest.approx((0.02, 10.07))
+    # a little late (the page was drawing): at once, and the schedule is kept
+    assert pace_wait(now=10.03, due=10.0, period=period) == pytest.approx((0.0, 10.05))
+    # long after (a pause, a Step click): at once, a new schedule, no burst to catch up
+    assert pace_wait(now=20.0, due=10.0, period=period) == pytest.approx((0.0, 20.05))
+    # steady play at 20 days/s: a step takes 1 ms, and after every fifth the page draws for
+    # 70 ms (longer than a period): the time lost is made up, 20 days/s on average (a
+    # wait of a full period after each late step would give about 184 in 10 s)
+    now, due, steps = 0.0, 0.0, 0
+    while now < 10.0:
+        wait, due = pace_wait(now, due, period)
+        now += wait + 0.001 + (0.07 if steps % 5 == 4 else 0.0)
+        steps += 1
+    assert steps == pytest.approx(200, abs=2)
+
+
+def test_a_model_at_a_pace_waits_between_steps(scenario_file: Path) -> None:
+    model = ClassroomModel(scenario_file=str(scenario_file))
+    model.pace = 100.0
+    started = time.monotonic()
+    for _ in range(6):
+        model.step()
+    assert time.monotonic() - started >= 0.05  # five waits of 10 ms, at least
+    assert model.steps == 6
 
 
 def test_a_bad_scenario_shows_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

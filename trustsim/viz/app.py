@@ -17,7 +17,9 @@ Run it with ``trustsim viz [SCENARIO.yaml]`` (or ``solara run trustsim.viz.app``
   breach hit them), and live Vega-Lite charts drawn by the browser.
 
 **Pace.** Mesa's play loop steps the model (about a millisecond per day at 2,000
-customers); the page does not redraw on every step but at most
+customers) at the pace chosen in the toolbar, which the model keeps itself
+(:func:`~trustsim.viz.classroom.pace_wait`); the page does not redraw on every step but at
+most
 1 / :data:`FRAME_SECONDS` times per second, from its own thread, with a copy of the model
 taken under its lock (:meth:`~trustsim.viz.classroom.ClassroomModel.view`). The charts
 send only their numbers; the browser draws them. A year plays in well under 40 seconds
@@ -68,11 +70,16 @@ TITLE = "trustsim — trust in the classroom"
 FRAME_SECONDS = 0.25
 TICK_SECONDS = 0.04
 
-#: Play speeds offered, days per second -> Mesa's play interval (ms between two steps).
-#: The model needs about a millisecond per day at 2,000 customers, so the interval sets
-#: the pace; "fastest" steps as fast as the machine allows.
-SPEEDS: dict[str, int] = {"2": 500, "5": 200, "10": 100, "20": 50, "40": 25, "fastest": 1}
+#: Play speeds offered, days per second (:attr:`ClassroomModel.pace`). The model keeps the
+#: pace itself: Mesa's play loop sleeps its play interval before every step, on top of
+#: the time the page takes to draw, so an interval of 1000/speed ms gave about half the
+#: speed asked for. There is no "as fast as possible": a play loop that never waits leaves
+#: the page almost no time to draw (0.6 frames per second at 2,000 customers, against
+#: 3.7 at 40 days per second; docs/performance.md).
+SPEEDS: dict[str, float] = {"2": 2.0, "5": 5.0, "10": 10.0, "20": 20.0, "40": 40.0}
 DEFAULT_SPEED = "20"
+#: Mesa's play interval, ms: the shortest it allows, so that the model's own pace rules.
+PLAY_INTERVAL_MS = 1
 
 _START = default_scenario_path()
 
@@ -434,6 +441,12 @@ def Page() -> None:
     speed = solara.use_reactive(DEFAULT_SPEED)
     zoom = solara.use_reactive(False)
     advanced = solara.use_reactive(False)
+
+    def keep_pace() -> None:  # the chosen speed, also for each model a Reset builds
+        if model.value is not None:
+            model.value.pace = SPEEDS[speed.value]
+
+    solara.use_effect(keep_pace, [model.value, speed.value])
     solara.Title(TITLE)
     solara.Style(CSS)
     # (one Style element whose text changes: a removed Style element may leave its CSS)
@@ -448,6 +461,6 @@ def Page() -> None:
         components=[],
         model_params=params,
         name=TITLE,
-        play_interval=SPEEDS[speed.value],
+        play_interval=PLAY_INTERVAL_MS,
     ).key(f"viz-{path}")
     Dashboard(model, speed, zoom, advanced)

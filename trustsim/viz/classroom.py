@@ -6,6 +6,9 @@
   of itself, so that the page can draw in its own thread at its own pace while Mesa's
   play loop steps the model; it remembers who was hit by a data breach (for the network
   picture) and the events the teacher triggered (for messages that say what happened).
+  It keeps the pace the teacher chose (:attr:`ClassroomModel.pace`, days per second):
+  Mesa's play loop calls it as fast as it can and each step waits until it is due
+  (:func:`pace_wait`), so the pace holds whatever the drawing costs in between.
 * :func:`model_params` — the ``SolaraViz`` sliders for a scenario: one per lever of its
   firm schema (label, unit, range and step from the lever's declaration; the label shows
   the current value with its unit), the population size and the network kind.
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -72,6 +76,24 @@ TRUST_COLOUR_RANGE = (0.3, 0.8)
 #: them for :data:`BREACH_RING_DAYS` steps.
 BREACH_DROP = 0.02
 BREACH_RING_DAYS = 14
+
+
+def pace_wait(now: float, due: float, period: float) -> tuple[float, float]:
+    """Keeping a pace of one step per ``period`` seconds: how long to wait before the step
+    asked for at ``now`` (seconds on a monotonic clock) when it is ``due``, and when the
+    step after it is due.
+
+    A step asked for early waits until it is due. One asked for late by less than a
+    period runs at once and the next one stays on the old schedule, so the time lost
+    drawing the page between two steps is made up and the average pace holds. One asked
+    for a period or more late (after a pause, a Step click, or on a machine too busy for
+    the pace) starts a new schedule: no burst of steps to catch up.
+    """
+    if now < due:
+        return due - now, due + period
+    if now - due < period:
+        return 0.0, due + period
+    return 0.0, now + period
 
 
 def repository_scenarios() -> Path:
@@ -264,14 +286,23 @@ class ClassroomModel(TrustModel):
             )
         self.scenario_path = scenario_file or ""
         self.lock = threading.RLock()
+        #: Days per second to keep to while played (None: as fast as the machine allows);
+        #: set by the page's speed control.
+        self.pace: float | None = None
+        self._due = 0.0
         self.live_events: list[LiveEvent] = []
         super().__init__(resolved, seed=seed)
         self.layout: NetworkLayout | None = None
         self.breach_step = np.full(self.network.size, -(10**9), dtype=np.int64)
 
     def step(self) -> None:
-        """One step, under the lock; customers whose integrity falls by
+        """One step when it is due at :attr:`pace` (the wait is outside the lock, so the
+        page can draw meanwhile), under the lock; customers whose integrity falls by
         :data:`BREACH_DROP` or more in a breach step are remembered as hit."""
+        if self.pace:
+            wait, self._due = pace_wait(time.monotonic(), self._due, 1.0 / self.pace)
+            if wait > 0:
+                time.sleep(wait)
         with self.lock:
             before = np.array(self.engine.snapshot().integrity, dtype=np.float64)
             super().step()
