@@ -45,10 +45,11 @@ CAPTIONS: dict[str, str] = {
     "the spread across customers (p10–p90), dashed lines scripted events, red triangles "
     "breaches that struck one replicate by chance.",
     "customers.png": "Customers — how many are active, prospects or churned (top), how many "
-    "join or come back per day (middle) and how many leave, silently or after complaining "
-    "(bottom, on its own scale so that churn is readable).",
-    "economics.png": "Money — revenue and profit per day, each cost per day on its own "
-    "scale, and the cumulative profit.",
+    "join for the first time or come back per day (middle) and how many leave, silently or "
+    "after complaining (bottom, on its own scale so that churn is readable).",
+    "economics.png": "Money — revenue and profit per day (top), the costs per day "
+    "(middle, together on a smaller scale of their own) and the cumulative profit (bottom); "
+    "per-day values are 7-day rolling means.",
 }
 
 STEP_LABEL = "step (day)"
@@ -278,10 +279,11 @@ def plot_customers(timeseries: pd.DataFrame, path: str | Path, title: str = "") 
     """Customers over time: stocks (top), gains per step (middle), losses per step (bottom).
 
     Top panel: number of active customers, prospects and churned customers (stocks), mean
-    across replicates with 95% confidence bands. Middle panel: customers acquired and
-    churned customers won back per step. Bottom panel: customers churned silently and
-    after a complaint per step, on their own scale (acquisitions in the first weeks are
-    ten times larger and would flatten them). Flows are smoothed by a trailing 7-step
+    across replicates with 95% confidence bands. Middle panel: new customers (prospects
+    who adopt) and churned customers won back per step (together the ``acquired``
+    column). Bottom panel: customers churned silently and after a complaint per step, on
+    their own scale (acquisitions in the first weeks are ten times larger and would
+    flatten them). Flows are smoothed by a trailing 7-step
     rolling mean within each replicate before averaging across replicates (step 0, the
     initial state with no flows, is left out). The churned stock at the end is everyone
     who left minus those won back.
@@ -296,8 +298,11 @@ def plot_customers(timeseries: pd.DataFrame, path: str | Path, title: str = "") 
     top.set_ylim(bottom=0)
     top.set_title(_band_note(timeseries), fontsize=9, color="0.3")
 
+    # ``acquired`` counts every adoption, won-back customers included: the gains panel
+    # splits it into first-time customers and those won back.
     later = _flows(timeseries)
-    for column, label in (("acquired", "acquired (new)"), ("won_back", "won back")):
+    later = later.assign(new_customers=later["acquired"] - later["won_back"])
+    for column, label in (("new_customers", "new customers"), ("won_back", "won back")):
         _draw_series(gains, later, column, label, window=ROLLING_WINDOW)
     gains.set_ylabel(f"joining per step\n({ROLLING_WINDOW}-step rolling mean)")
     gains.set_ylim(bottom=0)

@@ -23,7 +23,7 @@ REPORT_KPIS: dict[str, str] = {
     "final_trust_mean": "trust, final mean (0–1)",
     "final_active": "active customers, final (people)",
     "final_churned": "churned customers, final (people)",
-    "total_acquired": "acquired over the horizon (people)",
+    "total_acquired": "acquired incl. won back, total (people)",
     "total_churned_silent": "churned silently, total (people)",
     "total_churned_after_complaint": "churned after complaining, total (people)",
     "total_won_back": "won back after churning, total (people)",

@@ -34,6 +34,7 @@ SERIES: dict[str, str] = {
     "prospects": SKY,
     "churned": GREY,
     "acquired": BLUE,
+    "new_customers": BLUE,
     "won_back": GREEN,
     "churned_silent": VERMILION,
     "churned_after_complaint": PURPLE,
