@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
 #: A projector's window, CSS pixels (the issue's 1280 x 800).
 VIEWPORT = {"width": 1280, "height": 800}
 #: Tall window for the README picture (the app scrolls inside its own layout).
-SCREENSHOT_VIEWPORT = {"width": 1280, "height": 1560}
+SCREENSHOT_VIEWPORT = {"width": 1280, "height": 2080}
 #: Milliseconds to wait for the app to react to a click.
 TIMEOUT_MS = 20_000
 

@@ -38,6 +38,7 @@ def main(target: str = "docs/viz.png") -> None:
     with tempfile.TemporaryDirectory() as folder:
         scenario = browser.write_lesson(Path(folder), customers=2000)
         with browser.classroom(scenario) as (page, _):
+            browser.set_speed(page, "5")  # (a pause lands within a day or two of the aim)
             play_until(page, 30)
             page.get_by_role("button", name=re.compile("data breach", re.I)).click()
             page.get_by_text(re.compile("Data breach .* scheduled")).wait_for()

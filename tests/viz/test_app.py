@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -222,6 +223,30 @@ def test_the_pace_waits_for_the_next_step_and_makes_up_small_delays() -> None:
         now += wait + 0.001 + (0.07 if steps % 5 == 4 else 0.0)
         steps += 1
     assert steps == pytest.approx(200, abs=2)
+
+
+def test_a_step_waiting_for_its_pace_is_not_shown_and_takes_the_next_event(
+    scenario_file: Path,
+) -> None:
+    """Mesa counts a step up before calling it, so while played the model may be waiting
+    for a step already counted: the page shows the steps done (numbers and headline
+    agree), and a button pressed meanwhile lands in that waiting step, the next one."""
+    model = ClassroomModel(scenario_file=str(scenario_file))
+    model.pace = 2.0  # a step every 0.5 s
+    model.step()
+    waiting = threading.Thread(target=model.step)
+    waiting.start()
+    time.sleep(0.1)
+    assert waiting.is_alive()  # in the pace's wait
+    assert (model.steps, model.steps_done) == (2, 1)
+    shown = model.view()
+    assert shown.step == 1 and len(shown.frame) == 2  # steps 0 and 1
+    version = model.version
+    event = trigger_live(model, "data_breach", {"affected_share": 0.5})
+    assert event.at == 2
+    waiting.join()
+    assert model.steps_done == 2 and model.version != version
+    assert "data_breach" in model.timeseries()["events"].iloc[-1]
 
 
 def test_a_model_at_a_pace_waits_between_steps(scenario_file: Path) -> None:

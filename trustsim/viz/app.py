@@ -115,7 +115,9 @@ CSS = """
 .ts-ring { border: 4px solid #A50026; width: 12px; height: 12px; }
 .ts-event-row { align-items: center; column-gap: 16px; row-gap: 0; flex-wrap: wrap;
   margin-bottom: 6px; }
-.ts-event-row > .v-input { flex: 1 1 150px; margin-top: 10px; padding-top: 0; }
+.ts-event-row > .v-input { flex: 1 1 200px; margin-top: 10px; padding-top: 0; }
+.ts-event-row .v-input__slider .v-input__slot { flex-wrap: wrap; }
+.ts-event-row .v-input__slider .v-label { flex: 1 0 100%; margin: 0 0 2px 0; }
 .ts-event-row > .v-input--selection-controls { flex: 0 0 auto; }
 .ts-event-button.v-btn {
   font-size: 18px !important; height: 48px !important; min-width: 200px !important;

@@ -26,6 +26,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -290,6 +291,9 @@ class ClassroomModel(TrustModel):
         #: set by the page's speed control.
         self.pace: float | None = None
         self._due = 0.0
+        #: Steps whose results are in: Mesa counts ``steps`` up before a step starts (and
+        #: so before the pace's wait), this only when the step's numbers are recorded.
+        self.steps_done = 0
         self.live_events: list[LiveEvent] = []
         super().__init__(resolved, seed=seed)
         self.layout: NetworkLayout | None = None
@@ -309,6 +313,19 @@ class ClassroomModel(TrustModel):
             if self.latest_metrics["breach"]:
                 after = self.engine.snapshot().integrity
                 self.breach_step[before - after >= BREACH_DROP] = self.steps
+            self.steps_done = self.steps
+
+    def trigger(self, event: Mapping[str, Any] | Event) -> Event:
+        """Schedule an event (see :meth:`TrustModel.trigger`) under the lock, so that it
+        never lands while a step applies the timeline; without a schedule it happens in
+        the step after the last step done (which Mesa may have counted already, see
+        :attr:`steps_done`)."""
+        with self.lock:
+            if isinstance(event, Mapping) and all(
+                event.get(key) is None for key in ("at", "from", "start")
+            ):
+                event = {**event, "at": self.steps_done + 1}
+            return super().trigger(event)
 
     def record_live(self, event: LiveEvent) -> None:
         """Remember an event the teacher triggered (for the messages)."""
@@ -324,17 +341,18 @@ class ClassroomModel(TrustModel):
 
     @property
     def version(self) -> tuple[int, int]:
-        """Changes whenever something the page shows changes: the step, the live events."""
-        return self.steps, len(self.live_events)
+        """Changes whenever something the page shows changes: the steps done, the live
+        events."""
+        return self.steps_done, len(self.live_events)
 
     def messages(self) -> list[str]:
         """The latest triggered event's status and the next scripted event, in words."""
         unit = self.config.step_unit
-        said = [live.status(self.steps, unit) for live in self.live_events[-2:][::-1]]
+        said = [live.status(self.steps_done, unit) for live in self.live_events[-2:][::-1]]
         upcoming = self.next_scripted()
         if upcoming is not None:
             step, name = upcoming
-            days = step - self.steps
+            days = step - self.steps_done
             said.append(
                 f"Coming up in the scenario: {name.replace('_', ' ')} on {unit} {step} "
                 f"(in {days} {unit}{'s' if days != 1 else ''})."
@@ -342,10 +360,10 @@ class ClassroomModel(TrustModel):
         return said
 
     def next_scripted(self) -> tuple[int, str] | None:
-        """The scenario's next event after the current step, within the horizon."""
+        """The scenario's next event after the last step done, within the horizon."""
         found: list[tuple[int, str]] = []
         for event in self.config.events:
-            for step in range(self.steps + 1, self.config.steps + 1):
+            for step in range(self.steps_done + 1, self.config.steps + 1):
                 if event.fires_at(step) and event.announced_at(step):
                     found.append((step, event.name()))
                     break
@@ -358,11 +376,11 @@ class ClassroomModel(TrustModel):
             snapshot = self.engine.snapshot()
             nodes = layout.nodes
             return View(
-                step=int(self.steps),
+                step=int(self.steps_done),
                 frame=self.timeseries(),
                 state=np.array(snapshot.state[nodes]),
                 overall=np.array(snapshot.overall[nodes], dtype=np.float64),
-                hit=(self.steps - self.breach_step[nodes]) < BREACH_RING_DAYS,
+                hit=(self.steps_done - self.breach_step[nodes]) < BREACH_RING_DAYS,
                 churned=int(np.count_nonzero(snapshot.state == CHURNED)),
                 prospects=int(np.count_nonzero(snapshot.state == PROSPECT)),
                 levers=dict(self.firm.levers),
@@ -438,7 +456,9 @@ def live_forms() -> dict[str, LiveForm]:
 
 def trigger_live(model: TrustModel, event_type: str, values: Mapping[str, Any]) -> Event:
     """Schedule the event of a live form's button for the next step (and, on a
-    :class:`ClassroomModel`, remember it for the messages).
+    :class:`ClassroomModel`, remember it for the messages). The next step is the one after
+    the last step done: while played, a :class:`ClassroomModel` may be waiting for a step
+    Mesa has already counted, which then is the next.
 
     Args:
         event_type: the event type's tag, e.g. "data_breach".
@@ -447,7 +467,9 @@ def trigger_live(model: TrustModel, event_type: str, values: Mapping[str, Any]) 
     cls: type[EventBase] = EVENT_TYPES[event_type]
     assert cls.live_form is not None, f"{event_type} has no live form"
     filled = {item.name: values.get(item.name, item.default) for item in cls.live_form.inputs}
-    event = model.trigger(cls.live_event(filled, model.steps + 1))
+    with model.lock if isinstance(model, ClassroomModel) else nullcontext():
+        done = model.steps_done if isinstance(model, ClassroomModel) else model.steps
+        event = model.trigger(cls.live_event(filled, done + 1))
     if isinstance(model, ClassroomModel):
         first = event.at if event.at is not None else event.start
         assert first is not None

@@ -66,10 +66,12 @@ QUIET_WARNINGS = (
 
 
 def server_environment(scenario: Path | None) -> dict[str, str]:
-    """The child's environment: ours plus the scenario path, without telemetry and with
-    Solara's UserWarnings silenced (:data:`QUIET_WARNINGS`)."""
+    """The child's environment: ours plus the scenario path, without telemetry, without
+    Solara's "This website runs on Solara" banner (it sits over the bottom right chart)
+    and with Solara's UserWarnings silenced (:data:`QUIET_WARNINGS`)."""
     environment = dict(os.environ)
     environment["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    environment["SOLARA_THEME_SHOW_BANNER"] = "False"
     inherited = environment.get("PYTHONWARNINGS", "")
     environment["PYTHONWARNINGS"] = ",".join(filter(None, [inherited, *QUIET_WARNINGS]))
     if scenario is not None:
