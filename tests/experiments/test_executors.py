@@ -108,7 +108,9 @@ def test_workers_option_and_executor_block_take_auto(
     source.write_text("name: tiny\nsteps: 5\nreplicates: 3\npopulation: {customers: 60}\n")
     args = ["run", str(source), "--quiet", "--no-figures"]
     assert main([*args, "--out", str(tmp_path / "a"), "--workers", "auto"]) == 0
-    assert "note:" not in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "note:" not in said
+    assert "trustsim: --workers auto: serial, in this process (a run took" in said  # told
     assert main([*args, "--out", str(tmp_path / "b"), "--workers", "2"]) == 0
     assert "trustsim: note: 2 worker processes took" in capsys.readouterr().err  # tiny runs
     manifests = sorted(tmp_path.glob("*/tiny/*/manifest.json"))

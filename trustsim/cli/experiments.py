@@ -117,6 +117,9 @@ def _run(kind: Kind, args: argparse.Namespace) -> int:
     )
     print(kind.summary(result))
     print(shown(result.path))
+    executor = str(result.manifest.get("executor") or "")
+    if executor.startswith("auto:"):  # what --workers auto measured and chose
+        print(f"trustsim: --workers {executor}", file=sys.stderr)
     note = result.manifest.get("executor_note")
     if note:
         print(f"trustsim: note: {note}", file=sys.stderr)
