@@ -28,6 +28,9 @@ def test_a_header_comment_gives_title_what_happens_what_to_look_at_and_commands(
         commands=("trustsim run x.yaml", "trustsim compare x.yaml   # a vs b"),
     )
     assert Lesson.from_dict(lesson.as_dict()) == lesson
+    # a paragraph that starts with a file name keeps its case
+    path_first = parse_lesson("# Lesson: x.\n#\n# What to look at: figures/trust.png, the line.\n")
+    assert path_first is not None and path_first.what_to_look_at.startswith("figures/trust.png")
 
 
 def test_a_file_without_a_lesson_heading_has_none(tmp_path: Path) -> None:

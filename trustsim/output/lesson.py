@@ -95,8 +95,8 @@ def parse_lesson(text: str) -> Lesson | None:
         if found and found.group(1).lower() in HEADINGS:
             attribute = HEADINGS[found.group(1).lower()]
             said = found.group(2).strip()
-            if attribute != "title":
-                said = said[:1].upper() + said[1:]
+            if attribute != "title" and "/" not in said.split(" ", 1)[0]:
+                said = said[:1].upper() + said[1:]  # a sentence, not a file name
             parts.setdefault(attribute, said)
     if "title" not in parts:
         return None
