@@ -230,7 +230,10 @@ def _band_note(timeseries: pd.DataFrame) -> str:
     """Subtitle saying what the bands are, with the replicate count."""
     replicates = int(timeseries["replicate"].nunique())
     if replicates > 1:
-        return f"mean of {replicates} replicates; bands: 95% CI of the mean across replicates"
+        return (
+            f"mean of {replicates} replicates; bands: 95% CI of the mean across replicates\n"
+            "(clipped at 0 where the quantity cannot be negative)"
+        )
     return "1 replicate (no confidence band)"
 
 
