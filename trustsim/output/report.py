@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid
 table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:right}
 th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}
-td{white-space:nowrap}td:first-child{white-space:normal}
+.table{overflow-x:auto}
 figure{margin:1rem 0}img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:.95rem;color:#333}figcaption b{color:#111}
 pre{background:#f7f7f7;padding:.75rem;overflow:auto;font-size:.8rem}.note{color:#555;font-size:.9rem}
@@ -60,14 +61,24 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def _keep_together(text: str) -> str:
+    """An escaped cell whose ``[low, high]`` interval never breaks inside: a wide table
+    wraps a cell between the mean and its interval, not within the interval."""
+    return re.sub(r"\[([^\]]*)\]", lambda m: "[" + m.group(1).replace(" ", "&nbsp;") + "]", text)
+
+
 def html_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """An HTML table (every cell escaped)."""
+    """An HTML table (every cell escaped), scrolling sideways on a narrow screen rather
+    than widening the page."""
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell(value))}</td>" for value in row) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{_keep_together(html.escape(cell(value)))}</td>" for value in row)
+        + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<div class='table'>{table}</div>"
 
 
 def interval(row: Any, kpi: str | None = None) -> str:
@@ -92,7 +103,7 @@ def kpi_rows(summary: pd.DataFrame) -> list[list[str]]:
 
 def clipped_note(*tables: str) -> str:
     """The footnote on clipped lower bounds, when one of the HTML ``tables`` has one."""
-    if any(f"{CLIPPED_MARK}, " in table for table in tables):
+    if any(f"{CLIPPED_MARK}," in table for table in tables):
         return f"<p class='note'>{html.escape(CLIPPED_NOTE)}</p>"
     return ""
 
