@@ -24,6 +24,7 @@ from trustsim.output.figures import (
     DPI,
     STEP_LABEL,
     chance_breaches,
+    draw_event_line,
     event_marks,
     replicate_band,
 )
@@ -249,21 +250,7 @@ def _variant_events(
             if (step, label) not in every:
                 drawn.append((step, f"{label} ({name})", palette.variant_colour(index)))
     for step, label, colour in drawn:
-        for ax in axes:
-            ax.axvline(step, color=colour, linestyle="--", linewidth=1.2, alpha=0.9, zorder=1)
-        axes[0].annotate(
-            label.replace("_", " "),
-            xy=(step, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(3, -4),
-            textcoords="offset points",
-            rotation=90,
-            va="top",
-            ha="left",
-            fontsize=8,
-            color=colour,
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
-        )
+        draw_event_line(axes, step, label, colour)
     for index, name in enumerate(variants):
         chance = chance_breaches(timeseries[timeseries["variant"] == name])
         for number, (_, step) in enumerate(chance):

@@ -153,28 +153,35 @@ def _event_colour(timeseries: pd.DataFrame, step: int, label: str) -> str:
     return colour
 
 
+def draw_event_line(
+    axes: Sequence[Axes], step: int, label: str, colour: str, label_size: float = 8
+) -> None:
+    """A dashed vertical line at ``step`` on every panel, labelled on the top panel."""
+    for ax in axes:
+        ax.axvline(step, color=colour, linestyle="--", linewidth=1.2, alpha=0.9, zorder=1)
+    axes[0].annotate(
+        label.replace("_", " "),
+        xy=(step, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(3, -4),
+        textcoords="offset points",
+        rotation=90,
+        va="top",
+        ha="left",
+        fontsize=label_size,
+        color=colour,
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
+        zorder=5,
+    )
+
+
 def draw_events(axes: Sequence[Axes], timeseries: pd.DataFrame, label_size: float = 8) -> None:
     """A dashed vertical line per scripted event on every panel (labelled on the top panel,
     coloured by type), and a red triangle per replicate at the top of every panel for each
     breach drawn by chance (one replicate's bad luck, invisible in the averages)."""
     for step, label in event_marks(timeseries):
         colour = _event_colour(timeseries, step, label)
-        for ax in axes:
-            ax.axvline(step, color=colour, linestyle="--", linewidth=1.2, alpha=0.9, zorder=1)
-        axes[0].annotate(
-            label.replace("_", " "),
-            xy=(step, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(3, -4),
-            textcoords="offset points",
-            rotation=90,
-            va="top",
-            ha="left",
-            fontsize=label_size,
-            color=colour,
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
-            zorder=5,
-        )
+        draw_event_line(axes, step, label, colour, label_size)
     chance = chance_breaches(timeseries)
     if not chance:
         return
@@ -389,6 +396,7 @@ __all__ = [
     "FIGURE_FILES",
     "ROLLING_WINDOW",
     "chance_breaches",
+    "draw_event_line",
     "draw_events",
     "event_marks",
     "plot_customers",

@@ -129,13 +129,20 @@ def _figures(folder: Path, captions: Mapping[str, str]) -> str:
     return "<h2>Figures</h2>" + "".join(parts) if parts else ""
 
 
-def handout(lesson: Lesson) -> str:
-    """A teaching scenario's lesson as an educator's handout (HTML)."""
+def lesson_html(lesson: Lesson) -> str:
+    """A lesson's title, what happens and what to look at, as HTML (the report's handout
+    and the classroom view's lesson mode)."""
     parts = [f"<p><b>Lesson:</b> {html.escape(lesson.title)}</p>"]
     if lesson.what_happens:
         parts.append(f"<h3>What happens</h3><p>{html.escape(lesson.what_happens)}</p>")
     if lesson.what_to_look_at:
         parts.append(f"<h3>What to look at</h3><p>{html.escape(lesson.what_to_look_at)}</p>")
+    return "".join(parts)
+
+
+def handout(lesson: Lesson) -> str:
+    """A teaching scenario's lesson as an educator's handout (HTML)."""
+    parts = [lesson_html(lesson)]
     if lesson.commands:
         lines = "".join(f"<li><code>{html.escape(c)}</code></li>" for c in lesson.commands)
         parts.append(f"<h3>Try it</h3><ul>{lines}</ul>")

@@ -45,6 +45,7 @@ with warnings.catch_warnings():
 
 from trustsim.errors import TrustsimError
 from trustsim.output.lesson import Lesson
+from trustsim.output.report import lesson_html
 from trustsim.scenario.events import LiveForm
 from trustsim.viz import charts, figures
 from trustsim.viz.classroom import (
@@ -329,15 +330,10 @@ def ScenarioPicker() -> None:
 @solara.component
 def LessonPanel(lesson: Lesson) -> None:
     """Lesson mode: the teaching scenario's text, what happens and what to look at."""
-    parts = [f"<p><b>Lesson:</b> {html.escape(lesson.title)}</p>"]
-    if lesson.what_happens:
-        parts.append(f"<h3>What happens</h3><p>{html.escape(lesson.what_happens)}</p>")
-    if lesson.what_to_look_at:
-        parts.append(f"<h3>What to look at</h3><p>{html.escape(lesson.what_to_look_at)}</p>")
     with solara.Card(margin=0):
         solara.HTML(
             tag="div",
-            unsafe_innerHTML="".join(parts),
+            unsafe_innerHTML=lesson_html(lesson),
             classes=["ts-lesson"],
             attributes={"data-lesson": lesson.title},
         )
