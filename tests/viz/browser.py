@@ -257,8 +257,12 @@ def play_for(page: Any, seconds: float = 10.0) -> Pace:
     elapsed = time.perf_counter() - started
     drawn = int(chart.get_attribute("data-drawn")) - frames
     pause = page.get_by_role("button", name="❚❚")
-    if pause.is_enabled():  # (disabled when the model reached its last step)
-        pause.click()
+    if pause.is_enabled():  # (disabled once the model reaches its last step, maybe now)
+        try:
+            pause.click(timeout=5_000)
+        except Exception:  # playwright's TimeoutError: the run ended meanwhile
+            if pause.is_enabled():
+                raise
     return Pace(elapsed, days, drawn, drawn_step(page))
 
 

@@ -127,7 +127,7 @@ def test_breach_in_the_classroom_view(tmp_path: Path) -> None:
 def test_classroom_pace_at_2000_customers(tmp_path: Path) -> None:
     """Plays 10 s at the default speed; prints the days per second (docs/performance.md)."""
     require_chromium()
-    scenario = browser.write_lesson(tmp_path, customers=2000)
+    scenario = browser.write_lesson(tmp_path, customers=2000, steps=365)  # > 10 s of play
     with browser.classroom(scenario) as (page, _):
         pace = browser.play_for(page, seconds=10.0)
         load = (
