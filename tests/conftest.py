@@ -50,7 +50,8 @@ def tiny_file(tmp_path: Path) -> Path:
 # below, never those. Expensive runs that several tests read are computed once per test
 # session, whatever the number of xdist workers (:func:`computed_once`).
 
-#: Held-out root seed of the baseline checks (tests/experiments/test_stylized_facts.py, test_validation.py).
+#: Held-out root seed of the baseline checks (tests/experiments/test_stylized_facts.py and
+#: tests/test_validation.py).
 HELD_OUT_SEED = 9001
 #: Replicates of the held-out baseline run.
 HELD_OUT_REPLICATES = 4

@@ -123,6 +123,8 @@ def test_a_huge_hazard_adopts_surely_instead_of_nan() -> None:
         current = u / 2 + u / 2 * 0.3
         closed = current * np.expm1(u) / (u + current * np.expm1(u))
         assert adoption_probability(0.3, 0.5, u / 2, u / 2, 1.0) == closed
+
+
 def test_appeal_function_is_the_factor_of_the_hazard(elementwise):
     trust = np.linspace(0.0, 1.0, 11)
     np.testing.assert_allclose(appeal(trust, 1.0), np.maximum(0.0, 2 * trust))

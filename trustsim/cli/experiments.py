@@ -19,7 +19,7 @@ from typing import Any
 
 from trustsim.cli.status import EXIT_INTERRUPTED, EXIT_RUN_FAILED
 from trustsim.errors import TrustsimWarning
-from trustsim.experiments.executors import ExecutionFailed
+from trustsim.experiments.executors import AUTO, ExecutionFailed
 from trustsim.experiments.file import as_experiment
 from trustsim.experiments.kind import Kind
 from trustsim.experiments.registry import KINDS
@@ -41,6 +41,18 @@ def shown(path: Path | None) -> str:
         return f"results written to {path}"
 
 
+def workers_option(text: str) -> int | str:
+    """``--workers``: a whole number, or "auto"."""
+    if text.strip().lower() == AUTO:
+        return AUTO
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid value {text!r}: expected a whole number >= 1 or 'auto'"
+        ) from None
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int, help="number of steps (overrides the scenario)")
     parser.add_argument("--seed", type=int, help="root seed (overrides the scenario)")
@@ -58,8 +70,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers",
-        type=int,
-        help="local worker processes (default: the scenario's executor block, else 1)",
+        type=workers_option,
+        metavar="N|auto",
+        help="local worker processes, or 'auto': measure the first run and start as many "
+        "as help (default: the scenario's executor block, else 1)",
     )
     parser.add_argument(
         "--dask", metavar="ADDRESS", help="send runs to this Dask scheduler, e.g. tcp://host:8786"
@@ -119,6 +133,12 @@ def _run(kind: Kind, args: argparse.Namespace) -> int:
     )
     print(kind.summary(result))
     print(shown(result.path))
+    executor = str(result.manifest.get("executor") or "")
+    if executor.startswith("auto:"):  # what --workers auto measured and chose
+        print(f"trustsim: --workers {executor}", file=sys.stderr)
+    note = result.manifest.get("executor_note")
+    if note:
+        print(f"trustsim: note: {note}", file=sys.stderr)
     return 0
 
 

@@ -24,7 +24,7 @@ def run(
     engine: str | None = None,
     overrides: Mapping[str, Any] | None = None,
     out: str | Path | None = "results",
-    workers: int | None = None,
+    workers: int | str | None = None,
     dask: str | None = None,
     figures: bool = True,
     progress: bool = False,
@@ -37,7 +37,8 @@ def run(
         steps, seed, replicates, engine: override the scenario's values (validated).
         overrides: further dotted-key overrides, as ``--set`` on the command line.
         out: the results folder; None computes without writing anything.
-        workers, dask: where the replicates run (local processes, a Dask scheduler).
+        workers, dask: where the replicates run (local processes — a count or "auto" —, a
+            Dask scheduler).
         figures: draw the figures into the run folder.
         progress: progress bar on stderr.
         force: run even when the memory estimate exceeds what the machine has

@@ -135,8 +135,10 @@ class SensitivitySettings(Block):
 class ExecutorSettings(Block):
     """Where the runs of an experiment execute; results are identical whichever is used."""
 
-    workers: Annotated[int, Field(ge=1, le=1024)] = Field(
-        1, description="Local worker processes; 1 runs everything in this process."
+    workers: Annotated[int, Field(ge=1, le=1024)] | Literal["auto"] = Field(
+        1,
+        description="Local worker processes; 1 runs everything in this process; 'auto' "
+        "measures the first run and starts as many processes as help (maybe none).",
     )
     dask: str | None = Field(
         None,

@@ -27,6 +27,7 @@ from trustsim.experiments.replicates import seed_entries
 from trustsim.experiments.runs import RunSpec, batch_table, make_spec, run_batch
 from trustsim.experiments.store import store_for
 from trustsim.output.folders import check_experiment_output, write_folder
+from trustsim.output.lesson import read_lesson
 from trustsim.output.manifest import Clock, build_manifest
 from trustsim.output.report import read_manifest, write_report
 from trustsim.scenario.schema import Scenario
@@ -74,7 +75,7 @@ def run_experiment(
     options: Mapping[str, Any] | None = None,
     overrides: Mapping[str, Any] | None = None,
     out: str | Path | None = "results",
-    workers: int | None = None,
+    workers: int | str | None = None,
     dask: str | None = None,
     figures: bool = True,
     progress: bool = False,
@@ -92,7 +93,8 @@ def run_experiment(
             sensitivity analysis).
         overrides: dotted-key overrides applied to every source first, as ``--set``.
         out: the results folder (None: compute only).
-        workers: local worker processes (None: the file's ``executor:`` block, else 1).
+        workers: local worker processes, or "auto" to let trustsim measure and choose
+            (None: the file's ``executor:`` block, else 1).
         dask: address of a Dask scheduler (None: the ``executor:`` block, else local).
         figures: draw the figures.
         progress: progress bar on stderr.
@@ -136,9 +138,13 @@ def run_experiment(
             except StopIteration:
                 break
         description = executor.description
+        note = getattr(executor, "note", None)  # a pool slower than one process would be
     tables = chosen.tables(study, results)
+    lesson = read_lesson(study.origin)  # a teaching scenario's handout for the report
     extra = {
         "replicate_seeds": seed_entries(study.base.seed, study.base.replicates),
+        **({"lesson": lesson.as_dict()} if lesson is not None else {}),
+        **({"executor_note": note} if note else {}),
         **chosen.manifest(study, results),
     }
     manifest = build_manifest(

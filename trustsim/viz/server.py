@@ -6,7 +6,11 @@ server listens on the loopback interface unless told otherwise. The address is c
 before the server starts (:mod:`trustsim.viz.address`), the server counts as started only
 once the child process itself listens on the port (not whatever else answers there), and
 it runs under a watchdog (:mod:`trustsim.system.lifetime`), so it dies with ``trustsim viz`` even
-after ``kill -9``.
+after ``kill -9``. The console stays quiet:
+the server's banner ("Solara server is starting at ...") is not shown — ``trustsim viz``
+prints its own "open http://..." line — and the UserWarnings of Solara and Mesa (a cookie
+notice on every plain-http request, a hook check of Mesa 3.3) are silenced in the server
+process; errors still reach the terminal.
 """
 
 from __future__ import annotations
@@ -49,14 +53,29 @@ def server_command(host: str, port: int) -> list[str]:
     ]
 
 
+#: Warning filters of the server process (``PYTHONWARNINGS`` syntax): Solara's and Mesa's
+#: UserWarnings, which say nothing a teacher can act on.
+QUIET_WARNINGS = (
+    "ignore::UserWarning:solara.server.starlette",
+    "ignore::UserWarning:solara.validate_hooks",
+    "ignore::UserWarning:solara.server.app",
+    "ignore::UserWarning:solara.server.server",
+    "ignore::UserWarning:reacton.core",
+    # on every page load over plain http to an address other than "localhost" (the
+    # session cookie falls back to SameSite=Lax, which the view does not need)
+    "ignore:Cookies with samesite=none require https:UserWarning",
+)
+
+
 def server_environment(scenario: Path | None) -> dict[str, str]:
-    """The child's environment: ours plus the scenario path, without telemetry."""
+    """The child's environment: ours plus the scenario path, without telemetry, without
+    Solara's "This website runs on Solara" banner (it sits over the bottom right chart)
+    and with Solara's UserWarnings silenced (:data:`QUIET_WARNINGS`)."""
     environment = dict(os.environ)
     environment["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
-    # Solara warns on every page load over plain http to an address other than
-    # "localhost" (its session cookie falls back to SameSite=Lax, which the view does not
-    # need); keep the terminal readable for the class.
-    environment["PYTHONWARNINGS"] = "ignore:Cookies with samesite=none require https:UserWarning"
+    environment["SOLARA_THEME_SHOW_BANNER"] = "False"
+    inherited = environment.get("PYTHONWARNINGS", "")
+    environment["PYTHONWARNINGS"] = ",".join(filter(None, [inherited, *QUIET_WARNINGS]))
     if scenario is not None:
         environment[SCENARIO_ENV] = str(scenario.resolve())
     else:

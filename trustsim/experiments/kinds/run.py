@@ -21,7 +21,7 @@ from trustsim.experiments.kind import (
     Study,
     runs_line,
 )
-from trustsim.output.labels import REPORT_KPIS
+from trustsim.output.labels import CLIPPED_NOTE, REPORT_KPIS, clipped_low
 from trustsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -40,10 +40,16 @@ class RunKind(Kind):
     position = 0
     #: Keyed by :data:`trustsim.output.figures.FIGURE_FILES` (tests/output/test_figures.py).
     captions: ClassVar[Mapping[str, str]] = {
-        "trust.png": "Trust over time: overall and per dimension (mean across replicates, 95% "
-        "CI band), with the spread across customers (p10–p90).",
-        "customers.png": "Customers: stocks (active, prospects, churned) and flows per step.",
-        "economics.png": "Money: revenue and profit per step, each cost, and cumulative profit.",
+        "trust.png": "Trust over time — overall (black) and its three dimensions, mean across "
+        "replicates with a 95% CI band; thin grey lines are single replicates, the grey band "
+        "the spread across customers (p10–p90), dashed lines scripted events, red triangles "
+        "breaches that struck one replicate by chance.",
+        "customers.png": "Customers — how many are active, prospects or churned (top), how many "
+        "join for the first time or come back per day (middle) and how many leave, silently or "
+        "after complaining (bottom, on its own scale so that churn is readable).",
+        "economics.png": "Money — revenue and profit per day (top), the costs per day "
+        "(middle, together on a smaller scale of their own) and the cumulative profit (bottom); "
+        "per-day values are 7-day rolling means.",
     }
 
     @property
@@ -81,10 +87,17 @@ class RunKind(Kind):
         across replicates, and notes on collapsed replicates and split (bimodal) KPIs."""
         import pandas as pd
 
-        from trustsim.output.report import KPI_HEADER, html_table, kpi_rows, notes
+        from trustsim.output.report import KPI_HEADER, clipped_note, html_table, kpi_rows, notes
 
         summary = pd.read_csv(folder / "summary.csv")
-        return "<h2>Key results</h2>" + html_table(KPI_HEADER, kpi_rows(summary)) + notes(summary)
+        table = html_table(KPI_HEADER, kpi_rows(summary))
+        return (
+            "<h2>Key results</h2>"
+            + table
+            + clipped_note(table)
+            + f"<p class='note'>{CHURN_NOTE}</p>"
+            + notes(summary)
+        )
 
     def summary(self, result: ExperimentResult) -> str:
         """The key KPIs, with their 95% CI when there are several replicates."""
@@ -92,16 +105,30 @@ class RunKind(Kind):
 
         replicates = result.scenario.replicates
         table = result.summary.set_index("kpi")
+        lows = table["ci95_low"].astype(float).to_dict()
         lines = [f"trustsim: {replicates} replicate(s); {runs_line(result)}"]
+        clipped_any = False
         for kpi, text in REPORT_KPIS.items():
             row = table.loc[kpi]
             if replicates > 1:
+                low, clipped = clipped_low(kpi, lows[kpi])
+                clipped_any |= clipped
                 lines.append(
-                    f"  {text:<42} {row['mean']:>12.4g}   95% CI [{row['ci95_low']:.4g}, "
-                    f"{row['ci95_high']:.4g}]"
+                    f"  {text:<42} {row['mean']:>12.4g}   95% CI [{low:.4g}"
+                    f"{'*' if clipped else ''}, {row['ci95_high']:.4g}]"
                 )
             else:
                 lines.append(f"  {text:<42} {row['mean']:>12.4g}")
+        lines.append(f"  ({CHURN_NOTE})")
+        if clipped_any:
+            lines.append(f"  {CLIPPED_NOTE}")
         if replicates > 1:
             lines += [f"  {note}" for note in distribution_notes(result.summary, REPORT_KPIS)]
         return "\n".join(lines)
+
+
+#: How the churned stock relates to the churn and win-back totals (report and terminal);
+#: nobody is churned at step 0 (trustsim.model.population samples prospects and actives).
+CHURN_NOTE = (
+    "churned customers, final = everyone who left (silently or after complaining) − those won back"
+)

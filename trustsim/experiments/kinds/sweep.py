@@ -30,7 +30,7 @@ from trustsim.experiments.kind import (
     runs_line,
 )
 from trustsim.experiments.settings import SweepSettings, SweepValues
-from trustsim.output.labels import REPORT_KPIS, interval_table, label
+from trustsim.output.labels import REPORT_KPIS, interval_table, label, parameter_label
 from trustsim.scenario.loading import parse_value
 from trustsim.scenario.schema import Scenario
 
@@ -195,11 +195,15 @@ class SweepKind(Kind):
     block_description = "Parameter sweep for `trustsim sweep` (ignored by `trustsim run`)."
     parquet = ("sweep",)
     captions: ClassVar[Mapping[str, str]] = {
-        "sweep_lines.png": "Final KPIs against the swept parameter: mean across replicates "
-        "with the 95% confidence interval of the mean.",
-        "sweep_heatmap.png": "Final KPIs over the two swept parameters: each cell is the mean "
-        "across replicates.",
-        "sweep_points.png": "Final KPIs per sweep point: mean across replicates with 95% CI.",
+        "sweep_lines.png": "How final trust, churn and profit change along the swept "
+        "parameter: mean across replicates with the 95% confidence interval of the mean.",
+        "sweep_heatmap.png": "Final trust, churn and profit over the two swept parameters: each "
+        "top cell is the mean across replicates (the best cell outlined in red with a star: "
+        "highest trust or profit, fewest churned); the bottom row is the half-width of each "
+        "cell's 95% CI — two cells whose means differ by less than about that are not told "
+        "apart by these replicates.",
+        "sweep_points.png": "Final trust, churn and profit per sweep point: mean across "
+        "replicates with its 95% CI.",
     }
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -267,12 +271,13 @@ class SweepKind(Kind):
 def _sweep_section(folder: Path, manifest: dict[str, Any]) -> str:
     import pandas as pd
 
-    from trustsim.output.report import cell, html_table, interval
+    from trustsim.output.report import cell, clipped_note, html_table, interval
 
     plan = manifest.get("sweep", {})
     parameters: dict[str, list[Any]] = plan.get("parameters", {})
     lines = "".join(
-        f"<li><code>{html.escape(k)}</code>: {html.escape(', '.join(cell(v) for v in values))}</li>"
+        f"<li>{html.escape(parameter_label(k))} (<code>{html.escape(k)}</code>): "
+        f"{html.escape(', '.join(cell(v) for v in values))}</li>"
         for k, values in parameters.items()
     )
     intro = (
@@ -288,6 +293,7 @@ def _sweep_section(folder: Path, manifest: dict[str, Any]) -> str:
     for point, group in summary.groupby("point", sort=True):
         by_kpi = group.set_index("kpi")
         values = [by_kpi.iloc[0][name] for name in names]
-        rows.append([point, *values, *(interval(by_kpi.loc[k]) for k in kpis)])
-    header = ["point", *names, *(label(k) for k in kpis)]
-    return intro + "<h2>Key results per point (mean [95% CI])</h2>" + html_table(header, rows)
+        rows.append([point, *values, *(interval(by_kpi.loc[k], k) for k in kpis)])
+    header = ["point", *(parameter_label(name) for name in names), *(label(k) for k in kpis)]
+    table = html_table(header, rows)
+    return intro + "<h2>Key results per point (mean [95% CI])</h2>" + table + clipped_note(table)
