@@ -46,6 +46,7 @@ def test_a_linspace_over_a_whole_number_field_still_runs(tiny_file: Path) -> Non
         ("sensitivity", "{parameters: {firm.transparency: [0, .nan]}}", r"sensitivity.*finite"),
         ("sensitivity", "{parameters: {firm.transparency: [0, 1]}, samples: '8'}", "quoted"),
         ("executor.workers", "true", r"field 'executor\.workers'.*true/false"),
+        ("executor.workers", "0", r"field 'executor\.workers'.*from 1 to 1024 or 'auto'"),
         ("executor.connect_timeout_seconds", ".inf", r"executor\.connect_timeout.*finite"),
         ("source_dir", "/tmp", r"field 'source_dir': unknown key"),
     ],

@@ -210,7 +210,7 @@ def test_count_intervals_are_clipped_at_zero_and_marked() -> None:
             "replicates": [10, 10],
         }
     )
-    rows = dict(kpi_rows(summary))
+    rows = {text: interval_text for text, interval_text, _ in kpi_rows(summary)}
     assert rows["churned after complaining, total (people)"] == "0.3 [0*, 0.65]"
     assert rows["cumulative profit (currency)"] == "-50 [-120, 20]"  # profit may be negative
     assert "clipped at 0" in clipped_note(html_table(["a", "b"], rows.items()))

@@ -211,7 +211,8 @@ def test_the_largest_allowed_numbers_still_give_finite_results(tiny_file: Path) 
         " {type: price_change, at: 3, price_multiplier: 1e9}]"
     )
     overrides: dict[str, Any] = {field: 1e9 for field in UNBOUNDED_BEFORE}
-    overrides["claims.false_claim_rate"] = 1.0
+    overrides["trust.recovery_repair"] = 1.0  # a share of the loss since issue 11
+    overrides["claims.false_claims_per_year"] = 365.0  # one a day
     overrides["population.segments.0.value_per_step"] = 1e9
     overrides["events"] = events
     scenario = load_scenario(tiny_file, overrides)

@@ -83,7 +83,7 @@ def test_sliders_cover_every_lever_population_and_network(scenario_file: Path) -
         assert slider.get("value") == pytest.approx(getattr(scenario.firm, spec.name))
         assert slider.label.startswith(f"{spec.label}: ")  # the value follows, with the unit
     assert params["transparency"].label == "Transparency: 0.50 (probability)"
-    assert params["data_protection"].label == "Data protection: 1.000 (probability per day)"
+    assert params["data_protection"].label == "Data protection: 1.0000 (probability per day)"
     # what SolaraViz passes on Reset builds the same model as the file
     model = ClassroomModel(**initial_values(params))
     assert model.config.resolved_dict() == scenario.resolved_dict()

@@ -149,6 +149,18 @@ class ExecutorSettings(Block):
         5.0, description="How long to wait for the Dask scheduler to answer, seconds."
     )
 
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _whole_number_or_auto(cls, value: Any) -> Any:
+        """One message for a value of neither form (pydantic would report each member of
+        the union, and for ``true`` only "should be 'auto'")."""
+        if value == "auto" or (
+            isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1024
+        ):
+            return value
+        shown = "true/false is not a number" if isinstance(value, bool) else f"got {value!r}"
+        raise ValueError(f"expected a whole number of processes from 1 to 1024 or 'auto' ({shown})")
+
 
 #: Variant name -> dotted-key overrides applied to the scenario (the first is the reference).
 Variants = dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")], dict[str, Any]]

@@ -6,13 +6,13 @@ in reports and on the terminal. Lever labels are declared with the levers
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import BaseModel
 
-from trustsim.model.metrics import EVENT_COUNTS, MONEY_COLUMNS, STOCK_COLUMNS, TRUST_COLUMNS
 from trustsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -54,25 +54,40 @@ BETTER: dict[str, int] = {
     "final_nps": 1,
     "total_revenue": 1,
     "final_cumulative_profit": 1,
+    "collapsed": -1,
 }
 
-#: Timeseries columns that can never be negative: trust, stocks and counts of people and
-#: events, reputation, revenue and every cost (profit and NPS can be negative).
-NON_NEGATIVE_COLUMNS: frozenset[str] = frozenset(
-    (
-        *TRUST_COLUMNS,
-        *STOCK_COLUMNS,
-        *EVENT_COUNTS,
-        "reputation",
-        *tuple(c for c in MONEY_COLUMNS if c != "profit"),
+
+@functools.cache
+def non_negative_columns() -> frozenset[str]:
+    """Timeseries columns (and KPIs) that can never be negative: trust, stocks and counts
+    of people and events, reputation, the collapse indicator, revenue and every cost
+    (profit and NPS can be negative). Read from :mod:`trustsim.model.metrics` when first
+    needed: importing the model loads Mesa and pandas, which checking a scenario on the
+    command line must not."""
+    from trustsim.model.metrics import EVENT_COUNTS, MONEY_COLUMNS, STOCK_COLUMNS, TRUST_COLUMNS
+
+    return frozenset(
+        (
+            *TRUST_COLUMNS,
+            *STOCK_COLUMNS,
+            *EVENT_COUNTS,
+            "reputation",
+            "collapsed",  # a share of replicates
+            *tuple(c for c in MONEY_COLUMNS if c != "profit"),
+        )
     )
-)
-#: Columns that add up over people (counts and money): a difference between two runs of
-#: the same population can be read per 1,000 customers. Trust, NPS and reputation are
-#: averages over people, for which it cannot.
-EXTENSIVE_COLUMNS: frozenset[str] = frozenset(
-    (*STOCK_COLUMNS, *EVENT_COUNTS, *MONEY_COLUMNS, "cumulative_profit")
-)
+
+
+@functools.cache
+def extensive_columns() -> frozenset[str]:
+    """Columns that add up over people (counts and money): a difference between two runs
+    of the same population can be read per 1,000 customers. Trust, NPS and reputation are
+    averages over people, for which it cannot."""
+    from trustsim.model.metrics import EVENT_COUNTS, MONEY_COLUMNS, STOCK_COLUMNS
+
+    return frozenset((*STOCK_COLUMNS, *EVENT_COUNTS, *MONEY_COLUMNS, "cumulative_profit"))
+
 
 #: Appended to a clipped lower bound; :data:`CLIPPED_NOTE` explains it.
 CLIPPED_MARK = "*"
@@ -92,12 +107,12 @@ def column_of(kpi: str) -> str:
 
 def cannot_be_negative(kpi: str) -> bool:
     """Whether a KPI (or column) is a count, stock, trust level or cost, never below 0."""
-    return column_of(kpi) in NON_NEGATIVE_COLUMNS
+    return column_of(kpi) in non_negative_columns()
 
 
 def is_extensive(kpi: str) -> bool:
     """Whether a KPI adds up over people (so that it can be read per 1,000 customers)."""
-    return column_of(kpi) in EXTENSIVE_COLUMNS
+    return column_of(kpi) in extensive_columns()
 
 
 def label(kpi: str) -> str:

@@ -168,8 +168,9 @@ def _materialise_defaults(data: dict[str, Any], dotted_key: str) -> None:
 
 
 #: How pydantic names the member of a plain union in an error location (``list[any]``,
-#: ``dict[str,list[float]]``: the two forms of a swept parameter's values).
-_UNION_MEMBER = re.compile(r"[a-z_]+\[.*\]")
+#: ``dict[str,list[float]]``: the two forms of a swept parameter's values;
+#: ``constrained-int`` and ``literal['auto']``: the two forms of ``executor.workers``).
+_UNION_MEMBER = re.compile(r"[a-z_]+\[.*\]|constrained-[a-z]+")
 
 
 def _union_member_at(location: tuple[int | str, ...]) -> int | None:
