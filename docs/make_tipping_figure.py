@@ -80,7 +80,14 @@ def main() -> None:
         ax.set_yticks(range(len(grid.index)), [f"{v:g}" for v in grid.index])
         for i, row in enumerate(grid.index):
             for j, column in enumerate(grid.columns):
-                ax.text(j, i, f"{grid.loc[row, column]:.2f}", ha="center", va="center", fontsize=8)
+                value = float(grid.loc[row, column])
+                share = (value - limits[0]) / (limits[1] - limits[0])
+                # white on the darkest cells of the red scale, so that 1.00 stays readable
+                dark = cmap == "Reds" and share > 0.6
+                ax.text(
+                    j, i, f"{value:.2f}", ha="center", va="center", fontsize=8,
+                    color="white" if dark else "black",
+                )  # fmt: skip
         ax.set(xlabel="transparency", ylabel="promise reliability", title=label)
         figure.colorbar(image, ax=ax)
     figure.suptitle(
