@@ -1,4 +1,5 @@
-"""Sweep benchmark: runs per second serially, with local worker processes and on Dask.
+"""Sweep benchmark: runs per second serially, with local worker processes, with
+``--workers auto`` and on Dask.
 
 Run from the repository root:
 
@@ -8,14 +9,18 @@ Run from the repository root:
 Each configuration runs the same sweep into a fresh temporary results folder (so nothing
 is reused from the run store) and is timed end to end, worker start-up included, without
 figures. Parallel efficiency is speedup / workers, with speedup = serial time / parallel
-time. The tables written by every configuration are checked to be byte-identical. Results
-are recorded in docs/performance.md ("Sweeps").
+time. ``--workers auto`` runs the first run in this process, measures it and starts as many
+processes as help; the benchmark prints what it decided and any note a pool left (slower
+than serial). The load average is printed before and after: on a shared machine the
+numbers move with it. The tables written by every configuration are checked to be
+byte-identical. Results are recorded in docs/performance.md ("Sweeps").
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -39,13 +44,25 @@ def scenario(customers: int, steps: int, points: int, replicates: int) -> Scenar
     )
 
 
+NOTES: list[str] = []
+
+
 def timed(swept: Scenario, root: Path, label: str, **executor: object) -> tuple[float, bytes]:
-    """Seconds for one sweep into a fresh folder, and the bytes of its table."""
+    """Seconds for one sweep into a fresh folder, and the bytes of its table (the
+    executor's decision and note, if any, go to :data:`NOTES`)."""
     started = time.perf_counter()
     result = run_sweep(swept, out=root / label, figures=False, **executor)  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
     assert result.path is not None and result.computed == len(result.sweep)
+    NOTES.append(f"{label}: {result.manifest['executor']}")
+    if result.manifest.get("executor_note"):
+        NOTES.append(f"  note: {result.manifest['executor_note']}")
     return seconds, (result.path / "sweep.csv").read_bytes()
+
+
+def load() -> str:
+    """The load averages (1, 5, 15 minutes)."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main() -> None:
@@ -59,7 +76,8 @@ def main() -> None:
     runs = points * replicates
     print(
         f"sweep: {runs} runs ({points} points x {replicates} replicates), {customers} customers "
-        f"x {steps} steps each, vectorized engine; {os.cpu_count()} CPU(s)\n"
+        f"x {steps} steps each, vectorized engine; {os.cpu_count()} CPU(s); load average "
+        f"{load()}\n"
     )
     rows: list[tuple[str, int, float]] = []
     tables: dict[str, bytes] = {}
@@ -70,6 +88,10 @@ def main() -> None:
         label = f"--workers {args.workers}"
         seconds, tables[label] = timed(swept, root, "workers", workers=args.workers)
         rows.append((f"{label} (local processes)", args.workers, seconds))
+        seconds, tables["auto"] = timed(swept, root, "auto", workers="auto")
+        decided = next(line for line in NOTES if line.startswith("auto:"))
+        found = re.search(r"auto: (\d+) local worker", decided)
+        rows.append(("--workers auto", int(found.group(1)) if found else 1, seconds))
         if not args.no_dask:
             from distributed import LocalCluster
 
@@ -94,6 +116,8 @@ def main() -> None:
             f"{name:<32} {workers:>7} {seconds:>8.2f} {runs / seconds:>8.2f} "
             f"{speedup:>8.2f} {speedup / workers:>6.0%}"
         )
+    print("\n" + "\n".join(NOTES))
+    print(f"load average after: {load()}")
     identical = len(set(tables.values())) == 1
     print(f"\ntables byte-identical across executors: {'yes' if identical else 'NO'}")
     if not identical:

@@ -17,7 +17,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "trustsim"
 
 #: Layers, lowest first; a module may import its own layer and the ones below.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("trustsim.errors", "trustsim.version", "trustsim.compiled", "trustsim.rules"),
+    (
+        "trustsim.errors",
+        "trustsim.version",
+        "trustsim.compiled",
+        "trustsim.rules",
+        "trustsim.system",
+    ),
     ("trustsim.scenario",),
     ("trustsim.model",),
     ("trustsim.stats",),
@@ -27,8 +33,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("trustsim.cli",),
     ("trustsim",),  # the package itself: the public API and ``python -m trustsim``
 )
-#: The longest chain of modules importing one another may not grow past this (it is 15:
-#: __main__ -> cli -> template -> runs -> replicates -> model -> engines -> ... -> fields).
+#: The longest chain of modules importing one another may not grow past this (it is 16:
+#: __main__ -> cli -> template -> runs -> replicates -> model -> engines -> ... -> fields
+#: -> strict_values).
 MAX_MODULE_CHAIN = 16
 
 

@@ -1,5 +1,7 @@
-"""Tests of trustsim.stats: Student-t critical values, confidence intervals of a mean, and
-the per-step replicate bands of figures."""
+"""Tests of trustsim.stats: Student-t critical values, confidence intervals of a mean, the
+per-step replicate bands of figures, and the distribution across replicates (median,
+10-90% range, bimodality flag, collapse probability): when replicates split, a mean with a
+t-interval describes no replicate."""
 
 from __future__ import annotations
 
@@ -8,6 +10,14 @@ import pandas as pd
 import pytest
 
 from trustsim import stats
+from trustsim.stats import (
+    BIMODAL_MIN_REPLICATES,
+    COLLAPSE_FRACTION,
+    ci_columns,
+    is_bimodal,
+    replicate_kpis,
+    summarize,
+)
 
 T975_DF2 = 4.302652729911275  # Student t(0.975, 2), from statistical tables / scipy
 
@@ -109,3 +119,66 @@ def test_mean_confidence_interval_and_bands_share_one_interval() -> None:
     band = stats.replicate_band(small_frame({0: [1.0], 1: [2.0], 2: [4.0]}), "x")
     assert (band["lower"].iloc[0], band["upper"].iloc[0]) == (low, high)
     assert stats.mean_confidence_interval(np.array([5.0])) == (5.0, 0.0, 5.0, 5.0)
+
+
+def test_ci_columns_give_centre_spread_and_shape() -> None:
+    values = np.arange(1.0, 11.0)
+    columns = ci_columns(values)
+    assert columns["mean"] == pytest.approx(5.5)
+    assert columns["median"] == pytest.approx(5.5)
+    assert columns["p10"] == pytest.approx(np.percentile(values, 10))
+    assert columns["p90"] == pytest.approx(np.percentile(values, 90))
+    assert columns["ci95_low"] < columns["mean"] < columns["ci95_high"]
+    assert columns["bimodal"] is False
+    assert columns["replicates"] == 10
+
+
+def test_two_groups_of_replicates_are_flagged_as_bimodal() -> None:
+    # the audit's tipping case: 8 replicates collapse to 0 customers, 2 end with ~1855
+    values = np.array([0, 0, 0, 0, 0, 0, 0, 0, 1850, 1860], dtype=float)
+    assert is_bimodal(values)
+    assert is_bimodal(np.r_[np.full(5, 0.1), np.full(5, 0.8)] + np.linspace(0, 0.01, 10))
+
+
+def test_one_outlier_or_too_few_replicates_is_not_a_split() -> None:
+    assert not is_bimodal(np.r_[np.zeros(9), 5.0] + np.arange(10) * 1e-3)  # a group of one
+    assert not is_bimodal(np.array([0.0, 0.0, 1.0, 1.0]))  # too few to tell
+    assert not is_bimodal(np.full(12, 3.0))  # no spread at all
+    assert BIMODAL_MIN_REPLICATES >= 8
+
+
+@pytest.mark.parametrize("sampler", ["normal", "exponential", "uniform"])
+def test_bimodality_flag_rarely_fires_on_one_group(sampler: str) -> None:
+    rng = np.random.default_rng(11)
+    draw = getattr(rng, sampler)
+    flags = [is_bimodal(draw(size=10)) for _ in range(2000)]
+    assert np.mean(flags) < 0.08  # measured: ~1% normal, ~6% exponential, ~3% uniform
+
+
+def test_bimodality_flag_sees_two_separate_groups() -> None:
+    rng = np.random.default_rng(12)
+    flags = [is_bimodal(np.r_[rng.normal(0, 1, 7), rng.normal(10, 1, 3)]) for _ in range(500)]
+    assert np.mean(flags) > 0.95
+
+
+def replicate_timeseries(active_paths: list[list[int]]) -> pd.DataFrame:
+    """A tidy timeseries whose replicates follow the given paths of active customers."""
+    from trustsim.model.metrics import COLUMNS
+
+    rows = []
+    for replicate, path in enumerate(active_paths):
+        for step, active in enumerate(path):
+            row = dict.fromkeys(COLUMNS, 0.0)
+            row.update({"step": step, "replicate": replicate, "active": active, "events": ""})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_collapse_is_ending_below_the_stated_share_of_the_start() -> None:
+    start = 100
+    just_below = int(np.ceil(COLLAPSE_FRACTION * start)) - 1
+    frame = replicate_timeseries([[start, 80, 60], [start, 50, just_below], [start, 120, 140]])
+    kpis = replicate_kpis(frame)
+    assert kpis["collapsed"].tolist() == [0.0, 1.0, 0.0]
+    summary = summarize(frame).set_index("kpi")
+    assert summary.loc["collapsed", "mean"] == pytest.approx(1 / 3)

@@ -4,9 +4,10 @@ Public API: :func:`load_scenario`, :func:`load_experiment`, :class:`TrustModel`,
 :func:`run`, :func:`run_sweep`, :func:`run_compare`, :func:`run_sensitivity` and
 :func:`run_experiment` (any experiment kind by name).
 
-The names are imported on first use (PEP 562), so ``import trustsim`` and
-``trustsim --help`` do not import Mesa, pandas, SciPy, matplotlib, SALib, Dask or numba
-(tests/test_startup.py checks it; docs/performance.md, "Start-up").
+The names are imported on first use (PEP 562), so ``import trustsim``, ``trustsim --help``
+and every input error (``trustsim validate``, a bad scenario given to any command) do not
+import Mesa, pandas, SciPy, matplotlib, SALib, Dask or numba (tests/test_startup.py and
+tests/cli/test_main.py check it; docs/performance.md, "Start-up").
 """
 
 from __future__ import annotations

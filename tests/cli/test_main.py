@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 
 from trustsim.cli.main import main
 from trustsim.model.metrics import COLUMNS
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -95,9 +98,13 @@ ERROR_CASES = {
     "out of range": ("firm:\n  transparency: 1.5\n", [], r"field 'firm\.transparency': value 1\.5"),
     "wrong type": ("steps: lots\n", [], r"field 'steps': value 'lots'"),
     "malformed yaml": ("firm: [1, 2\n", [], r"malformed YAML at line"),
-    "bad set value": ("name: s\n", ["--set", "churn.base_rate=2"], r"churn\.base_rate"),
-    "bad set syntax": ("name: s\n", ["--set", "churn.base_rate"], r"expected dotted\.key=value"),
-    "bad set key": ("name: s\n", ["--set", "churn.baserate=0.1"], r"did you mean 'base_rate'"),
+    "bad set value": ("name: s\n", ["--set", "churn.steepness=2"], r"churn\.steepness"),
+    "bad set syntax": ("name: s\n", ["--set", "churn.steepness"], r"expected dotted\.key=value"),
+    "bad set key": (
+        "name: s\n",
+        ["--set", "churn.base_rate_peryear=0.1"],
+        r"did you mean .base_rate_per_year.",
+    ),
     "escaping name": ("name: ../../etc\n", [], r"field 'name'"),
     "extends cycle": ("extends: s.yaml\n", [], r"cycle"),
     "negative steps": ("name: s\n", ["--steps", "0"], r"field 'steps': value 0"),
@@ -146,12 +153,12 @@ def test_failure_while_writing_leaves_no_partial_folder(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import trustsim.experiments.kinds.run
+    import trustsim.output.figures
 
     def interrupted(*args: object, **kwargs: object) -> list[Path]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(trustsim.experiments.kinds.run, "render_figures", interrupted)
+    monkeypatch.setattr(trustsim.output.figures, "render_figures", interrupted)
     out = tmp_path / "out"
     status, _, stderr = run_cli(["run", str(tiny_file), "--out", str(out), "--quiet"], capsys)
     assert status == 130
@@ -182,8 +189,11 @@ def test_failure_keeps_earlier_runs_and_leaves_no_temporary_folder(
         raise OSError("disk full")
 
     monkeypatch.setattr(trustsim.output.folders, "write_table", broken_table)
-    with pytest.raises(OSError, match="disk full"):
-        main(["run", str(tiny_file), "--out", str(out), "--quiet", "--no-figures"])
+    status, _, stderr = run_cli(
+        ["run", str(tiny_file), "--out", str(out), "--quiet", "--no-figures"], capsys
+    )
+    assert status == 1
+    assert "cannot write the results folder" in stderr and "disk full" in stderr
     assert sorted(p.name for p in (out / "tiny").iterdir()) == before
 
 
@@ -229,3 +239,85 @@ def test_run_with_workers_gives_the_serial_bytes(
         assert serial.read_bytes() == pooled.read_bytes(), name
     manifest = json.loads((folders["workers"] / "manifest.json").read_text())
     assert manifest["executor"] == "2 local worker processes" and manifest["kind"] == "run"
+
+
+def test_schema_into_a_closed_pipe_ends_quietly() -> None:
+    # `trustsim schema | head`, with the reader gone before anything is written (the
+    # schema fits in a pipe's buffer, so a reader that stays a moment longer would hide it).
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trustsim", "schema"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    assert process.wait(timeout=120) == 141  # 128 + SIGPIPE, as for a program cut short
+    assert stderr == ""  # no BrokenPipeError, no "Exception ignored"
+
+
+@pytest.mark.parametrize("file_name", ["-draft.yaml", ".hidden.yaml", "x" * 120 + ".yaml"])
+def test_a_name_derived_from_an_unusual_file_name_is_explained(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], file_name: str
+) -> None:
+    path = tmp_path / file_name
+    path.write_text("steps: 5\npopulation: {customers: 20}\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"field 'name': missing, and the file name '{file_name}' gives no valid one" in err
+    assert "add `name: ...` to the file" in err
+    assert main(["validate", str(path), "--set", "name=fine"]) == 0
+
+
+def test_errors_caused_by_method_are_labelled_method(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: s\nsensitivity:\n  method: morris\n  samples: 100\n"
+        "  parameters: {firm.transparency: [0.1, 0.9]}\n"
+    )
+    assert main(["sensitivity", str(path), "--method", "sobol", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "--method sobol: does not fit field 'sensitivity'" in err
+    assert "power of two" in err and "--set" not in err
+
+
+#: Modules that take seconds to import; none may load before the input is validated.
+NUMERICAL_STACK = ("pandas", "matplotlib", "scipy", "mesa", "numba", "pyarrow", "dask", "SALib")
+
+
+def test_the_command_line_loads_no_numerical_stack_to_check_input(tmp_path: Path) -> None:
+    """The command line, the experiment-file schema and every kind's declaration import
+    without pandas, matplotlib, SciPy or Mesa, and a rejected file does not load them
+    either: an input error (an alias bomb included) is answered in about half a second
+    (docs/robustness.md) instead of after several seconds of imports."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nsteps: .inf\n")
+    code = (
+        "import sys\n"
+        "from trustsim.cli.main import main\n"
+        f"status = main(['run', {str(bad)!r}, '--out', {str(tmp_path / 'out')!r}])\n"
+        f"print(status, sorted(m for m in {NUMERICAL_STACK!r} if m in sys.modules))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO
+    )
+    assert completed.stdout.split("\n")[0] == "2 []", completed.stdout + completed.stderr
+    assert "field 'steps'" in completed.stderr
+
+
+def test_the_check_sees_a_heavy_import() -> None:
+    """Companion of the test above: the same probe reports pandas and Mesa once the
+    experiment path is imported."""
+    code = (
+        "import sys\n"
+        "import trustsim.experiments.template\n"
+        f"print(sorted(m for m in {NUMERICAL_STACK!r} if m in sys.modules))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO
+    )
+    assert "pandas" in completed.stdout and "mesa" in completed.stdout

@@ -37,6 +37,14 @@ def stored(out: Path) -> int:
     return len(list(store.glob("*.parquet"))) if store.is_dir() else 0
 
 
+def handle_sigint() -> None:
+    """In the child, before exec: SIGINT back to its default, so that Python turns it into
+    KeyboardInterrupt. A test run started in the background of a non-interactive shell
+    (as a CI harness may do) has SIGINT ignored, and an ignored signal stays ignored
+    across exec: the sweep would never see the Ctrl-C this test sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_sweep(scenario: Path, out: Path, *options: str) -> subprocess.Popen[str]:
     """Start `trustsim sweep` in a subprocess and wait until a few runs are stored."""
     process = subprocess.Popen(
@@ -55,6 +63,7 @@ def start_sweep(scenario: Path, out: Path, *options: str) -> subprocess.Popen[st
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
+        preexec_fn=handle_sigint,
     )
     deadline = time.monotonic() + 90
     while stored(out) < 4:

@@ -68,9 +68,33 @@ def test_unknown_engine_is_refused(tiny: Scenario) -> None:
 
 
 def test_perfect_promises_mean_no_failures_and_rising_competence(engine: str) -> None:
-    frame = run_model(scenario_with(firm={"promise_reliability": 1.0}), engine)
+    frame = run_model(
+        scenario_with(firm={"promise_reliability": 1.0}, claims={"money_problems_per_year": 0.0}),
+        engine,
+    )
     assert frame["failures"].sum() == 0 and frame["complaints"].sum() == 0
+    assert frame["money_problems"].sum() == 0
     assert frame["trust_competence"].iloc[-1] > frame["trust_competence"].iloc[0]
+
+
+def test_money_problems_are_failures_raised_as_claims_or_left_silent(engine: str) -> None:
+    frame = run_model(
+        scenario_with(
+            firm={"promise_reliability": 1.0, "verification_strictness": 0.0},
+            claims={
+                "money_problems_per_year": 60.0,
+                "money_complaint_propensity": 0.5,
+                "false_claims_per_year": 0.0,
+            },
+        ),
+        engine,
+    )
+    problems, complaints = frame["money_problems"].sum(), frame["complaints"].sum()
+    assert frame["failures"].sum() == 0
+    assert problems > 200
+    # about half are raised (channel_simplicity 0.5 leaves the propensity as it is)
+    assert 0.35 < complaints / problems < 0.65
+    assert (frame["claims"] == frame["complaints"]).all()
 
 
 def test_broken_promises_destroy_competence_trust(engine: str) -> None:
@@ -80,7 +104,12 @@ def test_broken_promises_destroy_competence_trust(engine: str) -> None:
 
 
 def test_no_verification_means_no_checks_and_all_claims_approved(engine: str) -> None:
-    frame = run_model(scenario_with(firm={"verification_strictness": 0.0}), engine)
+    frame = run_model(
+        scenario_with(
+            firm={"verification_strictness": 0.0}, claims={"money_problems_per_year": 30.0}
+        ),
+        engine,
+    )
     assert frame["claims_checked"].sum() == 0
     assert frame["claims"].sum() > 0
     assert (frame["claims_approved"] == frame["claims"]).all()
@@ -105,7 +134,11 @@ def test_slow_checks_are_auto_approved_at_the_deadline(engine: str) -> None:
     frame = run_model(
         scenario_with(
             firm={"verification_strictness": 1.0},
-            claims={"check_days_mean": 1000.0, "resolution_deadline_days": 0.0},
+            claims={
+                "check_days_mean": 1000.0,
+                "resolution_deadline_days": 0.0,
+                "money_problems_per_year": 30.0,
+            },
         ),
         engine,
     )
@@ -124,7 +157,14 @@ def test_certain_breaches_hit_integrity(engine: str) -> None:
 
 def test_without_churn_nobody_leaves(engine: str) -> None:
     frame = run_model(
-        scenario_with(churn={"base_rate": 0, "distrust_rate": 0, "unresolved_failure_exit": 0}),
+        scenario_with(
+            churn={
+                "base_rate_per_year": 0,
+                "distrust_rate_per_year": 0,
+                "unresolved_failure_exit": 0,
+                "wrongful_denial_exit": 0,
+            }
+        ),
         engine,
     )
     assert frame["churned"].max() == 0
@@ -164,8 +204,10 @@ def test_economics_add_up(tiny: Scenario, engine: str) -> None:
 
 
 def test_word_of_mouth_reaches_listeners_and_moves_reputation(engine: str) -> None:
-    quiet = run_model(scenario_with(wom={"talk_rate": 0.0}), engine)
-    loud = run_model(scenario_with(wom={"talk_rate": 1.0}), engine)
+    quiet = run_model(
+        scenario_with(wom={"talk_rate_per_year": 0.0, "bad_experience_tell": 0}), engine
+    )
+    loud = run_model(scenario_with(wom={"talk_rate_per_year": 365.0}), engine)
     assert quiet["wom_positive"].sum() == quiet["wom_negative"].sum() == 0
     assert quiet["reputation"].nunique() == 1
     assert loud["wom_positive"].sum() + loud["wom_negative"].sum() > 0
@@ -210,7 +252,7 @@ def test_trust_columns_are_the_statistics_of_the_active_customers(engine: str) -
 def test_with_nobody_active_trust_columns_cover_everyone(engine: str) -> None:
     scenario = scenario_with(
         population={"customers": 200, "initial_active_share": 0.0},
-        acquisition={"innovation": 0.0, "imitation": 0.0},
+        acquisition={"innovation_per_year": 0.0, "imitation_per_year": 0.0},
     )
     model = TrustModel(scenario, engine=engine)
     model.step()
@@ -223,9 +265,9 @@ def test_with_nobody_active_trust_columns_cover_everyone(engine: str) -> None:
 
 
 def test_imitation_spreads_adoption_over_the_network(engine: str) -> None:
-    base = {"innovation": 0.0, "trust_elasticity": 0.0}
-    none = run_model(scenario_with(acquisition={**base, "imitation": 0.0}), engine)
-    some = run_model(scenario_with(acquisition={**base, "imitation": 0.5}), engine)
+    base = {"innovation_per_year": 0.0, "trust_elasticity": 0.0}
+    none = run_model(scenario_with(acquisition={**base, "imitation_per_year": 0.0}), engine)
+    some = run_model(scenario_with(acquisition={**base, "imitation_per_year": 180.0}), engine)
     assert none["acquired"].sum() == 0
     assert some["acquired"].sum() > 0
 

@@ -367,17 +367,39 @@ def test_load_edge_list_valid(tmp_path: Path):
     np.testing.assert_array_equal(g.degrees(), [2, 2, 2, 1, 1, 0])
 
 
-def test_load_edge_list_single_line_and_empty(tmp_path: Path):
+def test_load_edge_list_single_line(tmp_path: Path):
     one = tmp_path / "one.txt"
     one.write_text("0 1\n")
     assert net.load_edge_list(3, one).edge_count == 1
-    empty = tmp_path / "empty.txt"
-    empty.write_text("# nothing here\n")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param("", r"holds no contact", id="empty"),
+        pytest.param("# nothing here\n\n", r"holds no contact", id="only comments"),
+        pytest.param("0 1\n2 2\n", r"line 2 \('2 2'\): a self-loop is not allowed", id="loop"),
+        pytest.param("0 1\n1.0 2\n", r"line 2: '1\.0' is not a whole-number", id="float"),
+        pytest.param("0 1\n\n0 1 2\n", r"line 3: '0 1 2' has 3 value\(s\)", id="three"),
+        pytest.param("0 1\n9" + "9" * 30 + " 1\n", r"line 2: '9+' is not a whole", id="huge"),
+        pytest.param(b"0 1\n\xff\xfe 1\n", r"line 2: is not UTF-8 text", id="binary"),
+    ],
+)
+def test_load_edge_list_refuses_with_the_line_and_no_warning(
+    tmp_path: Path, content: str | bytes, message: str
+) -> None:
+    path = tmp_path / "edges.txt"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # numpy warns that the file holds no data
-        g = net.load_edge_list(3, empty)
-    assert g.edge_count == 0
-    assert g.pick_contact(np.arange(3), np.full(3, 0.5)).tolist() == [-1, -1, -1]
+        warnings.simplefilter("error")  # numpy's "input contained no data" must not escape
+        with pytest.raises(ScenarioError, match=message) as info:
+            net.load_edge_list(3, path)
+    assert str(path) in str(info.value)
+
+
+def test_load_edge_list_refuses_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"is a folder; expected an edge-list file"):
+        net.load_edge_list(3, tmp_path)
 
 
 def test_build_network_edge_list_relative_to_source_dir(tmp_path: Path):

@@ -56,7 +56,11 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         },
         "firm": {lever: draw(probability) for lever in LEVERS},
         "claims": {
-            "false_claim_rate": draw(probability),
+            "money_problems_per_year": draw(st.floats(min_value=0, max_value=50)),
+            "money_complaint_propensity": draw(probability),
+            "false_claims_per_year": draw(st.floats(min_value=0, max_value=50)),
+            "background": draw(st.booleans()),
+            "targeting": draw(st.floats(min_value=1, max_value=4)),
             "check_days_mean": draw(st.floats(min_value=0, max_value=30)),
             "resolution_deadline_days": draw(st.floats(min_value=0, max_value=30)),
             "detection_rate": draw(probability),
@@ -65,25 +69,29 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "trust": {
             "gain_rate": draw(probability),
             "loss_rate": draw(probability),
-            "recovery_repair": draw(st.floats(min_value=0, max_value=2)),
+            "recovery_repair": draw(probability),
+            "relaxation_half_life_days": draw(st.floats(min_value=0, max_value=1000)),
+            "wait_penalty_per_week": draw(st.floats(min_value=0, max_value=3)),
             "breach_severity": draw(st.floats(min_value=0, max_value=5)),
             "breach_affected_share": draw(probability),
         },
         "wom": {
-            "talk_rate": draw(probability),
+            "talk_rate_per_year": draw(st.floats(min_value=0, max_value=400)),
+            "bad_experience_tell": draw(probability),
             "negative_multiplier": draw(st.floats(min_value=0, max_value=5)),
             "influence": draw(probability),
             "promoter_threshold": promoter,
             "detractor_threshold": detractor,
         },
         "churn": {
-            "base_rate": draw(probability),
-            "distrust_rate": draw(probability),
+            "base_rate_per_year": draw(st.floats(min_value=0, max_value=20)),
+            "distrust_rate_per_year": draw(st.floats(min_value=0, max_value=20)),
             "unresolved_failure_exit": draw(probability),
+            "wrongful_denial_exit": draw(probability),
         },
         "acquisition": {
-            "innovation": draw(probability),
-            "imitation": draw(probability),
+            "innovation_per_year": draw(st.floats(min_value=0, max_value=50)),
+            "imitation_per_year": draw(st.floats(min_value=0, max_value=200)),
             "trust_elasticity": draw(st.floats(min_value=0, max_value=3)),
             "winback_factor": draw(probability),
         },
@@ -121,4 +129,4 @@ def test_random_scenarios_keep_the_invariants(data: dict[str, Any]) -> None:
     new_customers = frame["acquired"] - frame["won_back"]
     assert (frame["prospects"].diff().iloc[1:] == -new_customers.iloc[1:]).all()
     assert (frame["claims_approved"] + frame["claims_denied"] == frame["claims"]).all()
-    assert (frame["complaints"] <= frame["failures"]).all()
+    assert (frame["complaints"] <= frame["failures"] + frame["money_problems"]).all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -61,6 +61,9 @@ def test_statistics_equal_numpy_on_the_members(
 
 
 @settings(max_examples=200, deadline=None)
+@example(  # found by Hypothesis: 1 / 2.2e-311 overflows, bins came out negative
+    data=np.array([2.2e-311, 0.0]), seed=0, share=1.0, bins=1, hint=None
+)
 @given(
     data=hnp.arrays(
         np.float64,
@@ -72,6 +75,8 @@ def test_statistics_equal_numpy_on_the_members(
     bins=st.sampled_from([1, 2, 7, 1 << 16]),
     hint=st.sampled_from([None, (0.0, 1.0), (0.4, 0.6), (5.0, 10.0), (0.5, 0.5)]),
 )
+# a subnormal range: its bin scale overflows to inf (found by Hypothesis)
+@example(data=np.array([2.22507386e-309, 0.0]), seed=0, share=0.5, bins=1, hint=None)
 def test_order_statistics_exact_for_any_values_bins_and_range_hint(
     data: np.ndarray,
     seed: int,
@@ -104,6 +109,27 @@ def test_a_subnormal_range_falls_back_to_one_bin() -> None:
         np.testing.assert_array_equal(
             group.order_statistics(data, ranks, bin_count=1, method="histogram"), selected
         )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pytest.param([2.2e-311, 0.0], id="subnormal range"),
+        pytest.param([5e-324, 0.0, 5e-324], id="smallest subnormal"),
+        pytest.param([1.7e308, -1.7e308, 0.0], id="range wider than the largest float"),
+        pytest.param([np.inf, 0.5, -np.inf], id="infinite ends"),
+    ],
+)
+@pytest.mark.parametrize("bins", [None, 1, 2, 1 << 16])
+def test_order_statistics_exact_when_the_bin_scale_overflows(
+    values: list[float], bins: int | None
+) -> None:
+    data = np.array(values)
+    group = Subgroup(np.ones(data.size, dtype=bool))
+    ranks = list(range(data.size))
+    np.testing.assert_array_equal(
+        group.order_statistics(data, ranks, bin_count=bins), np.sort(data)
+    )
 
 
 def test_mean_stays_within_the_values_when_the_sums_round() -> None:

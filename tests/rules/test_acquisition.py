@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trustsim.rules.acquisition import adoption_probability
+from trustsim.rules.acquisition import adoption_probability, appeal
 
 unit = st.floats(0.0, 1.0)
 elasticity = st.floats(0.0, 10.0)
@@ -106,3 +106,27 @@ def test_trust_appeal():
     )
     # appeal is clipped at zero: no adoption at all from very low trust
     assert adoption_probability(1.0, 0.0, 0.5, 0.5, 2.0) == 0.0
+
+
+def test_a_huge_hazard_adopts_surely_instead_of_nan() -> None:
+    # e^u overflows past u ~ 710: a campaign multiplier of 400 used to give NaN (no one
+    # adopted) instead of certainty.
+    share = np.array([0.0, 0.3, 1.0])
+    for multiplier in (400.0, 1e4, 1e9):
+        chance = adoption_probability(share, 0.8, 1.0, 0.5, 1.0, multiplier)
+        np.testing.assert_array_equal(chance, [1.0, 1.0, 1.0])
+    nobody = adoption_probability(share, 0.8, 0.0, 1e9, 1.0, 1.0)
+    np.testing.assert_array_equal(nobody[0], 0.0)  # no advertising, no active contact
+    assert np.all(nobody[1:] == 1.0)
+    # below the switch (u <= 700) the closed form is used as before, bit for bit
+    for u in (1e-3, 0.5, 50.0, 699.0):
+        current = u / 2 + u / 2 * 0.3
+        closed = current * np.expm1(u) / (u + current * np.expm1(u))
+        assert adoption_probability(0.3, 0.5, u / 2, u / 2, 1.0) == closed
+
+
+def test_appeal_function_is_the_factor_of_the_hazard(elementwise):
+    trust = np.linspace(0.0, 1.0, 11)
+    np.testing.assert_allclose(appeal(trust, 1.0), np.maximum(0.0, 2 * trust))
+    np.testing.assert_allclose(appeal(trust, 0.0), 1.0)
+    elementwise(appeal, {"trust": trust}, trust_elasticity=3.0)

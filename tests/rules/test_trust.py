@@ -166,6 +166,7 @@ PARAMS = {
     "recovery_repair": 0.8,
     "poor_recovery_penalty": 0.6,
     "check_distrust_signal": 0.15,
+    "wait_penalty_per_week": 0.3,
     "approved_claim_signal": 0.3,
     "wrongful_denial_penalty": 1.0,
     "disclosure_credit": 0.2,
@@ -179,6 +180,8 @@ NO_EVENTS = {
     "good_recovery": False,
     "poor_recovery": False,
     "honest_claim_checked": False,
+    "wait_days": 0.0,
+    "status_communicated": False,
     "claim_approved": False,
     "wrongful_denial": False,
     "data_leaked": False,
@@ -223,13 +226,16 @@ def test_disclosure_softens_competence_loss(softening):
 def test_good_recovery_reduces_competence_loss(repair):
     u = units_for(broken=True, good_recovery=True, recovery_repair=repair)
     assert u["competence_bad"] == pytest.approx(1.0 - repair)
-    assert u["benevolence_good"] == pytest.approx(repair)
+    # repair takes away part of the loss; it credits nothing on top (no recovery paradox in
+    # trust: de Matos, Henrique & Rossi 2007 find none on repurchase or word-of-mouth)
+    assert u["benevolence_good"] == 0.0
+    assert u["integrity_good"] == 0.0
 
 
 def test_recovery_repair_above_one_never_makes_loss_negative():
     u = units_for(broken=True, good_recovery=True, recovery_repair=1.5)
     assert u["competence_bad"] == 0.0
-    assert u["benevolence_good"] == pytest.approx(1.5)
+    assert u["benevolence_good"] == 0.0
 
 
 def test_disclosure_and_recovery_combine():
@@ -253,6 +259,17 @@ def test_claim_signals():
     denied = units_for(wrongful_denial=True)
     assert denied["integrity_bad"] == pytest.approx(PARAMS["wrongful_denial_penalty"])
     assert denied["benevolence_bad"] == pytest.approx(PARAMS["wrongful_denial_penalty"])
+
+
+@pytest.mark.parametrize("days", [0.0, 3.5, 7.0, 14.0])
+def test_waiting_costs_benevolence_per_week_softened_when_kept_informed(days):
+    waited = units_for(wait_days=days)
+    assert waited["benevolence_bad"] == pytest.approx(PARAMS["wait_penalty_per_week"] * days / 7)
+    informed = units_for(wait_days=days, status_communicated=True)
+    softened = 1 - PARAMS["transparency_softening"]
+    assert informed["benevolence_bad"] == pytest.approx(waited["benevolence_bad"] * softened)
+    # being kept informed without waiting changes nothing
+    assert all(v == 0.0 for v in units_for(status_communicated=True).values())
 
 
 def test_breach_units_softened_by_disclosure():
@@ -290,13 +307,16 @@ flags = st.booleans()
 
 
 @given(
-    events=st.fixed_dictionaries({name: flags for name in NO_EVENTS if name != "friendliness"}),
+    events=st.fixed_dictionaries(
+        {name: flags for name in NO_EVENTS if name not in ("friendliness", "wait_days")}
+    ),
     friendliness=unit,
+    wait=st.floats(0.0, 60.0),
     softening=unit,
     repair=st.floats(0.0, 3.0),
-    others=st.lists(st.floats(0.0, 5.0), min_size=7, max_size=7),
+    others=st.lists(st.floats(0.0, 5.0), min_size=8, max_size=8),
 )
-def test_all_units_non_negative(events, friendliness, softening, repair, others):
+def test_all_units_non_negative(events, friendliness, wait, softening, repair, others):
     names = [n for n in PARAMS if n not in ("transparency_softening", "recovery_repair")]
     params = dict(zip(names, others, strict=True))
     # a step has at most one of kept/broken and of good/poor recovery
@@ -304,6 +324,7 @@ def test_all_units_non_negative(events, friendliness, softening, repair, others)
     events["poor_recovery"] = events["poor_recovery"] and not events["good_recovery"]
     result = experience_units(
         **events,
+        wait_days=wait,
         friendliness=friendliness,
         transparency_softening=softening,
         recovery_repair=repair,
@@ -327,6 +348,8 @@ def test_experience_units_scalar_matches_array(elementwise):
         "good_recovery": good,
         "poor_recovery": broken & ~good & (rng.random(n) < 0.5),
         "honest_claim_checked": rng.random(n) < 0.2,
+        "wait_days": np.where(rng.random(n) < 0.2, rng.random(n) * 14, 0.0),
+        "status_communicated": rng.random(n) < 0.5,
         "claim_approved": rng.random(n) < 0.3,
         "wrongful_denial": rng.random(n) < 0.1,
         "data_leaked": rng.random(n) < 0.2,

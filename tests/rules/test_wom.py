@@ -77,27 +77,36 @@ def test_sentiment_values(trust):
 
 
 def test_talk_probability_by_opinion():
-    p = talk_probability(np.array([1.0, 0.0, -1.0]), 0.05, 2.0)
-    np.testing.assert_allclose(p, [0.05, 0.0, 0.10])
+    # 3.65 talks a year: 1 - exp(-0.01) a day; detractors twice as often
+    p = talk_probability(np.array([1.0, 0.0, -1.0]), 3.65, 2.0)
+    np.testing.assert_allclose(p, [-np.expm1(-0.01), 0.0, -np.expm1(-0.02)])
 
 
 @pytest.mark.parametrize(
-    ("rate", "multiplier"), [(0.05, 2.0), (0.3, 3.0), (0.6, 2.0), (1.0, 5.0), (0.2, 0.0)]
+    ("rate", "multiplier"), [(4.0, 1.5), (18.0, 2.0), (365.0, 3.0), (1.0, 0.0)]
 )
-def test_detractor_talk_probability_is_capped(rate, multiplier):
-    assert talk_probability(-1.0, rate, multiplier) == pytest.approx(min(1.0, rate * multiplier))
-    assert talk_probability(1.0, rate, multiplier) == pytest.approx(rate)
+def test_talk_probability_is_a_yearly_rate(rate, multiplier):
+    assert talk_probability(-1.0, rate, multiplier) == pytest.approx(
+        -np.expm1(-rate * multiplier / 365)
+    )
+    assert talk_probability(1.0, rate, multiplier) == pytest.approx(-np.expm1(-rate / 365))
     assert talk_probability(0.0, rate, multiplier) == 0.0
 
 
-@given(opinion=st.sampled_from([-1.0, 0.0, 1.0]), rate=unit, multiplier=st.floats(0.0, 20.0))
+@given(
+    opinion=st.sampled_from([-1.0, 0.0, 1.0]),
+    rate=st.floats(0.0, 1e4),
+    multiplier=st.floats(0.0, 20.0),
+)
 def test_talk_probability_in_unit_interval(opinion, rate, multiplier):
     assert 0.0 <= talk_probability(opinion, rate, multiplier) <= 1.0
 
 
 def test_talk_probability_scalar_matches_array(elementwise):
     opinion = np.array([-1.0, 0.0, 1.0] * 5)
-    elementwise(talk_probability, {"opinion": opinion}, talk_rate=0.4, negative_multiplier=3.0)
+    elementwise(
+        talk_probability, {"opinion": opinion}, talk_rate_per_year=4.0, negative_multiplier=1.5
+    )
 
 
 # --- message_factors and apply_message_factors ---------------------------------------------

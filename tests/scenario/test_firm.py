@@ -57,8 +57,8 @@ def test_every_firm_field_is_a_declared_lever() -> None:
 def test_a_new_lever_appears_in_the_sliders() -> None:
     params = model_params(scenario(), None)
     slider = params["apology_speed"]
-    assert slider.label == "Apology speed"
-    assert (slider.value, slider.min, slider.max, slider.step) == (0.7, 0.0, 1.0, 0.1)
+    assert slider.label == "Apology speed: 0.7 (probability)"  # value and unit shown
+    assert (slider.get("value"), slider.min, slider.max, slider.step) == (0.7, 0.0, 1.0, 0.1)
     assert set(LEVERS) < set(params)
 
 

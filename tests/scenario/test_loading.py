@@ -235,3 +235,32 @@ def test_json_schema_covers_the_blocks_and_extends() -> None:
     assert firm["additionalProperties"] is False
     assert firm["properties"]["transparency"]["maximum"] == 1.0
     assert firm["properties"]["transparency"]["label"] == "Transparency"
+
+
+@pytest.mark.parametrize(("key", "shown"), [("a\r", "a\\r"), ("'", "\\'"), ("x\ny", "x\\ny")])
+def test_odd_keys_are_shown_escaped_on_one_line(key: str, shown: str) -> None:
+    # Found by the fuzzer: a key "\r" or "'" broke the one-line message.
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict({"name": "s", "firm": {key: 1}})
+    message = str(info.value)
+    assert "\n" not in message and "\r" not in message
+    assert f"field 'firm.{shown}': unknown key." in message
+
+
+def test_a_missing_required_field_says_so() -> None:
+    # Found by the fuzzer: it read "value {...} is not allowed: Field required".
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict(
+            {"name": "s", "population": {"segments": [{"complaint_propensity": {"sd": 0.1}}]}}
+        )
+    message = str(info.value)
+    assert (
+        "field 'population.segments.0.complaint_propensity.mean': missing; it is required here"
+        in message
+    )
+    assert "is not allowed" not in message
+
+
+def test_an_unknown_key_without_a_suggestion_ends_its_sentence() -> None:
+    with pytest.raises(ScenarioError, match=r"field 'firm\.zzzzzz': unknown key\. Allowed keys"):
+        scenario_from_dict({"name": "s", "firm": {"zzzzzz": 1}})

@@ -13,15 +13,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 from trustsim.cli.status import EXIT_INTERRUPTED, EXIT_RUN_FAILED
+from trustsim.errors import TrustsimWarning
+from trustsim.experiments.executors import AUTO, ExecutionFailed
+from trustsim.experiments.file import as_experiment
 from trustsim.experiments.kind import Kind
 from trustsim.experiments.registry import KINDS
 from trustsim.scenario.loading import parse_set_options
 
 REPORT = "report"
+FORCE_HELP = "run even when the estimated memory exceeds what this machine has"
 #: The commands this module runs.
 COMMANDS = (*KINDS, REPORT)
 
@@ -34,6 +39,18 @@ def shown(path: Path | None) -> str:
         return f"results written to {path.relative_to(Path.cwd())}"
     except ValueError:
         return f"results written to {path}"
+
+
+def workers_option(text: str) -> int | str:
+    """``--workers``: a whole number, or "auto"."""
+    if text.strip().lower() == AUTO:
+        return AUTO
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid value {text!r}: expected a whole number >= 1 or 'auto'"
+        ) from None
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -53,14 +70,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers",
-        type=int,
-        help="local worker processes (default: the scenario's executor block, else 1)",
+        type=workers_option,
+        metavar="N|auto",
+        help="local worker processes, or 'auto': measure the first run and start as many "
+        "as help (default: the scenario's executor block, else 1)",
     )
     parser.add_argument(
         "--dask", metavar="ADDRESS", help="send runs to this Dask scheduler, e.g. tcp://host:8786"
     )
     parser.add_argument("--no-figures", action="store_true", help="skip drawing figures")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--force", action="store_true", help=FORCE_HELP)
 
 
 def add_commands(commands: Any) -> None:
@@ -87,33 +107,46 @@ def _overrides(kind: Kind, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _run(kind: Kind, args: argparse.Namespace) -> int:
-    # Imported here, not at the top: `trustsim --help` must not load the model (Mesa) or the
-    # result writers (pandas, matplotlib); docs/performance.md, "Start-up".
+    sources = list(args.scenarios) if kind.many_files else [args.scenario]
+    options, overrides = kind.options(args), _overrides(kind, args)
+    # Every file is read and validated before the experiment path is imported (it brings
+    # pandas, matplotlib, SciPy and Mesa), so that an input error, a hostile file included,
+    # is answered at once; run_experiment reads them again (a few milliseconds) and gives
+    # the warnings, once.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TrustsimWarning)
+        for source in sources:
+            as_experiment(source, overrides)
     from trustsim.experiments.template import run_experiment
 
-    sources = list(args.scenarios) if kind.many_files else [args.scenario]
     result = run_experiment(
         kind,
         sources,
-        options=kind.options(args),
-        overrides=_overrides(kind, args),
+        options=options,
+        overrides=overrides,
         out=args.out,
         workers=args.workers,
         dask=args.dask,
         figures=not args.no_figures,
         progress=not args.quiet,
+        force=args.force,
     )
     print(kind.summary(result))
     print(shown(result.path))
+    executor = str(result.manifest.get("executor") or "")
+    if executor.startswith("auto:"):  # what --workers auto measured and chose
+        print(f"trustsim: --workers {executor}", file=sys.stderr)
+    note = result.manifest.get("executor_note")
+    if note:
+        print(f"trustsim: note: {note}", file=sys.stderr)
     return 0
 
 
 def dispatch(args: argparse.Namespace) -> int:
     """Run an experiment command; returns the exit status (input errors propagate)."""
-    from trustsim.experiments.executors import ExecutionFailed
-    from trustsim.experiments.template import rebuild_report
-
     if args.command == REPORT:
+        from trustsim.experiments.template import rebuild_report
+
         print(f"report written to {rebuild_report(args.folder)}")
         return 0
     try:

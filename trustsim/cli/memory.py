@@ -12,8 +12,8 @@ nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
-import sys
+
+from trustsim.system.libc import linux_libc
 
 _M_TRIM_THRESHOLD = -1
 _M_TOP_PAD = -2
@@ -26,15 +26,12 @@ def keep_freed_memory() -> bool:
     Sets the mmap threshold to 32 MiB (glibc's maximum), the trim threshold to 4 GiB and
     the top pad to 512 MiB. Returns True when the settings were applied.
     """
-    if not sys.platform.startswith("linux"):
-        return False
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
+    libc = linux_libc()
     try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc (e.g. musl has no mallopt)
+        mallopt = libc.mallopt if libc is not None else None
+    except AttributeError:  # not glibc (e.g. musl has no mallopt)
+        return False
+    if mallopt is None:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int

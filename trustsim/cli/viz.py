@@ -14,7 +14,9 @@ from types import FrameType
 from typing import Any
 
 from trustsim.cli.status import EXIT_INPUT_ERROR
+from trustsim.experiments import sizing
 from trustsim.experiments.file import load_experiment
+from trustsim.viz.address import WILDCARDS, AddressError, network_urls
 
 COMMAND = "viz"
 DEFAULT_PORT = 8765
@@ -51,8 +53,8 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
 def run(args: argparse.Namespace) -> int:
     """Validate the scenario, start the server, print the URL, serve until interrupted."""
     scenario: Path | None = args.scenario
-    if scenario is not None:
-        load_experiment(scenario)  # a bad file stops here with exit status 2
+    if scenario is not None:  # a bad or too large file stops here with exit status 2
+        sizing.check(sizing.for_model(load_experiment(scenario)), str(scenario))
     try:
         from trustsim.viz import server
     except ImportError as error:  # pragma: no cover - only without the viz dependencies
@@ -62,20 +64,21 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INPUT_ERROR
-    if not 0 <= args.port <= 65535:
-        print(f"trustsim viz: error: --port {args.port}: expected 0..65535", file=sys.stderr)
-        return EXIT_INPUT_ERROR
     try:
         process, url = server.start(scenario, host=args.host, port=args.port)
+    except AddressError as error:
+        print(f"trustsim viz: error: {error}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
     except RuntimeError as error:
-        print(
-            f"trustsim viz: error: {error} (is port {args.port} in use? try --port 0)",
-            file=sys.stderr,
-        )
+        print(f"trustsim viz: error: {error}", file=sys.stderr)
         return 1
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         print(f"trustsim viz: open {url}  (Ctrl-C to stop)", flush=True)
+        if args.host in WILDCARDS:
+            port = int(url.rstrip("/").rsplit(":", 1)[1])
+            shown = " or ".join(network_urls(args.host, port))
+            print(f"trustsim viz: on this network, students open {shown}", flush=True)
         process.wait()
         return 0 if process.returncode in (0, -signal.SIGTERM) else 1
     except KeyboardInterrupt:

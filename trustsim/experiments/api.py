@@ -24,10 +24,11 @@ def run(
     engine: str | None = None,
     overrides: Mapping[str, Any] | None = None,
     out: str | Path | None = "results",
-    workers: int | None = None,
+    workers: int | str | None = None,
     dask: str | None = None,
     figures: bool = True,
     progress: bool = False,
+    force: bool = False,
 ) -> ExperimentResult:
     """Run a scenario's replicates and write ``out/<name>/<run-id>/``.
 
@@ -36,15 +37,19 @@ def run(
         steps, seed, replicates, engine: override the scenario's values (validated).
         overrides: further dotted-key overrides, as ``--set`` on the command line.
         out: the results folder; None computes without writing anything.
-        workers, dask: where the replicates run (local processes, a Dask scheduler).
+        workers, dask: where the replicates run (local processes — a count or "auto" —, a
+            Dask scheduler).
         figures: draw the figures into the run folder.
         progress: progress bar on stderr.
+        force: run even when the memory estimate exceeds what the machine has
+            (:mod:`trustsim.experiments.sizing`).
 
     Returns:
         ``.timeseries``, ``.summary``, ``.manifest``, ``.path``, ``.scenario``.
 
     Raises:
         ScenarioError: invalid scenario or override (nothing is written).
+        ResourceError: the run would need more memory than the machine has.
         ResultsError: the output location is unusable (nothing is left behind).
     """
     changes: dict[str, Any] = dict(overrides or {})
@@ -59,6 +64,7 @@ def run(
         dask=dask,
         figures=figures,
         progress=progress,
+        force=force,
     )
 
 
@@ -71,8 +77,8 @@ def run_sweep(
     Args:
         scenario: a Scenario or a YAML file with a ``sweep:`` block.
         grid: ``--grid`` parameters (dotted key -> values); replace the ``sweep:`` block.
-        common: ``overrides``, ``out``, ``workers``, ``dask``, ``figures``, ``progress`` as
-            for :func:`~trustsim.experiments.template.run_experiment`.
+        common: ``overrides``, ``out``, ``workers``, ``dask``, ``figures``, ``progress``,
+            ``force`` as for :func:`~trustsim.experiments.template.run_experiment`.
     """
     return run_experiment("sweep", [scenario], options={"grid": dict(grid or {})}, **common)
 

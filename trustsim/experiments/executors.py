@@ -3,11 +3,24 @@
 Every executor maps a function over ``(key, item)`` pairs and yields ``(key, result)`` as
 each finishes, in completion order; callers never depend on that order. On an error or
 Ctrl-C the work not yet started is cancelled and the error propagates.
+
+**How many processes help.** Starting a pool costs about a second (a forkserver that
+imports trustsim once; docs/performance.md), and on a loaded machine worker processes only
+share the cores other work leaves free. ``--workers auto`` (:class:`AutoExecutor`)
+therefore runs the first run in this process, measures it, and starts worker processes only
+when the runs left, spread over the idle cores, are predicted to finish at least a fifth
+sooner than serially (:func:`choose_workers`). Local pools time each run's CPU seconds, so
+that after the work a pool can tell when it did less than one core's work, i.e. one process
+would likely have been as fast (:func:`slower_than_serial`: tiny runs, a loaded machine);
+the note is printed and kept in the manifest (``executor_note``).
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
+import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -16,6 +29,7 @@ from typing import Any, Protocol, TypeVar
 
 from trustsim.errors import TrustsimError
 from trustsim.experiments.settings import ExecutorSettings
+from trustsim.system import lifetime
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -43,8 +57,91 @@ class Executor(Protocol):
         ...
 
     def close(self) -> None:
-        """Release workers or connections."""
+        """Release workers or connections once the work is done."""
         ...
+
+    def abort(self) -> None:
+        """Release them now, abandoning the work in flight (after an error, Ctrl-C or
+        SIGTERM: finished runs are already stored)."""
+        ...
+
+
+#: Seconds to start a local pool and have its first worker ready (measured about 1 s on
+#: the development machine; docs/performance.md), used to predict the gain of a pool.
+POOL_STARTUP_SECONDS = 1.5
+#: A pool is started only if it is predicted to take at most this share of the serial time.
+WORTHWHILE = 0.8
+
+
+def available_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def load_average() -> float:
+    """The machine's one-minute load average (0 where the system has none)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - not on Unix
+        return 0.0
+
+
+def choose_workers(
+    run_seconds: float,
+    runs: int,
+    cores: int,
+    load: float,
+    startup_seconds: float | None = None,
+) -> int:
+    """How many worker processes help for ``runs`` runs of ``run_seconds`` each: 1 (this
+    process) unless a pool over the idle cores (``cores`` minus the ``load`` of other work,
+    rounded) is predicted to take at most :data:`WORTHWHILE` of the serial time,
+    ``startup_seconds`` (default :data:`POOL_STARTUP_SECONDS`) included."""
+    startup = POOL_STARTUP_SECONDS if startup_seconds is None else startup_seconds
+    idle = max(1, math.floor(cores - load + 0.5))
+    serial = runs * run_seconds
+    best, best_seconds = 1, serial
+    for workers in range(2, min(idle, runs) + 1):
+        predicted = startup + math.ceil(runs / workers) * run_seconds
+        if predicted < best_seconds:
+            best, best_seconds = workers, predicted
+    return best if best_seconds <= WORTHWHILE * serial else 1
+
+
+def slower_than_serial(
+    wall_seconds: float, cpu_seconds: float, runs: int, workers: int, load: float, cores: int
+) -> str | None:
+    """A note when ``workers`` processes took longer (``wall_seconds``, start-up included)
+    than the CPU time of all their runs (``cpu_seconds``): together they did less than one
+    core's work, so one process would likely have been as fast or faster. The note names
+    the likely reasons; None when the pool did better."""
+    if runs < 1 or wall_seconds <= cpu_seconds:
+        return None
+    reasons = []
+    if cpu_seconds < POOL_STARTUP_SECONDS * workers:
+        reasons.append(
+            f"the runs are short ({cpu_seconds / runs:.2g} s each) next to starting worker "
+            "processes (about a second)"
+        )
+    if load > cores - workers + 0.5:
+        reasons.append(f"the machine is busy (load average {load:.1f} on {cores} cores)")
+    why = " and ".join(reasons) or "the workers waited for each other"
+    return (
+        f"{workers} worker processes took {wall_seconds:.1f} s for {runs} run(s) that took "
+        f"{cpu_seconds:.2g} s of CPU time in all: together they did less than one core's "
+        f"work, so one process would likely have been as fast or faster, as {why}; use "
+        "--workers 1, or --workers auto to let trustsim choose"
+    )
+
+
+def timed_call(function: Callable[[Item], Result], item: Item) -> tuple[Result, float]:
+    """``function(item)`` and the CPU seconds it took (in the process that ran it)."""
+    started = time.process_time()
+    result = function(item)
+    return result, time.process_time() - started
 
 
 class SerialExecutor:
@@ -62,9 +159,16 @@ class SerialExecutor:
     def close(self) -> None:
         """Nothing to release."""
 
+    def abort(self) -> None:
+        """Nothing to release."""
+
 
 class ProcessExecutor:
     """A pool of ``workers`` local processes (forkserver start, trustsim preloaded).
+
+    Workers die with this process however it ends, ``kill -9`` included
+    (:mod:`trustsim.system.lifetime`); on Ctrl-C or SIGTERM they are stopped at once instead
+    of finishing the runs in flight.
 
     Args:
         workers: number of worker processes, >= 1.
@@ -75,38 +179,134 @@ class ProcessExecutor:
             raise ExecutorError(f"--workers {workers}: must be a whole number >= 1")
         self.workers = workers
         self.description = f"{workers} local worker processes"
+        self.note: str | None = None
+        self._created = time.perf_counter()
+        self._cpu_seconds = 0.0
+        self._runs = 0
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if context.get_start_method() == "forkserver":
             context.set_forkserver_preload(["trustsim.experiments.runs", "trustsim.model.model"])
-        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(workers, mp_context=context)
+        reader, self._alive = lifetime.parent_pipe(context)
+        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=lifetime.worker_initializer,
+            initargs=(reader,),
+        )
 
     def map_unordered(
         self, function: Callable[[Item], Result], items: Sequence[tuple[str, Item]]
     ) -> Iterator[tuple[str, Result]]:
-        """Submit every item; yield results as workers finish them."""
+        """Submit every item; yield results as workers finish them (each timed, see
+        :attr:`note`)."""
         if self._pool is None:
             raise RuntimeError("executor is closed")
-        futures: dict[Future[Result], str] = {
-            self._pool.submit(function, item): key for key, item in items
-        }
+        futures: dict[Future[tuple[Result, float]], str] = {}
         try:
+            for key, item in items:
+                futures[self._pool.submit(timed_call, function, item)] = key
             for future in as_completed(futures):
-                yield futures[future], future.result()
+                result, seconds = future.result()
+                self._cpu_seconds += seconds
+                self._runs += 1
+                yield futures[future], result
         except BrokenProcessPool:
             raise ExecutionFailed(
                 "a worker process died; the runs finished so far are stored; run the same "
                 "command again to compute only the missing runs"
             ) from None
+        except KeyboardInterrupt:
+            self._terminate_workers()
+            raise
         finally:
             for future in futures:
                 future.cancel()
+        self.note = slower_than_serial(
+            time.perf_counter() - self._created,
+            self._cpu_seconds,
+            self._runs,
+            self.workers,
+            load_average(),
+            available_cores(),
+        )
+
+    def _terminate_workers(self) -> None:
+        """Stop the workers now, abandoning their runs (after Ctrl-C or SIGTERM)."""
+        if self._pool is None:
+            return
+        processes = getattr(self._pool, "_processes", None) or {}
+        for process in list(processes.values()):
+            process.terminate()
 
     def close(self) -> None:
         """Stop the workers, cancelling queued work."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        self._alive.close()
+
+    def abort(self) -> None:
+        """Terminate the workers, then close: a graceful shutdown would wait for the runs
+        in flight, minutes of work nobody will use."""
+        self._terminate_workers()
+        self.close()
+
+
+class AutoExecutor:
+    """``--workers auto``: the first run in this process, measured; then as many worker
+    processes as help (:func:`choose_workers`), which may be none.
+
+    Args:
+        cores, load: the machine's cores and load average (None: measured when deciding).
+    """
+
+    def __init__(self, cores: int | None = None, load: float | None = None) -> None:
+        self.description = "auto (nothing to run)"
+        self.note: str | None = None
+        self._cores, self._load = cores, load
+        self._pool: ProcessExecutor | None = None
+        self._decided = False
+
+    def _decide(self, run_seconds: float, remaining: int) -> None:
+        cores = self._cores if self._cores is not None else available_cores()
+        load = self._load if self._load is not None else load_average()
+        workers = choose_workers(run_seconds, remaining, cores, load)
+        measured = f"a run took {run_seconds:.2g} s; load average {load:.1f} on {cores} cores"
+        if workers > 1:
+            self._pool = ProcessExecutor(workers)
+            self.description = f"auto: {workers} local worker processes ({measured})"
+        else:
+            self.description = f"auto: serial, in this process ({measured})"
+        self._decided = True
+
+    def map_unordered(
+        self, function: Callable[[Item], Result], items: Sequence[tuple[str, Item]]
+    ) -> Iterator[tuple[str, Result]]:
+        """Measure the first run here, decide, then run the others where decided."""
+        rest = list(items)
+        if not self._decided and rest:
+            key, item = rest.pop(0)
+            started = time.perf_counter()
+            result = function(item)
+            yield key, result
+            self._decide(time.perf_counter() - started, len(rest))
+        if self._pool is not None:
+            yield from self._pool.map_unordered(function, rest)
+            self.note = self._pool.note
+        else:
+            for key, item in rest:
+                yield key, function(item)
+
+    def close(self) -> None:
+        """Stop the workers, if any were started."""
+        if self._pool is not None:
+            self._pool.close()
+
+    def abort(self) -> None:
+        """Terminate the workers, if any were started (after an error, Ctrl-C or SIGTERM)."""
+        if self._pool is not None:
+            self._pool.abort()
 
 
 class DaskExecutor:
@@ -159,10 +359,18 @@ class DaskExecutor:
         """Disconnect from the scheduler (the cluster itself keeps running)."""
         self._client.close()
 
+    def abort(self) -> None:
+        """Disconnect (the runs' futures are cancelled as :meth:`map_unordered` ends)."""
+        self._client.close()
+
+
+#: The ``--workers`` value that lets trustsim choose (:class:`AutoExecutor`).
+AUTO = "auto"
+
 
 def make_executor(
     settings: ExecutorSettings | None,
-    workers: int | None = None,
+    workers: int | str | None = None,
     dask: str | None = None,
     origin: str = "scenario",
 ) -> Executor:
@@ -170,7 +378,7 @@ def make_executor(
 
     Args:
         settings: the scenario's ``executor:`` block, if any.
-        workers: ``--workers`` (None: from the scenario, else 1).
+        workers: ``--workers``: a count or "auto" (None: from the scenario, else 1).
         dask: ``--dask`` address (None: from the scenario, else local).
         origin: the scenario file, named in errors about its ``executor:`` block.
     """
@@ -180,9 +388,11 @@ def make_executor(
     if workers is None and settings is not None and settings.dask is not None:
         return DaskExecutor(settings.dask, timeout, origin=f"{origin}: field 'executor.dask'")
     count = workers if workers is not None else (settings.workers if settings else 1)
-    if count < 1:
+    if count == AUTO:
+        return AutoExecutor()
+    if not isinstance(count, int) or count < 1:
         raise ExecutorError(
-            f"--workers: value {count} is not allowed: expected a whole number >= 1"
+            f"--workers: value {count} is not allowed: expected a whole number >= 1 or 'auto'"
         )
     return SerialExecutor() if count == 1 else ProcessExecutor(count)
 
@@ -190,13 +400,18 @@ def make_executor(
 @contextmanager
 def executor_for(
     settings: ExecutorSettings | None,
-    workers: int | None = None,
+    workers: int | str | None = None,
     dask: str | None = None,
     origin: str = "scenario",
 ) -> Iterator[Executor]:
-    """:func:`make_executor` as a context manager that closes the executor afterwards."""
+    """:func:`make_executor` as a context manager that closes the executor afterwards, or
+    aborts it when the block ends with an exception (Ctrl-C and SIGTERM included): local
+    workers are terminated at once instead of finishing their runs, wherever the
+    interrupt lands (while submitting, while a finished run is being stored...)."""
     executor = make_executor(settings, workers, dask, origin)
     try:
         yield executor
-    finally:
-        executor.close()
+    except BaseException:
+        executor.abort()
+        raise
+    executor.close()

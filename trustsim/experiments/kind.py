@@ -13,6 +13,12 @@ of :class:`Kind`. It says
 * its tables (:meth:`Kind.tables`), figures, manifest entries, report section and
   terminal summary.
 
+A kind module is imported to build the ``trustsim`` command line and the experiment-file
+schema, before any input is read, so its module level imports only what the declaration
+needs: pandas, the figures, the report and the statistics are imported in the methods
+that use them. Every input error (an alias bomb included) is then answered before the
+numerical stack loads (tests/cli/test_main.py checks which modules the CLI imports).
+
 Everything else — resolving the files, run identity, the run store (resume), the
 executor, the manifest, the result folder and the report page — is the one path of
 :func:`trustsim.experiments.template.run_experiment`, the same for every kind.
@@ -32,7 +38,7 @@ from trustsim.errors import ScenarioError
 from trustsim.scenario.loading import with_overrides
 from trustsim.scenario.schema import Scenario
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas is imported where tables are built, not to declare a kind
     import pandas as pd
 
 
@@ -127,6 +133,13 @@ class Kind(ABC):
     def overrides(self, args: argparse.Namespace) -> dict[str, Any]:
         """Dotted-key overrides the kind's own options stand for (``--engine``)."""
         return {}
+
+    def design_size(self, study: Study) -> tuple[float, str, Any]:
+        """How many points the kind will run, known before they are expanded, and the
+        field (and its value) that sets that number, for the memory estimate of
+        :mod:`trustsim.experiments.sizing`: a ``linspace`` of a billion points is refused
+        before it is built. Default: one point, sized by ``replicates``."""
+        return 1.0, "replicates", study.base.replicates
 
     @abstractmethod
     def rounds(self, study: Study) -> Rounds:

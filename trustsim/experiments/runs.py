@@ -1,7 +1,9 @@
 """The unit of work of every experiment: one replicate of one resolved scenario.
 
 A run is identified by a stable key, the SHA-256 of the resolved model scenario (without
-its replicate count; experiment blocks are not part of it) and the replicate index. Its
+its replicate count; experiment blocks are not part of it), the replicate index, the
+bytes of the files the scenario reads and the code that computes it (so an edited edge
+list or an upgrade never serves an old result). Its
 seed depends only on the scenario's root seed and the replicate index —
 ``SeedSequence(seed).spawn(R)[r]``, whose value does not depend on ``R`` — so a run's
 result does not depend on the worker count, the order of execution or the executor,
@@ -9,7 +11,8 @@ and two variants of a comparison share their random numbers (common random numbe
 
 Finished runs are kept in a :class:`~trustsim.experiments.store.RunStore` as they complete;
 a batch computes only the runs the store lacks, which makes every experiment resumable
-after Ctrl-C or a kill.
+after Ctrl-C or a kill. A stored file is checked before it is reused; one that is not
+sound (truncated, empty, another run's, foreign) is computed again with a warning.
 """
 
 from __future__ import annotations
@@ -17,12 +20,15 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 from tqdm import tqdm
 
+from trustsim.errors import OutputFailed, StoredRunWarning, os_problem
+from trustsim.experiments.code_fingerprint import code_fingerprint
 from trustsim.experiments.executors import Executor
 from trustsim.experiments.replicates import run_replicate
 from trustsim.experiments.store import RunStore
@@ -33,13 +39,19 @@ def run_key(scenario: Scenario, replicate: int) -> str:
     """Stable identity of replicate ``replicate`` of ``scenario`` (64 hex characters).
 
     Only the model's scenario counts (:func:`model_scenario`): experiment blocks and the
-    replicate count never change what one run computes.
+    replicate count never change what one run computes. The key also covers the bytes of
+    the files the scenario reads, as recorded when it was validated, and the code that
+    computes it (:mod:`trustsim.experiments.code_fingerprint`).
     """
     data = model_scenario(scenario).resolved_dict()
     data.pop("replicates", None)
-    canonical = json.dumps(
-        {"scenario": data, "replicate": replicate}, sort_keys=True, separators=(",", ":")
-    )
+    identity = {
+        "scenario": data,
+        "replicate": replicate,
+        "input_files": scenario.input_files(),
+        "code": code_fingerprint(),
+    }
+    canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -52,7 +64,9 @@ def model_scenario(scenario: Scenario) -> Scenario:
     if type(scenario) is Scenario:
         return scenario
     values = {name: getattr(scenario, name) for name in Scenario.model_fields}
-    return Scenario.model_construct(**values)
+    model = Scenario.model_construct(**values)
+    model._input_files = scenario.input_files()  # the bytes that were validated
+    return model
 
 
 @dataclass(frozen=True)
@@ -78,7 +92,12 @@ def execute(spec: RunSpec) -> pd.DataFrame:
     """Simulate one run and return its tidy timeseries (one row per step, step 0 included).
 
     Module-level and free of side effects so that process pools and Dask workers can run it.
+
+    Raises:
+        ScenarioError: a file the scenario reads changed since it was validated (the run's
+            key describes the old bytes).
     """
+    spec.scenario.check_inputs_unchanged()
     return run_replicate(spec.scenario, spec.replicate)
 
 
@@ -120,11 +139,26 @@ def run_batch(
     unique = _unique(specs)
     results: dict[str, pd.DataFrame] = {}
     missing: list[tuple[str, RunSpec]] = []
+    unusable: list[str] = []
     for key, spec in unique:
-        if store is not None and store.has(key):
-            results[key] = store.load(key)
+        stored, problem = (
+            store.load_checked(key, spec.scenario.steps, spec.replicate)
+            if store is not None and store.has(key)
+            else (None, None)
+        )
+        if stored is not None:
+            results[key] = stored
         else:
             missing.append((key, spec))
+            if problem is not None:
+                unusable.append(f"{key[:12]}: {problem}")
+    if unusable and store is not None:
+        warnings.warn(
+            f"{len(unusable)} stored run(s) in {store.folder} cannot be used and are computed "
+            f"again: {'; '.join(unusable[:5])}{'; ...' if len(unusable) > 5 else ''}",
+            StoredRunWarning,
+            stacklevel=2,
+        )
     reused = len(results)
     with tqdm(
         total=len(unique),
@@ -138,7 +172,14 @@ def run_batch(
     ) as bar:
         for key, timeseries in _as_completed(executor, missing):
             if store is not None:
-                store.save(key, timeseries)
+                try:
+                    store.save(key, timeseries)
+                except OSError as exc:
+                    raise OutputFailed(
+                        f"cannot store a finished run in {store.folder}: {os_problem(exc)}; "
+                        "the runs stored so far are kept: run the same command again, once "
+                        "the problem is solved, to compute only the missing ones"
+                    ) from None
             results[key] = timeseries
             bar.update(1)
     return BatchOutcome(results, computed=len(missing), reused=reused)

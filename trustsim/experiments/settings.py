@@ -135,8 +135,10 @@ class SensitivitySettings(Block):
 class ExecutorSettings(Block):
     """Where the runs of an experiment execute; results are identical whichever is used."""
 
-    workers: Annotated[int, Field(ge=1, le=1024)] = Field(
-        1, description="Local worker processes; 1 runs everything in this process."
+    workers: Annotated[int, Field(ge=1, le=1024)] | Literal["auto"] = Field(
+        1,
+        description="Local worker processes; 1 runs everything in this process; 'auto' "
+        "measures the first run and starts as many processes as help (maybe none).",
     )
     dask: str | None = Field(
         None,
@@ -146,6 +148,18 @@ class ExecutorSettings(Block):
     connect_timeout_seconds: Annotated[float, Field(gt=0.0, le=600.0)] = Field(
         5.0, description="How long to wait for the Dask scheduler to answer, seconds."
     )
+
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _whole_number_or_auto(cls, value: Any) -> Any:
+        """One message for a value of neither form (pydantic would report each member of
+        the union, and for ``true`` only "should be 'auto'")."""
+        if value == "auto" or (
+            isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1024
+        ):
+            return value
+        shown = "true/false is not a number" if isinstance(value, bool) else f"got {value!r}"
+        raise ValueError(f"expected a whole number of processes from 1 to 1024 or 'auto' ({shown})")
 
 
 #: Variant name -> dotted-key overrides applied to the scenario (the first is the reference).

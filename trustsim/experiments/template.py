@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from trustsim.errors import ResultsError, ScenarioError
+from trustsim.experiments import sizing
 from trustsim.experiments.executors import executor_for
 from trustsim.experiments.file import as_experiment
 from trustsim.experiments.kind import ExperimentResult, Kind, Point, PointResult, Study
@@ -25,7 +26,8 @@ from trustsim.experiments.registry import KINDS
 from trustsim.experiments.replicates import seed_entries
 from trustsim.experiments.runs import RunSpec, batch_table, make_spec, run_batch
 from trustsim.experiments.store import store_for
-from trustsim.output.folders import write_folder
+from trustsim.output.folders import check_experiment_output, write_folder
+from trustsim.output.lesson import read_lesson
 from trustsim.output.manifest import Clock, build_manifest
 from trustsim.output.report import read_manifest, write_report
 from trustsim.scenario.schema import Scenario
@@ -73,10 +75,11 @@ def run_experiment(
     options: Mapping[str, Any] | None = None,
     overrides: Mapping[str, Any] | None = None,
     out: str | Path | None = "results",
-    workers: int | None = None,
+    workers: int | str | None = None,
     dask: str | None = None,
     figures: bool = True,
     progress: bool = False,
+    force: bool = False,
 ) -> ExperimentResult:
     """Run an experiment of ``kind`` and write ``out/<name>/<prefix><run-id>/``.
 
@@ -90,26 +93,41 @@ def run_experiment(
             sensitivity analysis).
         overrides: dotted-key overrides applied to every source first, as ``--set``.
         out: the results folder (None: compute only).
-        workers: local worker processes (None: the file's ``executor:`` block, else 1).
+        workers: local worker processes, or "auto" to let trustsim measure and choose
+            (None: the file's ``executor:`` block, else 1).
         dask: address of a Dask scheduler (None: the ``executor:`` block, else local).
         figures: draw the figures.
         progress: progress bar on stderr.
+        force: run even when the memory estimate (:mod:`trustsim.experiments.sizing`)
+            exceeds what the machine has.
 
     Raises:
         ScenarioError: bad scenario, block, option or point (nothing is written).
+        ResourceError: the experiment would need more memory than the machine has, by an
+            estimate made before its points are expanded and again for each batch
+            (nothing is written).
         ExecutorError: bad worker count or unreachable Dask scheduler (nothing is written).
     """
     chosen = kind_named(kind) if isinstance(kind, str) else kind
     clock = Clock()
     study = resolve(chosen, sources, overrides, options)
+    count, size_field, size_value = chosen.design_size(study)
+    base = study.base
+    design = sizing.for_points(count, size_field, size_value, base.steps, base.replicates)
+    sizing.check(design, study.origin, force)
     rounds = chosen.rounds(study)
     batch = next(rounds)  # the first points are validated before any executor starts
     store = store_for(Path(out)) if out is not None else None
+    if out is not None and store is not None:  # a read-only --out fails now, before any run
+        check_experiment_output(store.folder, Path(out) / study.base.name)
     results: list[PointResult] = []
     computed = reused = 0
     label = f"{chosen.name} {study.base.name}"
     with executor_for(study.block("executor"), workers, dask, study.origin) as executor:
+        local = sizing.local_processes(executor)
         while True:
+            scenarios = [point.scenario for point in batch]
+            sizing.check(sizing.for_batch(scenarios, local, size_field), study.origin, force)
             specs = [spec for point in batch for spec in _specs(point)]
             outcome = run_batch(specs, executor, store, progress, label=label)
             computed, reused = computed + outcome.computed, reused + outcome.reused
@@ -120,9 +138,13 @@ def run_experiment(
             except StopIteration:
                 break
         description = executor.description
+        note = getattr(executor, "note", None)  # a pool slower than one process would be
     tables = chosen.tables(study, results)
+    lesson = read_lesson(study.origin)  # a teaching scenario's handout for the report
     extra = {
         "replicate_seeds": seed_entries(study.base.seed, study.base.replicates),
+        **({"lesson": lesson.as_dict()} if lesson is not None else {}),
+        **({"executor_note": note} if note else {}),
         **chosen.manifest(study, results),
     }
     manifest = build_manifest(

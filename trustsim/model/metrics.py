@@ -37,6 +37,7 @@ EVENT_COUNTS: tuple[str, ...] = (
     "churned_dissatisfied",
     "churned_dissatisfied_silent",
     "failures",
+    "money_problems",
     "complaints",
     "claims",
     "claims_checked",
@@ -165,10 +166,9 @@ def count_events(outcome: StepOutcome, breach: bool) -> dict[str, int]:
         "churned_silent": total(outcome.left) - after_complaint,
         "churned_after_complaint": after_complaint,
         "churned_dissatisfied": total(outcome.left_dissatisfied),
-        "churned_dissatisfied_silent": total(
-            np.asarray(outcome.left_dissatisfied) & ~np.asarray(outcome.left_after_complaint)
-        ),
-        "failures": total(experience.failure),
+        "churned_dissatisfied_silent": total(outcome.left_dissatisfied_silent),
+        "failures": total(experience.broken),
+        "money_problems": total(experience.money_problem),
         "complaints": total(experience.complained),
         "claims": total(experience.claim.filed),
         "claims_checked": total(resolution.checked),

@@ -23,7 +23,13 @@ from trustsim.model.engines.registry import ENGINES
 from trustsim.model.firm import Firm
 from trustsim.model.metrics import COLUMNS, EVENT_COUNTS, count_events, metrics_row
 from trustsim.model.network import Network, build_network
-from trustsim.model.population import ACTIVE, CHURNED, PROSPECT, sample_population
+from trustsim.model.population import (
+    ACTIVE,
+    CHURNED,
+    PROSPECT,
+    sample_population,
+    tenure_weight,
+)
 from trustsim.model.random_numbers import replicate_key
 from trustsim.model.recording import DataCollectorView, Recorder
 from trustsim.model.subgroup import Subgroup
@@ -80,13 +86,21 @@ class TrustModel(mesa.Model):
         self.engine_name = engine
         self.replicate = replicate
         self.advertising_multiplier = 1.0
+        #: What the customers lived in the last step (None before the first step).
+        self.last_outcome: StepOutcome | None = None
         self.price_multiplier = scenario.economics.price_multiplier
         self.cumulative_profit = 0.0
         self.timeline = Timeline(list(scenario.events))
         #: The replicate's Philox key: the population and the network are pure functions
         #: of it (trustsim.model.random_numbers); the engines draw from ``rng``.
         self.key = replicate_key(self.seed_sequence)
-        population = sample_population(scenario.population, self.key)
+        population = sample_population(
+            scenario.population,
+            self.key,
+            tenure_weight=lambda overall: tenure_weight(
+                overall, scenario.churn, scenario.acquisition
+            ),
+        )
         source_dir = None if scenario.source_dir is None else Path(scenario.source_dir)
         self.network: Network = build_network(
             scenario.network, population.size, self.key, source_dir
@@ -139,6 +153,7 @@ class TrustModel(mesa.Model):
         outcome: StepOutcome = self.engine.step(
             firm_state, self.reputation, self.advertising_multiplier
         )
+        self.last_outcome = outcome
         events = count_events(outcome, breach=firm_state.breach)
         self.reputation = wom.reputation_update(
             self.reputation,

@@ -18,9 +18,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from trustsim.compiled import threads
-from trustsim.errors import ScenarioError
 from trustsim.model import csr
 from trustsim.model.random_numbers import Key
+from trustsim.scenario import edge_list
 from trustsim.scenario.schema import NetworkSettings
 
 
@@ -210,31 +210,10 @@ def scale_free(size: int, mean_degree: float, key: Key) -> Network:
 
 
 def load_edge_list(size: int, path: Path) -> Network:
-    """Read an edge list: two zero-based customer indices per line, '#' comments allowed."""
-    if not path.is_file():
-        raise ScenarioError(f"{path}: field 'network.path': edge-list file not found")
-    try:
-        data = np.loadtxt(path, dtype=np.int64, comments="#", ndmin=2)
-    except ValueError as exc:
-        raise ScenarioError(
-            f"{path}: field 'network.path': each line must hold two integer customer "
-            f"indices ({exc})"
-        ) from None
-    if data.size == 0:
-        return from_edges(size, np.empty(0, np.int64), np.empty(0, np.int64))
-    if data.shape[1] != 2:
-        raise ScenarioError(
-            f"{path}: field 'network.path': each line must hold exactly two indices, "
-            f"found {data.shape[1]}"
-        )
-    bad = (data < 0) | (data >= size)
-    if bad.any():
-        value = int(data[bad][0])
-        raise ScenarioError(
-            f"{path}: field 'network.path': index {value} is out of range; allowed 0..{size - 1} "
-            f"(population.customers = {size})"
-        )
-    return from_edges(size, data[:, 0], data[:, 1])
+    """Read an edge list (format and checks in :mod:`trustsim.scenario.edge_list`)."""
+    edges = edge_list.read_edge_list(path)
+    edge_list.check(edges, size, path)
+    return from_edges(size, edges.sources, edges.targets)
 
 
 def build_network(
@@ -250,7 +229,4 @@ def build_network(
     if settings.kind == "scale_free":
         return scale_free(size, settings.mean_degree, key)
     assert settings.path is not None  # guaranteed by the schema
-    path = Path(settings.path)
-    if not path.is_absolute() and source_dir is not None:
-        path = source_dir / path
-    return load_edge_list(size, path)
+    return load_edge_list(size, edge_list.located(settings.path, source_dir))

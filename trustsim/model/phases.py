@@ -1,5 +1,6 @@
 """The two synchronous phases of a step, for one customer (scalars) or many (arrays).
 
+``relax`` lets a day pass: trust relaxes toward each customer's disposition.
 ``own_experience`` runs the phases that depend only on the customer and the firm
 (interactions, complaints and claims, verification, recovery, trust update). ``settle``
 applies what depends on other customers' previous state (word-of-mouth received,
@@ -17,7 +18,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-from trustsim.rules import acquisition, churn, claims, interactions, recovery, trust, wom
+from trustsim.rules import (
+    acquisition,
+    calendar,
+    churn,
+    claims,
+    interactions,
+    recovery,
+    relaxation,
+    trust,
+    wom,
+)
 from trustsim.rules._types import BoolLike, FloatLike
 from trustsim.scenario.schema import Scenario, TrustDynamicsSettings
 
@@ -29,17 +40,24 @@ DRAWS = (
     "keep",
     "disclose",
     "complain",
-    "false_claim",
+    "raise",
+    "claim",
     "check",
-    "overdue",
+    "duration",
     "verdict",
     "recovery",
     "leak",
     "talk",
+    "tell",
     "contact",
     "leave_or_adopt",
 )
 DRAW_INDEX = {name: index for index, name in enumerate(DRAWS)}
+#: A leaver counts as *dissatisfied* when their last problem (a broken promise or a money
+#: problem) happened within this many days before leaving; as *silent* when they did not
+#: complain about that problem (docs/validation.md: the 80% calibration target).
+DISSATISFIED_WINDOW_DAYS = 90
+
 #: How many leading draws :func:`own_experience` reads.
 EXPERIENCE_DRAWS = DRAW_INDEX["leak"] + 1
 
@@ -71,6 +89,15 @@ class Customers(NamedTuple):
     scar: FloatLike
 
 
+class Dispositions(NamedTuple):
+    """Each customer's disposition to trust per dimension (scalars or arrays, [0, 1]): the
+    level their trust relaxes back to (the segment's ``initial_trust`` draws)."""
+
+    competence: FloatLike
+    integrity: FloatLike
+    benevolence: FloatLike
+
+
 class CustomerWeights(NamedTuple):
     """How much each trust dimension weighs in each customer's overall trust (scalars or
     arrays, not normalised): the customers' segment values of the scenario's
@@ -93,13 +120,16 @@ class Experience(NamedTuple):
     """What happened to customers this step and their trust after their own experience."""
 
     kept: BoolLike
-    failure: BoolLike
+    broken: BoolLike
+    money_problem: BoolLike
+    failure: BoolLike  # a problem: a broken promise or a money problem
     complained: BoolLike
     claim: ClaimsOutcome
     good_recovery: BoolLike
     poor_recovery: BoolLike
     unresolved: BoolLike
     leaked: BoolLike
+    bad_experience: BoolLike
     competence: FloatLike
     integrity: FloatLike
     benevolence: FloatLike
@@ -139,6 +169,42 @@ def trust_after(
     )
 
 
+def relax(customers: Customers, dispositions: Dispositions, scenario: Scenario) -> Customers:
+    """The customers after one day without experience: each trust dimension relaxes toward
+    the customer's disposition (:func:`trustsim.rules.relaxation.relax_toward_disposition`),
+    upward relaxation slowed by the scar. Every person relaxes, customer or not."""
+    dynamics = scenario.trust
+    share = float(calendar.share_per_step(dynamics.relaxation_half_life_days))
+    if share == 0.0:
+        return customers
+    relaxed = [
+        relaxation.relax_toward_disposition(
+            current, disposition, share, customers.scar, dynamics.scar_slowdown
+        )
+        for current, disposition in zip(
+            (customers.competence, customers.integrity, customers.benevolence),
+            dispositions,
+            strict=True,
+        )
+    ]
+    return customers._replace(competence=relaxed[0], integrity=relaxed[1], benevolence=relaxed[2])
+
+
+def claim_probabilities(scenario: Scenario, verification_strictness: float) -> tuple[float, float]:
+    """``(money_problem, false)``: probability per step that a customer has a money problem,
+    and that a dishonest one files a false claim (deterred by strict checking)."""
+    settings = scenario.claims
+    routine = float(calendar.probability_per_step(settings.money_problems_per_year))
+    false = float(
+        claims.false_claim_probability(
+            calendar.probability_per_step(settings.false_claims_per_year),
+            settings.deterrence,
+            verification_strictness,
+        )
+    )
+    return routine, false
+
+
 def own_experience(
     customers: Customers,
     draws: FloatLike,
@@ -163,37 +229,41 @@ def own_experience(
         firm.outage,
     )
     kept, broken = kept & active, broken & active
-    failure_disclosed = broken & np.less(d["disclose"], firm.levers["transparency"])
+    communicated = np.less(d["disclose"], firm.levers["transparency"])
     complain_chance = claims.complaint_probability(
         customers.complaint_propensity, firm.levers["channel_simplicity"]
     )
-    complained = broken & np.less(d["complain"], complain_chance)
-    false_claim = (
-        active
-        & ~np.asarray(customers.honest, dtype=bool)
-        & ~complained
-        & np.less(
-            d["false_claim"],
-            claims.false_claim_probability(
-                scenario.claims.false_claim_rate,
-                scenario.claims.deterrence,
-                firm.levers["verification_strictness"],
-            ),
-        )
-    )
-    filed = complained | false_claim
     settings = scenario.claims
+    problem_chance, false_chance = claim_probabilities(
+        scenario, firm.levers["verification_strictness"]
+    )
+    money_problem, false_claim = claims.money_problem_or_false_claim(
+        d["claim"], problem_chance, false_chance, customers.honest
+    )
+    money_problem = money_problem & active
+    raise_chance = claims.complaint_probability(
+        settings.money_complaint_propensity, firm.levers["channel_simplicity"]
+    )
+    complained = (broken & np.less(d["complain"], complain_chance)) | (
+        money_problem & np.less(d["raise"], raise_chance)
+    )
+    failure = broken | money_problem
+    failure_disclosed = failure & communicated
+    false_claim = false_claim & active & ~complained
+    filed = complained | false_claim
     resolution = claims.resolve_claims(
         filed,
         false_claim,
         d["check"],
-        d["overdue"],
+        d["duration"],
         d["verdict"],
         firm.levers["verification_strictness"],
-        claims.overdue_probability(settings.check_days_mean, settings.resolution_deadline_days),
+        settings.check_days_mean,
+        settings.resolution_deadline_days,
         settings.detection_rate,
         settings.false_denial_rate,
         settings.targeting,
+        settings.background,
     )
     good, poor = recovery.recovery_outcomes(
         complained, resolution.wrongful_denial, d["recovery"], firm.levers["service_recovery"]
@@ -202,11 +272,13 @@ def own_experience(
     dynamics = scenario.trust
     units = trust.experience_units(
         kept=kept,
-        broken=broken,
+        broken=failure,
         failure_disclosed=failure_disclosed,
         good_recovery=good,
         poor_recovery=poor,
-        honest_claim_checked=resolution.checked & ~false_claim,
+        honest_claim_checked=resolution.checked & ~false_claim & (not settings.background),
+        wait_days=resolution.wait_days,
+        status_communicated=communicated,
         claim_approved=resolution.approved,
         wrongful_denial=resolution.wrongful_denial,
         data_leaked=leaked,
@@ -223,19 +295,23 @@ def own_experience(
         units,
         dynamics,
     )
+    unresolved = recovery.unresolved_failure(failure, good)
     bad_total = units.competence_bad + units.integrity_bad + units.benevolence_bad
     scar = trust.scar_update(
         customers.scar, bad_total, dynamics.scar_per_betrayal, dynamics.scar_decay
     )
     return Experience(
         kept=kept,
-        failure=broken,
+        broken=broken,
+        money_problem=money_problem,
+        failure=failure,
         complained=complained,
         claim=ClaimsOutcome(filed=filed, false=false_claim, resolution=resolution),
         good_recovery=good,
         poor_recovery=poor,
-        unresolved=recovery.unresolved_failure(broken, good),
+        unresolved=unresolved,
         leaked=leaked,
+        bad_experience=unresolved | resolution.wrongful_denial | leaked,
         competence=competence,
         integrity=integrity,
         benevolence=benevolence,
@@ -244,17 +320,31 @@ def own_experience(
 
 
 def talk_decision(
-    overall_trust: FloatLike, can_talk: BoolLike, talk_draw: FloatLike, scenario: Scenario
+    overall_trust: FloatLike,
+    can_talk: BoolLike,
+    talk_draw: FloatLike,
+    scenario: Scenario,
+    bad_experience: BoolLike = False,
+    tell_draw: FloatLike = 1.0,
 ) -> FloatLike:
-    """Message each customer sends this step from its previous trust: +1, -1 or 0 (silent)."""
+    """Message each customer sends this step: +1, -1 or 0 (silent).
+
+    A customer who had a bad experience this step (a failure left unresolved, a claim
+    wrongly denied, their data leaked) tells a contact about it with probability
+    ``wom.bad_experience_tell``; otherwise promoters and detractors talk from their
+    previous trust (:func:`trustsim.rules.wom.talk_probability`)."""
     settings = scenario.wom
     opinion = wom.sentiment(
         overall_trust, settings.promoter_threshold, settings.detractor_threshold
     )
     talks = np.asarray(can_talk, dtype=bool) & np.less(
-        talk_draw, wom.talk_probability(opinion, settings.talk_rate, settings.negative_multiplier)
+        talk_draw,
+        wom.talk_probability(opinion, settings.talk_rate_per_year, settings.negative_multiplier),
     )
-    return np.where(talks, opinion, 0.0)
+    tells = np.asarray(bad_experience, dtype=bool) & np.less(
+        tell_draw, settings.bad_experience_tell
+    )
+    return np.where(tells, -1.0, np.where(talks, opinion, 0.0))
 
 
 def adoption_chance(
@@ -271,8 +361,8 @@ def adoption_chance(
     chance = acquisition.adoption_probability(
         active_contact_share,
         overall_trust,
-        settings.innovation,
-        settings.imitation,
+        float(calendar.rate_per_step(settings.innovation_per_year)),
+        float(calendar.rate_per_step(settings.imitation_per_year)),
         settings.trust_elasticity,
         advertising_multiplier=advertising_multiplier,
         hazard_factor=factor,
@@ -294,14 +384,15 @@ def hear(
     competence: FloatLike,
     integrity: FloatLike,
     benevolence: FloatLike,
-    active: BoolLike,
+    prospect: BoolLike,
     positive_heard: FloatLike,
     negative_heard: FloatLike,
     wom_sensitivity: FloatLike,
     reputation: float,
     scenario: Scenario,
 ) -> tuple[FloatLike, FloatLike, FloatLike]:
-    """Trust after this step's word-of-mouth; non-customers also drift toward reputation."""
+    """Trust after this step's word-of-mouth; prospects (who never were customers and
+    know the firm only by hearsay) also drift toward public reputation."""
     settings = scenario.wom
     factors = wom.message_factors(
         positive_heard, negative_heard, wom_sensitivity, settings.influence
@@ -310,7 +401,7 @@ def hear(
     for value in (competence, integrity, benevolence):
         after = wom.apply_message_factors(value, *factors)
         drifted = wom.drift_toward(after, reputation, settings.reputation_influence)
-        heard.append(np.where(active, after, drifted))
+        heard.append(np.where(prospect, drifted, after))
     return heard[0], heard[1], heard[2]
 
 
@@ -318,22 +409,30 @@ def transitions(
     overall_trust: FloatLike,
     active: BoolLike,
     unresolved: BoolLike,
+    wrongfully_denied: BoolLike,
     adoption_probability: FloatLike,
     leave_draw: FloatLike,
     adopt_draw: FloatLike,
     scenario: Scenario,
 ) -> tuple[BoolLike, BoolLike]:
     """``(leaves, adopts)``: customers churn on their end-of-step trust (and unresolved
-    failures); non-customers adopt with the probability from :func:`adoption_chance`."""
+    failures and wrongful denials); non-customers adopt with the probability from
+    :func:`adoption_chance`."""
     settings = scenario.churn
     hazard = churn.churn_hazard(
         overall_trust,
-        settings.base_rate,
-        settings.distrust_rate,
+        settings.base_rate_per_year,
+        settings.distrust_rate_per_year,
         settings.distrust_threshold,
         settings.steepness,
     )
-    leave_chance = churn.leave_probability(hazard, unresolved, settings.unresolved_failure_exit)
+    leave_chance = churn.leave_probability(
+        hazard,
+        unresolved,
+        settings.unresolved_failure_exit,
+        wrongfully_denied,
+        settings.wrongful_denial_exit,
+    )
     active = np.asarray(active, dtype=bool)
     leaves = active & np.less(leave_draw, leave_chance)
     adopts = ~active & np.less(adopt_draw, adoption_probability)
@@ -345,7 +444,9 @@ def settle(
     integrity: FloatLike,
     benevolence: FloatLike,
     unresolved: BoolLike,
+    wrongfully_denied: BoolLike,
     active: BoolLike,
+    prospect: BoolLike,
     weights: CustomerWeights,
     positive_heard: FloatLike,
     negative_heard: FloatLike,
@@ -359,15 +460,16 @@ def settle(
     """Apply word-of-mouth heard, reputation drift (non-customers), then churn and adoption:
     :func:`hear` followed by :func:`transitions`.
 
-    ``competence``, ``integrity``, ``benevolence`` and ``unresolved`` are the trust after
-    the customers' own experience and whether a failure stayed unresolved (from
-    :func:`own_experience`); ``active`` is whether each is a customer at the start of the
-    step."""
+    ``competence``, ``integrity``, ``benevolence``, ``unresolved`` and
+    ``wrongfully_denied`` are the trust after the customers' own experience, whether a
+    failure stayed unresolved and whether a claim was wrongly denied (from
+    :func:`own_experience`); ``active`` and ``prospect`` are whether each is a customer,
+    or has never been one, at the start of the step."""
     dims = hear(
         competence,
         integrity,
         benevolence,
-        active,
+        prospect,
         positive_heard,
         negative_heard,
         wom_sensitivity,
@@ -379,6 +481,7 @@ def settle(
         overall,
         active,
         unresolved,
+        wrongfully_denied,
         adoption_probability,
         leave_draw,
         adopt_draw,

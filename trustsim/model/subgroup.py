@@ -14,6 +14,7 @@ exact order statistics.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Literal
 
@@ -123,17 +124,7 @@ class Subgroup:
         low, high = _range(values, value_range)
         if bin_count is None:
             bin_count = bins_for(self.count)
-        if not (high > low and np.isfinite(bin_count / (high - low))):
-            # one bin holds every value (all equal, or a range so narrow, e.g. subnormal,
-            # that the bin width would overflow)
-            low, high = 0.0, 1.0
-            bin_count = 1
-        # Monotone binning: clip((v - low) * scale) is non-decreasing in v, so the bins keep
-        # the order of the values and a rank falls in the bin where the counts reach it.
-        scaled = np.subtract(values, low)
-        np.multiply(scaled, bin_count / (high - low), out=scaled)
-        np.clip(scaled, 0.0, bin_count - 1, out=scaled)
-        bins = scaled.astype(np.intp)
+        bins = _monotone_bins(values, low, high, bin_count)
         below = np.cumsum(self._bin_counts(bins, bin_count))  # members in bins 0..b
         wanted_bins = np.searchsorted(below, wanted, side="right")
         first_rank = np.concatenate(([0], below))[wanted_bins]  # members in bins before
@@ -177,6 +168,27 @@ class Subgroup:
         result = lower + difference * gamma
         np.subtract(upper, difference * (1 - gamma), out=result, where=gamma >= 0.5)
         return result
+
+
+def _monotone_bins(
+    values: NDArray[np.float64], low: float, high: float, bin_count: int
+) -> NDArray[np.intp]:
+    """Bin index in [0, bin_count) of every value, non-decreasing in the value.
+
+    clip((v - low) * scale) is non-decreasing in v, so the bins keep the order of the values
+    and a rank falls in the bin where the counts reach it. When the range is degenerate
+    (all values equal, ``high <= low``) or its scale is not a finite positive number (a
+    range of subnormals, ``1 / 2.2e-311`` overflows; a range wider than the largest float),
+    every value goes to bin 0: still exact, only slower.
+    """
+    span = high - low
+    scale = bin_count / span if span > 0 else math.inf
+    if bin_count == 1 or not (math.isfinite(span) and math.isfinite(scale) and scale > 0):
+        return np.zeros(values.shape, dtype=np.intp)
+    scaled = np.subtract(values, low)
+    np.multiply(scaled, scale, out=scaled)
+    np.clip(scaled, 0.0, bin_count - 1, out=scaled)
+    return scaled.astype(np.intp)
 
 
 def _range(

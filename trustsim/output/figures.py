@@ -6,8 +6,12 @@ concatenated over replicates (one row per replicate and step, columns
 
 Lines are the mean across replicates at each step; the shaded band around a line is the 95%
 confidence interval of that mean across replicates (Student t, see
-:func:`trustsim.stats.replicate_band`).
-With a single replicate there is no band.
+:func:`trustsim.stats.replicate_band`), clipped at 0 for quantities that cannot be
+negative. With a single replicate there is no band. Averages hide what happened in single
+replicates, so every figure marks the data breaches that struck by chance (not scripted)
+with a triangle per replicate, and the trust figure draws each replicate's overall trust
+as a thin line behind the mean. Scripted events are dashed lines on every panel, coloured
+by type (:mod:`trustsim.output.palette`, shared with the classroom view).
 
 Figures are built on :class:`matplotlib.figure.Figure` directly and never through
 :mod:`matplotlib.pyplot`, so no global figure state is created or leaked, no GUI backend is
@@ -18,15 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pandas as pd
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
 
-# matplotlib and trustsim.stats (SciPy) are imported where a figure is drawn, so that the
-# experiment kinds can name CAPTIONS without paying for them (docs/performance.md).
+from trustsim.output import palette
+from trustsim.output.labels import cannot_be_negative
+from trustsim.stats import replicate_band
 
 #: Resolution of the written PNG files, dots per inch.
 DPI = 110
@@ -34,13 +38,6 @@ DPI = 110
 ROLLING_WINDOW = 7
 #: File names written by :func:`render_figures`, in order.
 FIGURE_FILES: tuple[str, ...] = ("trust.png", "customers.png", "economics.png")
-#: What each of them shows (the captions of a report).
-CAPTIONS: dict[str, str] = {
-    "trust.png": "Trust over time: overall and per dimension (mean across replicates, 95% CI "
-    "band), with the spread across customers (p10–p90).",
-    "customers.png": "Customers: stocks (active, prospects, churned) and flows per step.",
-    "economics.png": "Money: revenue and profit per step, each cost, and cumulative profit.",
-}
 
 STEP_LABEL = "step (day)"
 _BAND_ALPHA = 0.25
@@ -52,19 +49,38 @@ def _draw_series(
     timeseries: pd.DataFrame,
     column: str,
     label: str,
-    color: str,
+    color: str | None = None,
     window: int = 1,
     linewidth: float = 1.6,
     alpha: float = _BAND_ALPHA,
 ) -> None:
-    """One mean line plus its replicate band (no band when there is a single replicate)."""
-    from trustsim.stats import replicate_band
-
+    """One mean line plus its replicate band (no band when there is a single replicate;
+    clipped at 0 for a column that cannot be negative). ``color``: the palette's."""
+    color = color or palette.series_colour(column)
     band = replicate_band(timeseries, column, window)
     steps = band.index.to_numpy()
     ax.plot(steps, band["mean"], color=color, label=label, linewidth=linewidth)
     if (band["n"] > 1).any():
-        ax.fill_between(steps, band["lower"], band["upper"], color=color, alpha=alpha, linewidth=0)
+        lower = band["lower"].clip(lower=0.0) if cannot_be_negative(column) else band["lower"]
+        ax.fill_between(steps, lower, band["upper"], color=color, alpha=alpha, linewidth=0)
+
+
+def _draw_replicates(ax: Axes, timeseries: pd.DataFrame, column: str, limit: int = 30) -> None:
+    """Each replicate's series as a thin light line (behind the mean); none above
+    ``limit`` replicates or with a single one."""
+    replicates = timeseries["replicate"].unique()
+    if not 1 < len(replicates) <= limit:
+        return
+    for index, (_, part) in enumerate(timeseries.groupby("replicate", sort=True)):
+        ax.plot(
+            part["step"].to_numpy(),
+            part[column].to_numpy(dtype=float),
+            color="0.55",
+            linewidth=0.6,
+            alpha=0.5,
+            zorder=1,
+            label="single replicates" if index == 0 else None,
+        )
 
 
 def _flows(timeseries: pd.DataFrame) -> pd.DataFrame:
@@ -76,8 +92,6 @@ def _flows(timeseries: pd.DataFrame) -> pd.DataFrame:
 def _new_figure(panels: int, title: str, subject: str) -> tuple[Figure, list[Axes]]:
     """A figure with ``panels`` stacked axes sharing the step axis, titled."""
     height = {1: 5.0, 2: 7.0}.get(panels, 3.0 * panels)
-    from matplotlib.figure import Figure
-
     figure = Figure(figsize=(9.0, height), dpi=DPI, layout="constrained")
     axes = figure.subplots(panels, 1, sharex=True, squeeze=False)[:, 0].tolist()
     figure.suptitle(f"{title} — {subject}" if title else subject, fontsize=13)
@@ -85,34 +99,107 @@ def _new_figure(panels: int, title: str, subject: str) -> tuple[Figure, list[Axe
 
 
 def event_marks(timeseries: pd.DataFrame) -> list[tuple[int, str]]:
-    """``(step, label)`` of every timeline event in the timeseries (once per step)."""
+    """``(step, label)`` of every scripted timeline event in the timeseries (once per step).
+
+    A label that appears in only some replicates, at a step where they had a chance
+    breach, is not scripted (see :func:`chance_breaches`) and is left out.
+    """
     if "events" not in timeseries.columns:
         return []
     labels = timeseries["events"].fillna("").astype(str)
-    marked = timeseries.loc[labels != "", ["step"]].assign(label=labels[labels != ""])
-    unique = marked.drop_duplicates().sort_values("step")
+    marked = timeseries.loc[labels != "", ["step", "replicate"]].assign(label=labels[labels != ""])
+    replicates = timeseries["replicate"].nunique()
+    counts = marked.groupby(["step", "label"])["replicate"].nunique()
+    scripted = counts[counts == replicates].reset_index()[["step", "label"]]
+    unique = scripted.drop_duplicates().sort_values("step")
     return [(int(step), str(label)) for step, label in unique.itertuples(index=False)]
 
 
-def _draw_events(axes: Sequence[Axes], marks: list[tuple[int, str]]) -> None:
-    """A dashed vertical line per event on every panel, labelled on the top panel."""
-    for step, label in marks:
+def chance_breaches(timeseries: pd.DataFrame) -> list[tuple[int, int]]:
+    """``(replicate, step)`` of every data breach drawn by chance (``data_protection`` < 1),
+    as opposed to a scripted one: a breach in a step that is not a scripted event of every
+    replicate (:func:`event_marks`)."""
+    if "breach" not in timeseries.columns:
+        return []
+    hit = timeseries[timeseries["breach"] > 0]
+    scripted = {step for step, _ in event_marks(timeseries)}
+    chance = hit[~hit["step"].isin(scripted)]
+    return [
+        (int(replicate), int(step))
+        for replicate, step in chance[["replicate", "step"]].itertuples(index=False)
+    ]
+
+
+def _event_colour(timeseries: pd.DataFrame, step: int, label: str) -> str:
+    """An event line's colour by type; a custom label at a breach step is a breach."""
+    colour = palette.event_colour(label)
+    if colour == palette.OTHER_EVENT and "breach" in timeseries.columns:
+        rows = timeseries[timeseries["step"] == step]
+        if len(rows) and bool((rows["breach"] > 0).all()):
+            colour = palette.EVENTS["data_breach"]
+    return colour
+
+
+def draw_event_line(
+    axes: Sequence[Axes], step: int, label: str, colour: str, label_size: float = 8
+) -> None:
+    """A dashed vertical line at ``step`` on every panel, labelled on the top panel."""
+    for ax in axes:
+        ax.axvline(step, color=colour, linestyle="--", linewidth=1.2, alpha=0.9, zorder=1)
+    axes[0].annotate(
+        label.replace("_", " "),
+        xy=(step, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(3, -4),
+        textcoords="offset points",
+        rotation=90,
+        va="top",
+        ha="left",
+        fontsize=label_size,
+        color=colour,
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
+        zorder=5,
+    )
+
+
+def draw_events(axes: Sequence[Axes], timeseries: pd.DataFrame, label_size: float = 8) -> None:
+    """A dashed vertical line per scripted event on every panel (labelled on the top panel,
+    coloured by type), and a red triangle per replicate at the top of every panel for each
+    breach drawn by chance (one replicate's bad luck, invisible in the averages)."""
+    for step, label in event_marks(timeseries):
+        colour = _event_colour(timeseries, step, label)
+        draw_event_line(axes, step, label, colour, label_size)
+    chance = chance_breaches(timeseries)
+    if not chance:
+        return
+    stacked: dict[int, int] = {}
+    for number, (replicate, step) in enumerate(sorted(chance, key=lambda item: item[1])):
+        height = stacked.get(step, 0)
+        stacked[step] = height + 1
         for ax in axes:
-            ax.axvline(step, color="0.3", linestyle="--", linewidth=1.0, alpha=0.8, zorder=1)
-        top = axes[0]
-        top.annotate(
-            label.replace("_", " "),
-            xy=(step, 1.0),
+            ax.plot(
+                [step],
+                [0.97 - 0.05 * height],
+                marker="v",
+                markersize=7,
+                color=palette.BREACH_RED,
+                transform=ax.get_xaxis_transform(),
+                clip_on=False,
+                zorder=6,
+                linestyle="none",
+                label="breach by chance (one per replicate)"
+                if number == 0 and ax is axes[0]
+                else None,
+            )
+        axes[0].annotate(
+            f"r{replicate}",
+            xy=(step, 0.97 - 0.05 * height),
             xycoords=("data", "axes fraction"),
-            xytext=(3, -4),
+            xytext=(5, 0),
             textcoords="offset points",
-            rotation=90,
-            va="top",
-            ha="left",
-            fontsize=8,
-            color="0.2",
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
-            zorder=5,
+            va="center",
+            fontsize=7,
+            color=palette.BREACH_RED,
         )
 
 
@@ -120,7 +207,7 @@ def _finish(
     figure: Figure, axes: Sequence[Axes], path: str | Path, timeseries: pd.DataFrame
 ) -> Path:
     """Mark events, label the shared x axis, put legends beside the panels, write the PNG."""
-    _draw_events(axes, event_marks(timeseries))
+    draw_events(axes, timeseries)
     for ax in axes:
         ax.grid(True, alpha=0.3)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
@@ -137,7 +224,10 @@ def _band_note(timeseries: pd.DataFrame) -> str:
     """Subtitle saying what the bands are, with the replicate count."""
     replicates = int(timeseries["replicate"].nunique())
     if replicates > 1:
-        return f"mean of {replicates} replicates; bands: 95% CI of the mean across replicates"
+        return (
+            f"mean of {replicates} replicates; bands: 95% CI of the mean across replicates\n"
+            "(clipped at 0 where the quantity cannot be negative)"
+        )
     return "1 replicate (no confidence band)"
 
 
@@ -154,8 +244,6 @@ def plot_trust(timeseries: pd.DataFrame, path: str | Path, title: str = "") -> P
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
     """
-    from trustsim.stats import replicate_band
-
     figure, (ax,) = _new_figure(1, title, "Trust over time")
     low = replicate_band(timeseries, "trust_p10")["mean"]
     high = replicate_band(timeseries, "trust_p90")["mean"]
@@ -168,15 +256,16 @@ def plot_trust(timeseries: pd.DataFrame, path: str | Path, title: str = "") -> P
         linewidth=0,
         label="customers' overall trust, p10–p90",
     )
+    _draw_replicates(ax, timeseries, "trust_mean")
     series = (
-        ("trust_mean", "overall trust", "black"),
-        ("trust_competence", "competence", "tab:blue"),
-        ("trust_integrity", "integrity", "tab:green"),
-        ("trust_benevolence", "benevolence", "tab:orange"),
+        ("trust_mean", "overall trust"),
+        ("trust_competence", "competence"),
+        ("trust_integrity", "integrity"),
+        ("trust_benevolence", "benevolence"),
     )
-    for column, label, color in series:
-        width = 2.2 if column == "trust_mean" else 1.4
-        _draw_series(ax, timeseries, column, label, color, linewidth=width)
+    for column, label in series:
+        width = 2.4 if column == "trust_mean" else 1.5
+        _draw_series(ax, timeseries, column, label, linewidth=width)
     ax.set_ylim(0.0, 1.0)
     ax.set_ylabel("trust (0–1)")
     ax.set_title(_band_note(timeseries), fontsize=9, color="0.3")
@@ -184,40 +273,44 @@ def plot_trust(timeseries: pd.DataFrame, path: str | Path, title: str = "") -> P
 
 
 def plot_customers(timeseries: pd.DataFrame, path: str | Path, title: str = "") -> Path:
-    """Customers over time: stocks (top) and flows per step (bottom).
+    """Customers over time: stocks (top), gains per step (middle), losses per step (bottom).
 
     Top panel: number of active customers, prospects and churned customers (stocks), mean
-    across replicates with 95% confidence bands. Bottom panel: customers acquired, churned
-    silently and churned after a complaint per step, each smoothed by a trailing 7-step
+    across replicates with 95% confidence bands. Middle panel: new customers (prospects
+    who adopt) and churned customers won back per step (together the ``acquired``
+    column). Bottom panel: customers churned silently and after a complaint per step, on
+    their own scale (acquisitions in the first weeks are ten times larger and would
+    flatten them). Flows are smoothed by a trailing 7-step
     rolling mean within each replicate before averaging across replicates (step 0, the
-    initial state with no flows, is left out).
+    initial state with no flows, is left out). The churned stock at the end is everyone
+    who left minus those won back.
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
     """
-    figure, (top, bottom) = _new_figure(2, title, "Customers over time")
-    stocks = (
-        ("active", "active", "tab:blue"),
-        ("prospects", "prospects", "tab:gray"),
-        ("churned", "churned", "tab:red"),
-    )
-    for column, label, color in stocks:
-        _draw_series(top, timeseries, column, label, color)
+    figure, (top, gains, losses) = _new_figure(3, title, "Customers over time")
+    for column, label in (("active", "active"), ("prospects", "prospects"), ("churned", "churned")):
+        _draw_series(top, timeseries, column, label)
     top.set_ylabel("customers")
     top.set_ylim(bottom=0)
     top.set_title(_band_note(timeseries), fontsize=9, color="0.3")
 
-    flows = (
-        ("acquired", "acquired", "tab:blue"),
-        ("churned_silent", "churned silently", "tab:red"),
-        ("churned_after_complaint", "churned after complaint", "tab:purple"),
-    )
+    # ``acquired`` counts every adoption, won-back customers included: the gains panel
+    # splits it into first-time customers and those won back.
     later = _flows(timeseries)
-    for column, label, color in flows:
-        _draw_series(bottom, later, column, label, color, window=ROLLING_WINDOW)
-    bottom.set_ylabel(f"customers per step\n({ROLLING_WINDOW}-step rolling mean)")
-    bottom.set_ylim(bottom=0)
-    return _finish(figure, [top, bottom], path, timeseries)
+    later = later.assign(new_customers=later["acquired"] - later["won_back"])
+    for column, label in (("new_customers", "new customers"), ("won_back", "won back")):
+        _draw_series(gains, later, column, label, window=ROLLING_WINDOW)
+    gains.set_ylabel(f"joining per step\n({ROLLING_WINDOW}-step rolling mean)")
+    gains.set_ylim(bottom=0)
+    for column, label in (
+        ("churned_silent", "churned silently"),
+        ("churned_after_complaint", "churned after complaint"),
+    ):
+        _draw_series(losses, later, column, label, window=ROLLING_WINDOW)
+    losses.set_ylabel(f"leaving per step\n({ROLLING_WINDOW}-step rolling mean)")
+    losses.set_ylim(bottom=0)
+    return _finish(figure, [top, gains, losses], path, timeseries)
 
 
 def plot_economics(timeseries: pd.DataFrame, path: str | Path, title: str = "") -> Path:
@@ -238,31 +331,26 @@ def plot_economics(timeseries: pd.DataFrame, path: str | Path, title: str = "") 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
     """
-    from matplotlib.ticker import StrMethodFormatter
-
     figure, (income, costs, cumulative) = _new_figure(3, title, "Economics over time")
     later = _flows(timeseries)
-    for column, label, color in (
-        ("revenue", "revenue", "tab:blue"),
-        ("profit", "profit", "black"),
-    ):
-        _draw_series(income, later, column, label, color, window=ROLLING_WINDOW)
+    for column, label in (("revenue", "revenue"), ("profit", "profit")):
+        _draw_series(income, later, column, label, window=ROLLING_WINDOW)
     income.set_ylabel(f"currency per step\n({ROLLING_WINDOW}-step rolling mean)")
     income.set_title(_band_note(timeseries), fontsize=9, color="0.3")
 
-    for column, label, color in (
-        ("verification_cost", "verification", "tab:cyan"),
-        ("fraud_loss", "fraud loss", "tab:red"),
-        ("compensation_cost", "compensation", "tab:orange"),
-        ("recovery_cost", "service recovery", "tab:green"),
-        ("acquisition_cost", "acquisition + advertising", "tab:purple"),
+    for column, label in (
+        ("verification_cost", "verification"),
+        ("fraud_loss", "fraud loss"),
+        ("compensation_cost", "compensation"),
+        ("recovery_cost", "service recovery"),
+        ("acquisition_cost", "acquisition + advertising"),
     ):
         # Five overlapping noisy series: lighter bands keep the lines readable.
-        _draw_series(costs, later, column, label, color, window=ROLLING_WINDOW, alpha=0.12)
+        _draw_series(costs, later, column, label, window=ROLLING_WINDOW, alpha=0.12)
     costs.set_ylabel(f"cost per step\n({ROLLING_WINDOW}-step rolling mean)")
     costs.set_ylim(bottom=0)
 
-    _draw_series(cumulative, timeseries, "cumulative_profit", "cumulative profit", "black")
+    _draw_series(cumulative, timeseries, "cumulative_profit", "cumulative profit")
     cumulative.set_ylabel("currency (cumulative)")
     for ax in (income, costs, cumulative):
         ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
@@ -290,10 +378,13 @@ def render_figures(timeseries: pd.DataFrame, folder: str | Path, title: str = ""
 
 
 __all__ = [
-    "CAPTIONS",
     "DPI",
     "FIGURE_FILES",
     "ROLLING_WINDOW",
+    "chance_breaches",
+    "draw_event_line",
+    "draw_events",
+    "event_marks",
     "plot_customers",
     "plot_economics",
     "plot_trust",

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
 from pydantic import BaseModel
 
 from trustsim.scenario.fields import lever_specs, percent
 from trustsim.scenario.firm import FirmSettings
+from trustsim.stats import COLLAPSE_FRACTION
 
 
 def _money(value: Any) -> str:
@@ -42,9 +44,16 @@ def _firm(data: Mapping[str, Any], firm: type[BaseModel]) -> str:
     levers = data.get("firm", {})
     claims = data.get("claims", {})
     said = [spec.describe(float(levers.get(spec.name, spec.default))) for spec in lever_specs(firm)]
+    targeting = float(claims.get("targeting", 1.0))
+    order = "suspicious claims first" if targeting > 1 else "claims picked at random"
+    where = (
+        "in the background after paying the claim"
+        if claims.get("background")
+        else "while the customer waits"
+    )
     return (
-        f"The firm {'; '.join(said)}. A thorough check of a claim costs "
-        f"{_money(claims.get('cost_per_check', 0))}, takes "
+        f"The firm {'; '.join(said)}. Claims are checked {order}, {where}; a thorough check "
+        f"costs {_money(claims.get('cost_per_check', 0))}, takes "
         f"{float(claims.get('check_days_mean', 0)):g} days on average and is approved "
         f"automatically after {float(claims.get('resolution_deadline_days', 0)):g} days."
     )
@@ -57,9 +66,11 @@ def _economics(data: Mapping[str, Any]) -> str:
         f"Money: prices at {float(economics.get('price_multiplier', 1)):g}× each customer's "
         f"value per step, advertising {_money(economics.get('advertising_per_step', 0))} per "
         f"step, {_money(economics.get('cost_per_acquisition', 0))} per new customer, claims "
-        f"paying {_money(claims.get('claim_amount', 0))}; "
-        f"{percent(claims.get('false_claim_rate', 0))} per step of dishonest customers file a "
-        "false claim (fewer under strict checking)."
+        f"paying {_money(claims.get('claim_amount', 0))}; customers have "
+        f"{float(claims.get('money_problems_per_year', 0)):g} money problems a year on "
+        f"average, and each dishonest customer files "
+        f"{float(claims.get('false_claims_per_year', 0)):g} false claims a year when nobody "
+        "checks (fewer under strict checking)."
     )
 
 
@@ -106,3 +117,43 @@ def describe(data: Mapping[str, Any], firm: type[BaseModel] = FirmSettings) -> l
         paragraphs.append(events)
     paragraphs.append(_run_settings(data))
     return paragraphs
+
+
+def distribution_notes(summary: pd.DataFrame, labels: Mapping[str, str]) -> list[str]:
+    """Sentences about the distribution of outcomes across replicates, for reports and the
+    CLI.
+
+    Says how many replicates collapsed (active customers ending below
+    :data:`trustsim.stats.COLLAPSE_FRACTION` of the start) and names every KPI in
+    ``labels`` whose replicates split into two groups (:func:`trustsim.stats.is_bimodal`),
+    where the mean misleads.
+    """
+    table = summary.set_index("kpi")
+    notes = []
+    if "collapsed" in table.index:
+        probability = float(table["mean"].to_numpy(dtype=float)[table.index == "collapsed"][0])
+        replicates = int(table["replicates"].to_numpy(dtype=float)[table.index == "collapsed"][0])
+        collapsed = round(probability * replicates)
+        threshold = f"{COLLAPSE_FRACTION:.0%}"
+        if collapsed == 0:
+            notes.append(
+                f"No replicate collapsed (none ended with fewer than {threshold} of its "
+                f"starting customers; {replicates} replicate(s))."
+            )
+        else:
+            notes.append(
+                f"{collapsed} of {replicates} replicate(s) collapsed: they ended with fewer than "
+                f"{threshold} of their starting customers (collapse probability "
+                f"{probability:.0%})."
+            )
+    for kpi, text in labels.items():
+        if kpi == "collapsed":  # a 0/1 outcome: its split is the collapse probability above
+            continue
+        if kpi in table.index and "bimodal" in table.columns and bool(table.loc[kpi, "bimodal"]):
+            row = table.loc[kpi]
+            notes.append(
+                f"{text[0].upper()}{text[1:]} splits into two groups across replicates (median "
+                f"{row['median']:.4g}, 10–90% range {row['p10']:.4g} to {row['p90']:.4g}): the "
+                "mean and its confidence interval describe neither group."
+            )
+    return notes

@@ -23,6 +23,12 @@ import numpy as np
 from trustsim.rules._types import FloatLike
 
 
+def appeal(trust: FloatLike, trust_elasticity: float) -> FloatLike:
+    """How trust scales the adoption hazard: ``max(0, 1 + elasticity * 2 * (trust - 0.5))``
+    (1 at trust 0.5; 0 = never adopts)."""
+    return np.maximum(0.0, 1.0 + trust_elasticity * 2.0 * (np.asarray(trust) - 0.5))
+
+
 def adoption_probability(
     active_contact_share: FloatLike,
     trust: FloatLike,
@@ -43,14 +49,22 @@ def adoption_probability(
         advertising_multiplier: scales the innovation term (campaigns), >= 0.
         hazard_factor: scales the whole hazard (``winback_factor`` for churned people).
     """
-    appeal = np.maximum(0.0, 1.0 + trust_elasticity * 2.0 * (np.asarray(trust) - 0.5))
-    scale = np.multiply(appeal, hazard_factor)
+    scale = np.multiply(appeal(trust, trust_elasticity), hazard_factor)
     innovation_rate = np.multiply(innovation * advertising_multiplier, scale)
     imitation_rate = np.multiply(imitation, scale)
     total_rate = innovation_rate + imitation_rate
     current = innovation_rate + imitation_rate * np.asarray(active_contact_share)
-    growth = np.expm1(total_rate)
+    # Past u = 700, e^u overflows (inf/inf would be NaN: a campaign multiplier of 400 is
+    # enough); there P = 1 / (1 + u / (current (e^u - 1))) is taken in logarithms instead.
+    huge = total_rate > 700.0
+    growth = np.expm1(np.where(huge, 0.0, total_rate))
     numerator = current * growth
     denominator = total_rate + numerator
     safe = np.where(denominator > 0, denominator, 1.0)
-    return np.where(denominator > 0, numerator / safe, 0.0)
+    probability = np.where(denominator > 0, numerator / safe, 0.0)
+    if not np.any(huge):
+        return probability
+    with np.errstate(divide="ignore", invalid="ignore"):  # only where huge is used
+        log_odds_against = np.log(total_rate) - np.log(current) - total_rate
+    limit = np.where(current > 0, 1.0 / (1.0 + np.exp(np.minimum(log_odds_against, 700.0))), 0.0)
+    return np.where(huge, limit, probability)

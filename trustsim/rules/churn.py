@@ -1,32 +1,43 @@
-"""Churn: a hazard that rises as trust falls, plus exits right after unresolved failures.
+"""Churn: a hazard that rises as trust falls, plus exits right after a failure left
+unresolved or a claim wrongly denied.
 
-``hazard = base_rate + distrust_rate / (1 + exp((trust - distrust_threshold) / steepness))``:
-near ``base_rate`` for trusting customers, approaching ``base_rate + distrust_rate`` well
-below the threshold. A failure that was not recovered well adds an immediate exit chance.
+``hazard = base_rate + distrust_rate / (1 + exp((trust - distrust_threshold) / steepness))``,
+a rate per year: near ``base_rate`` for trusting customers, approaching ``base_rate +
+distrust_rate`` well below the threshold. Over one step (a day) it gives the probability
+``1 - exp(-hazard / 365)`` of leaving; an unresolved failure and a wrongful denial each add
+an independent immediate exit chance.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from trustsim.rules import calendar
 from trustsim.rules._types import BoolLike, FloatLike
 
 
 def churn_hazard(
     overall_trust: FloatLike,
-    base_rate: float,
-    distrust_rate: float,
+    base_rate_per_year: float,
+    distrust_rate_per_year: float,
     distrust_threshold: float,
     steepness: float,
 ) -> FloatLike:
-    """Probability per step of leaving, from overall trust in [0, 1]; decreasing in trust."""
+    """Hazard of leaving per year (>= 0) from overall trust in [0, 1]; decreasing in trust."""
     z = (np.asarray(overall_trust, dtype=np.float64) - distrust_threshold) / steepness
-    return np.clip(base_rate + distrust_rate / (1.0 + np.exp(np.clip(z, -50.0, 50.0))), 0.0, 1.0)
+    return base_rate_per_year + distrust_rate_per_year / (1.0 + np.exp(np.clip(z, -50.0, 50.0)))
 
 
 def leave_probability(
-    hazard: FloatLike, unresolved_failure: BoolLike, unresolved_exit: float
+    hazard_per_year: FloatLike,
+    unresolved_failure: BoolLike,
+    unresolved_exit: float,
+    wrongful_denial: BoolLike = False,
+    wrongful_denial_exit: float = 0.0,
 ) -> FloatLike:
-    """Probability of leaving this step: the hazard, or an exit after an unresolved failure."""
-    exit_chance = np.multiply(unresolved_exit, np.asarray(unresolved_failure, dtype=np.float64))
-    return 1.0 - (1.0 - np.asarray(hazard, dtype=np.float64)) * (1.0 - exit_chance)
+    """Probability of leaving this step, in [0, 1]: the hazard over one step, or an exit
+    after an unresolved failure, or one after a wrongful denial (independent chances)."""
+    stay = np.exp(-np.asarray(calendar.rate_per_step(hazard_per_year), dtype=np.float64))
+    stay = stay * (1.0 - unresolved_exit * np.asarray(unresolved_failure, dtype=np.float64))
+    stay = stay * (1.0 - wrongful_denial_exit * np.asarray(wrongful_denial, dtype=np.float64))
+    return np.clip(1.0 - stay, 0.0, 1.0)

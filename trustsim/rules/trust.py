@@ -45,6 +45,8 @@ def experience_units(
     good_recovery: BoolLike,
     poor_recovery: BoolLike,
     honest_claim_checked: BoolLike,
+    wait_days: FloatLike,
+    status_communicated: BoolLike,
     claim_approved: BoolLike,
     wrongful_denial: BoolLike,
     data_leaked: BoolLike,
@@ -54,6 +56,7 @@ def experience_units(
     recovery_repair: float,
     poor_recovery_penalty: float,
     check_distrust_signal: float,
+    wait_penalty_per_week: float,
     approved_claim_signal: float,
     wrongful_denial_penalty: float,
     disclosure_credit: float,
@@ -64,11 +67,13 @@ def experience_units(
 
     * kept promise: 1 good competence unit;
     * broken promise: 1 bad competence unit, reduced by ``transparency_softening`` when
-      disclosed proactively (and ``disclosure_credit`` good integrity), and by
-      ``recovery_repair`` (a share, may exceed 1) after good recovery;
+      disclosed proactively (and ``disclosure_credit`` good integrity), and by the share
+      ``recovery_repair`` (in [0, 1]) after good recovery;
     * poor recovery: ``poor_recovery_penalty`` bad units on benevolence and integrity;
-    * good recovery: ``recovery_repair`` good benevolence units;
-    * an honest claim checked: ``check_distrust_signal`` bad benevolence units;
+    * an honest claim checked while the customer waits: ``check_distrust_signal`` bad
+      benevolence units; waiting for a claim: ``wait_penalty_per_week`` per week waited
+      (``wait_days``), softened by ``transparency_softening`` when the firm keeps the
+      customer informed of its status (``status_communicated``);
     * a claim approved: ``approved_claim_signal`` good benevolence units;
     * a wrongful denial: ``wrongful_denial_penalty`` bad integrity and benevolence units;
     * data leaked: ``breach_severity`` bad integrity units, softened when disclosed;
@@ -78,7 +83,7 @@ def experience_units(
     kept_f, broken_f = _as_float(kept), _as_float(broken)
     touch_f = kept_f + broken_f
     failure_softened = 1.0 - transparency_softening * _as_float(failure_disclosed)
-    repaired = 1.0 - np.minimum(recovery_repair, 1.0) * _as_float(good_recovery)
+    repaired = 1.0 - np.clip(recovery_repair, 0.0, 1.0) * _as_float(good_recovery)
     poor_f = _as_float(poor_recovery)
     friendly = friendliness_effect * 2.0 * (np.asarray(friendliness, dtype=np.float64) - 0.5)
     leaked_f = _as_float(data_leaked)
@@ -95,14 +100,16 @@ def experience_units(
         + wrongful_denial_penalty * denial_f
         + breach_severity * leaked_f * breach_softened
     )
-    benevolence_good = (
-        recovery_repair * _as_float(good_recovery)
-        + approved_claim_signal * _as_float(claim_approved)
-        + touch_f * np.maximum(friendly, 0.0)
+    benevolence_good = approved_claim_signal * _as_float(claim_approved) + touch_f * np.maximum(
+        friendly, 0.0
     )
     benevolence_bad = (
         poor_recovery_penalty * poor_f
         + check_distrust_signal * _as_float(honest_claim_checked)
+        + wait_penalty_per_week
+        * np.asarray(wait_days, dtype=np.float64)
+        / 7.0
+        * (1.0 - transparency_softening * _as_float(status_communicated))
         + wrongful_denial_penalty * denial_f
         + touch_f * np.maximum(-friendly, 0.0)
     )

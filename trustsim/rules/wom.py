@@ -1,9 +1,10 @@
 """Word-of-mouth and public reputation.
 
 A customer with an opinion (trust at or above the promoter threshold, or below the
-detractor threshold) talks to one random contact with probability ``talk_rate`` per step;
-detractors talk ``negative_multiplier`` times as often (Anderson 1998: dissatisfied
-customers talk more). A message moves the listener's trust toward 1 (positive) or 0
+detractor threshold) talks to one random contact ``talk_rate_per_year`` times a year on
+average (probability ``1 - exp(-rate / 365)`` per day); detractors talk
+``negative_multiplier`` times as often (Anderson 1998: dissatisfied customers talk more,
+though less than commonly supposed). A message moves the listener's trust toward 1 (positive) or 0
 (negative) by ``influence * wom_sensitivity`` of the distance, per message. Public
 reputation is an exponential moving average of the share of positive messages; prospects'
 trust drifts toward it.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from trustsim.rules import calendar
 from trustsim.rules._types import FloatLike
 
 
@@ -24,11 +26,16 @@ def sentiment(
     return np.subtract(trust >= promoter_threshold, trust < detractor_threshold, dtype=np.float64)
 
 
-def talk_probability(opinion: FloatLike, talk_rate: float, negative_multiplier: float) -> FloatLike:
-    """Probability per step of telling a contact, from a sentiment in {-1, 0, +1}."""
+def talk_probability(
+    opinion: FloatLike, talk_rate_per_year: float, negative_multiplier: float
+) -> FloatLike:
+    """Probability per step of telling a contact, from a sentiment in {-1, 0, +1}: a
+    promoter talks ``talk_rate_per_year`` times a year, a detractor ``negative_multiplier``
+    times as often."""
     opinion = np.asarray(opinion, dtype=np.float64)
-    negative_rate = min(1.0, talk_rate * negative_multiplier)
-    return np.where(opinion > 0, talk_rate, np.where(opinion < 0, negative_rate, 0.0))
+    positive = float(calendar.probability_per_step(talk_rate_per_year))
+    negative = float(calendar.probability_per_step(talk_rate_per_year * negative_multiplier))
+    return np.where(opinion > 0, positive, np.where(opinion < 0, negative, 0.0))
 
 
 def message_factors(

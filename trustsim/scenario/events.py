@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from trustsim.scenario.fields import Probability
 from trustsim.scenario.firm import LEVERS
+from trustsim.scenario.strict_values import LARGEST, STRICT_VALUES, whole_numbers_as_int
 
 #: Event classes by their ``type`` tag, in definition order (filled by subclassing).
 EVENT_TYPES: dict[str, type[EventBase]] = {}
@@ -106,7 +107,12 @@ class LiveForm:
 class EventBase(BaseModel):
     """Schedule shared by every event; subclasses add a ``type`` tag, fields and ``apply``."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, **STRICT_VALUES)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        return whole_numbers_as_int(cls, data)
 
     at: Annotated[int, Field(ge=1)] | None = Field(
         None, description="The single step at which the event happens (1 = first step)."
@@ -183,7 +189,7 @@ class DataBreach(EventBase):
     """Customer data leaks: affected customers lose integrity trust (softened if disclosed)."""
 
     type: Literal["data_breach"] = Field(description="Event kind.")
-    severity: Annotated[float, Field(ge=0.0)] = Field(
+    severity: Annotated[float, Field(ge=0.0, le=LARGEST)] = Field(
         3.0, description="Bad-experience units to integrity for each affected customer, >= 0."
     )
     affected_share: Probability = Field(
@@ -292,10 +298,10 @@ class Campaign(EventBase):
     """Advertising campaign: multiplies the innovation (advertising) term while it lasts."""
 
     type: Literal["campaign"] = Field(description="Event kind.")
-    multiplier: Annotated[float, Field(ge=0.0)] = Field(
+    multiplier: Annotated[float, Field(ge=0.0, le=LARGEST)] = Field(
         3.0, description="Factor on the advertising adoption hazard while active, >= 0."
     )
-    cost_per_step: Annotated[float, Field(ge=0.0)] = Field(
+    cost_per_step: Annotated[float, Field(ge=0.0, le=LARGEST)] = Field(
         0.0, description="Extra advertising spend per step while active, currency."
     )
     lasting: ClassVar[bool] = True
@@ -310,7 +316,7 @@ class PriceChange(EventBase):
     """The price level changes from this step on."""
 
     type: Literal["price_change"] = Field(description="Event kind.")
-    price_multiplier: Annotated[float, Field(ge=0.0)] = Field(
+    price_multiplier: Annotated[float, Field(ge=0.0, le=LARGEST)] = Field(
         description="New multiplier on every customer's value_per_step, >= 0."
     )
 

@@ -14,20 +14,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import JsonDict
 
+from trustsim.scenario.strict_values import LARGEST, STRICT_VALUES, whole_numbers_as_int
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
+#: A number >= 0 that nothing else bounds (currency, experience units, multipliers, days),
+#: capped at :data:`~trustsim.scenario.strict_values.LARGEST` so that finite inputs give
+#: finite results.
+NonNegative = Annotated[float, Field(ge=0.0, le=LARGEST)]
 
 #: Keys of a lever field's ``json_schema_extra`` (they also appear in the JSON Schema).
 LEVER_KEYS = ("label", "unit", "slider_step", "phrase")
 
 
 class Block(BaseModel):
-    """Base for every block: unknown keys are errors, assignments are validated."""
+    """Base for every block: unknown keys are errors, assignments are validated, values are
+    strict (:mod:`trustsim.scenario.strict_values`: finite numbers only, no number read
+    from a string or a bool)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, **STRICT_VALUES)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        return whole_numbers_as_int(cls, data)
 
 
 def lever(

@@ -27,7 +27,7 @@ class FirmSettings(Block):
         description="Share of claims and complaints checked thoroughly before resolution.",
         label="Verification strictness",
         unit="share of claims",
-        phrase="checks claims with strictness {value} on a 0–1 scale, suspicious claims first",
+        phrase="checks claims with strictness {value} on a 0–1 scale",
     )
     transparency: Probability = lever(
         0.5,
@@ -40,11 +40,11 @@ class FirmSettings(Block):
         phrase="discloses {percent} of its failures and breaches",
     )
     data_protection: Probability = lever(
-        0.999,
+        0.9997,
         description="Probability per step that customer data stays safe (no breach).",
         label="Data protection",
         unit="probability per step",
-        slider_step=0.001,
+        slider_step=0.0001,
         phrase="keeps customer data safe with probability {value} per step",
     )
     service_recovery: Probability = lever(
@@ -65,7 +65,8 @@ class FirmSettings(Block):
     channel_simplicity: Probability = lever(
         0.5,
         description=(
-            "How easy it is to complain; multiplies complaint propensity by (0.5 + value)."
+            "How easy it is to complain; multiplies complaint propensity by 2 ** (2 * value - 1) "
+            "(x0.5 at 0, x1 at 0.5, x2 at 1)."
         ),
         label="Channel simplicity",
         unit="0–1 scale",

@@ -20,8 +20,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from trustsim.errors import ScenarioError
+from trustsim.scenario import edge_list, safe_yaml, strict_values
 from trustsim.scenario.events import EVENT_TYPES
-from trustsim.scenario.schema import Scenario, SegmentSettings
+from trustsim.scenario.horizon import warn_late_events
+from trustsim.scenario.schema import SCENARIO_NAME_PATTERN, Scenario, SegmentSettings
 
 ScenarioType = TypeVar("ScenarioType", bound=Scenario)
 
@@ -45,16 +47,20 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ScenarioError(f"{path}: not a file")
     try:
+        if path.stat().st_size > safe_yaml.MAX_BYTES:
+            raise ScenarioError(
+                f"{path}: refused: the file is larger than {safe_yaml.MAX_BYTES // 2**20} MiB; "
+                "a scenario is a few kilobytes of YAML"
+            )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot read file ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = safe_yaml.load(text)
+    except safe_yaml.YAMLLimitError as exc:
+        raise ScenarioError(f"{path}: refused{safe_yaml.describe(exc)}") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{path}: malformed YAML{where}: {problem}") from None
+        raise ScenarioError(f"{path}: malformed YAML{safe_yaml.describe(exc)}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -96,9 +102,15 @@ def _load_with_extends(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
 
 
 def parse_value(text: str) -> Any:
-    """Parse the value of a ``--set key=value`` with YAML rules (numbers, booleans, lists)."""
+    """Parse the value of a ``--set key=value`` with YAML rules (numbers, booleans, lists).
+
+    Text that is not valid YAML is taken as a string; a value beyond the bounds of
+    :mod:`trustsim.scenario.safe_yaml` (depth, aliases, duplicate keys) raises ScenarioError.
+    """
     try:
-        return yaml.safe_load(text)
+        return safe_yaml.load(text)
+    except safe_yaml.YAMLLimitError as exc:
+        raise ScenarioError(f"value {text[:80]!r}: refused{safe_yaml.describe(exc)}") from None
     except yaml.YAMLError:
         return text
 
@@ -155,14 +167,66 @@ def _materialise_defaults(data: dict[str, Any], dotted_key: str) -> None:
             population["segments"] = [SegmentSettings().model_dump(mode="json")]
 
 
+#: How pydantic names the member of a plain union in an error location (``list[any]``,
+#: ``dict[str,list[float]]``: the two forms of a swept parameter's values;
+#: ``constrained-int`` and ``literal['auto']``: the two forms of ``executor.workers``).
+_UNION_MEMBER = re.compile(r"[a-z_]+\[.*\]|constrained-[a-z]+")
+
+
+def _union_member_at(location: tuple[int | str, ...]) -> int | None:
+    """Index of the first union-member tag in ``location`` (None when there is none)."""
+    for index, part in enumerate(location):
+        if index > 0 and isinstance(part, str) and _UNION_MEMBER.fullmatch(part):
+            return index
+    return None
+
+
+def _relevant(errors: list[Any]) -> list[Any]:
+    """Pydantic's errors without those of union members the value was not even of the type
+    of: for ``{linspace: [0, .inf, 3]}``, keep "not a finite number" under the dict form
+    and drop "should be a valid list" (the list form). When every member fails on its type,
+    all are kept."""
+    members: dict[tuple[Any, ...], dict[str, list[Any]]] = {}
+    for error in errors:
+        location = tuple(error["loc"])
+        index = _union_member_at(location)
+        if index is not None:
+            union = members.setdefault(location[:index], {})
+            union.setdefault(str(location[index]), []).append(error)
+    dropped: set[int] = set()
+    for union in members.values():
+        # a member whose only error is "not of my type", at the member itself
+        wrong_type = [
+            tag
+            for tag, found in union.items()
+            if all(e["type"].endswith("_type") and str(e["loc"][-1]) == tag for e in found)
+        ]
+        if wrong_type and len(wrong_type) < len(union):
+            dropped.update(id(error) for tag in wrong_type for error in union[tag])
+    return [error for error in errors if id(error) not in dropped]
+
+
 def _field_path(location: tuple[int | str, ...]) -> str:
-    """Dotted path of an error location, without pydantic's union tags (``events.0.at``)."""
+    """Dotted path of an error location, without pydantic's union tags (``events.0.at``,
+    ``sweep.parameters.steps``)."""
+    member = _union_member_at(location)
     parts = [
-        str(part)
+        _shown_key(part)
         for index, part in enumerate(location)
         if not (part in EVENT_TYPES and index > 0 and isinstance(location[index - 1], int))
+        and index != member
+        and part != "[key]"  # pydantic's mark of an error in a mapping's key itself
     ]
     return ".".join(parts) or "(top level)"
+
+
+def _shown_key(part: int | str) -> str:
+    """A key as it can be read inside '...' on one line (control characters and quotes
+    escaped)."""
+    text = str(part)
+    if not text.isprintable():
+        text = text.encode("unicode_escape").decode()
+    return text.replace("'", "\\'")
 
 
 def _allowed_keys(model: type[BaseModel]) -> list[str]:
@@ -209,7 +273,7 @@ def _format_validation_error(
     exc: ValidationError, origin: str, overrides: Mapping[str, Any], schema: type[BaseModel]
 ) -> ScenarioError:
     lines = []
-    for error in exc.errors():
+    for error in _relevant(exc.errors()):
         location = tuple(error["loc"])
         field = _field_path(location)
         note = _override_note(field, overrides)
@@ -218,16 +282,23 @@ def _format_validation_error(
             model = _model_at(location, schema)
             allowed = _allowed_keys(model) if model is not None else []
             suggestion = difflib.get_close_matches(str(location[-1]), allowed, n=1)
-            hint = f"; did you mean '{suggestion[0]}'?" if suggestion else ""
+            hint = f"; did you mean '{suggestion[0]}'?" if suggestion else "."
             lines.append(
                 f"{origin}{note}: field '{field}': unknown key{hint} Allowed keys here: "
                 f"{', '.join(allowed)}"
             )
             continue
+        if error["type"] == "missing":
+            lines.append(f"{origin}{note}: field '{field}': missing; it is required here")
+            continue
         message = error["msg"]
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
-        lines.append(f"{origin}{note}: field '{field}': value {value!r} is not allowed: {message}")
+        message += strict_values.hint(error["type"], value)
+        shown = repr(value) if len(repr(value)) <= 200 else repr(value)[:200] + "..."
+        lines.append(f"{origin}{note}: field '{field}': value {shown} is not allowed: {message}")
+    if len(lines) > 20:
+        lines = [*lines[:20], f"... and {len(lines) - 20} more problems"]
     return ScenarioError("\n".join(lines))
 
 
@@ -247,6 +318,7 @@ def scenario_from_dict(
         value = parse_value(raw_value) if isinstance(raw_value, str) else raw_value
         _materialise_defaults(merged, dotted_key)
         _set_dotted(merged, dotted_key, value, f"{origin} (override {dotted_key}={raw_value})")
+    _refuse_internal_fields(merged, origin, overrides or {}, schema)
     if source_dir is not None:
         merged["source_dir"] = str(source_dir)
     try:
@@ -254,21 +326,39 @@ def scenario_from_dict(
     except ValidationError as exc:
         raise _format_validation_error(exc, origin, overrides or {}, schema) from None
     _check_files(scenario, origin)
+    scenario.input_files()  # the bytes validated are the bytes the key describes
+    warn_late_events(scenario, origin)
     return scenario
 
 
+def _refuse_internal_fields(
+    data: Mapping[str, Any], origin: str, overrides: Mapping[str, Any], schema: type[Scenario]
+) -> None:
+    """Fields the loader sets (``source_dir``: excluded from dumps and hashes) are unknown
+    keys to a file and to ``--set``."""
+    internal = {name for name, field in schema.model_fields.items() if field.exclude}
+    for name in sorted(internal & set(data)):
+        raise ScenarioError(
+            f"{origin}{_override_note(name, overrides)}: field '{name}': unknown key. "
+            f"Allowed keys here: {', '.join(_allowed_keys(schema))}"
+        )
+
+
 def _check_files(scenario: Scenario, origin: str) -> None:
-    """Files a scenario refers to must exist (checked at load time, before anything runs)."""
+    """Files a scenario refers to must exist and be usable (checked at load time, before
+    anything runs; :mod:`trustsim.scenario.edge_list` says what an edge list may hold)."""
     network = scenario.network
     if network.kind == "edge_list" and network.path is not None:
-        path = Path(network.path)
-        if not path.is_absolute() and scenario.source_dir is not None:
-            path = Path(scenario.source_dir) / path
-        if not path.is_file():
+        path = edge_list.located(network.path, scenario.source_dir)
+        if not path.exists():
             raise ScenarioError(
                 f"{origin}: field 'network.path': value {network.path!r}: edge-list file not "
                 f"found (looked for {path})"
             )
+        try:
+            edge_list.check(edge_list.read_edge_list(path), scenario.population.customers, path)
+        except edge_list.EdgeListError as error:
+            raise ScenarioError(f"{origin}: {error}") from None
 
 
 def load_scenario(
@@ -291,7 +381,15 @@ def load_scenario(
     scenario_path = Path(path)
     data = _load_with_extends(scenario_path, ())
     if "name" not in data:
-        data["name"] = re.sub(r"[^A-Za-z0-9_.-]", "_", scenario_path.stem) or "scenario"
+        derived = re.sub(r"[^A-Za-z0-9_.-]", "_", scenario_path.stem) or "scenario"
+        if not re.fullmatch(SCENARIO_NAME_PATTERN, derived) and "name" not in (overrides or {}):
+            raise ScenarioError(
+                f"{scenario_path}: field 'name': missing, and the file name "
+                f"{scenario_path.name!r} gives no valid one ({derived[:40]!r}): the name "
+                "becomes the results folder, so it starts with a letter or digit and holds at "
+                "most 100 letters, digits, '_', '-' or '.'; add `name: ...` to the file"
+            )
+        data["name"] = derived
     return scenario_from_dict(
         data,
         overrides,

@@ -8,8 +8,10 @@ only names the scenario runs with every other value taken from here. Reading fil
 say how to run experiments (``sweep:``, ``variants:``, ...) are not part of it: they
 belong to the experiment-file schema of :mod:`trustsim.experiments.file`.
 
-Time is measured in steps; one step is one day unless ``step_unit`` says otherwise.
-Probabilities "per step" are the chance that something happens in one step.
+Time is measured in steps; one step is one day (:data:`trustsim.rules.calendar.DAYS_PER_STEP`).
+Fields named ``*_per_year`` are hazard rates per person per year, converted to one step by
+:mod:`trustsim.rules.calendar`; fields named ``*_days`` are in days; the remaining rates
+are probabilities per step (per day), as their descriptions say.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
+from trustsim.errors import ScenarioError
 from trustsim.scenario.events import EVENT_TYPES, Event
 from trustsim.scenario.fields import Block, NonNegative, Probability, lever_specs
 from trustsim.scenario.firm import FirmSettings
+from trustsim.scenario.input_files import input_digests
 
 SCENARIO_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 
@@ -67,19 +71,27 @@ class TrustWeightsSettings(Block):
 
 
 class InitialTrustSettings(Block):
-    """Trust of a new customer in each dimension before any experience, each in [0, 1]."""
+    """Each person's disposition to trust the firm in each dimension, in [0, 1]: their trust
+    before any experience and the level their trust relaxes back to (propensity to trust,
+    Mayer, Davis & Schoorman 1995; see ``trust.relaxation_half_life_days``)."""
 
     competence: TraitSettings = Field(
-        default_factory=lambda: TraitSettings(mean=0.6, sd=0.1),
-        description="Initial competence trust across customers.",
+        default_factory=lambda: TraitSettings(mean=0.6, sd=0.2),
+        description="Disposition to trust the firm's competence, across people.",
     )
     integrity: TraitSettings = Field(
-        default_factory=lambda: TraitSettings(mean=0.6, sd=0.1),
-        description="Initial integrity trust across customers.",
+        default_factory=lambda: TraitSettings(mean=0.6, sd=0.2),
+        description="Disposition to trust the firm's integrity, across people.",
     )
     benevolence: TraitSettings = Field(
-        default_factory=lambda: TraitSettings(mean=0.55, sd=0.1),
-        description="Initial benevolence trust across customers.",
+        default_factory=lambda: TraitSettings(mean=0.55, sd=0.2),
+        description="Disposition to trust the firm's benevolence, across people.",
+    )
+    correlation: Probability = Field(
+        0.8,
+        description="Correlation of a person's dispositions across the three dimensions "
+        "(Gaussian copula of the normal scores), in [0, 1]: one propensity to trust shared "
+        "by all three at 1, independent draws at 0.",
     )
 
 
@@ -101,7 +113,7 @@ class SegmentSettings(Block):
         0.97, description="Share of customers who never file false claims, in [0, 1]."
     )
     complaint_propensity: TraitSettings = Field(
-        default_factory=lambda: TraitSettings(mean=0.15, sd=0.05),
+        default_factory=lambda: TraitSettings(mean=0.14, sd=0.057),
         description=(
             "Probability that a dissatisfied customer complains instead of staying silent, at "
             "channel_simplicity 0.5; in [0, 1]."
@@ -113,10 +125,13 @@ class SegmentSettings(Block):
     )
     value_per_step: NonNegative = Field(
         1.0,
-        description="Revenue from one active customer per step at price_multiplier 1, currency.",
+        description="Contribution of one active customer per step (day) at price_multiplier "
+        "1: revenue minus the cost of serving them, currency.",
     )
     interaction_rate: Probability = Field(
-        0.1, description="Probability per step of a touchpoint that carries a promise."
+        0.05,
+        description="Probability per step (day) of a touchpoint that carries a promise "
+        "(0.05: about one and a half a month).",
     )
 
 
@@ -167,9 +182,25 @@ class NetworkSettings(Block):
 class ClaimsSettings(Block):
     """ClaimsSettings (refunds, compensation) and how they are verified and resolved."""
 
-    false_claim_rate: Probability = Field(
-        0.005,
-        description="Probability per step that a dishonest active customer files a false claim.",
+    money_problems_per_year: NonNegative = Field(
+        0.3,
+        description="Money problems (billing errors, refunds due, faulty devices) per active "
+        "customer per year; each is a failure, raised as a claim or left silent.",
+    )
+    money_complaint_propensity: Probability = Field(
+        0.6,
+        description="Probability that a customer raises a money problem (files a claim) at "
+        "channel_simplicity 0.5, in [0, 1].",
+    )
+    false_claims_per_year: NonNegative = Field(
+        0.7,
+        description="False claims per dishonest active customer per year without any "
+        "checking (fewer under strict checking, see `deterrence`).",
+    )
+    background: bool = Field(
+        False,
+        description="Check claims in the background: pay at once and claw back what a check "
+        "later finds false (provisional credit); customers neither wait nor feel suspected.",
     )
     targeting: Annotated[float, Field(ge=1.0, le=10.0)] = Field(
         2.0,
@@ -181,13 +212,13 @@ class ClaimsSettings(Block):
         description="Share of false claims deterred at full verification strictness "
         "(linear in strictness), in [0, 1].",
     )
-    claim_amount: NonNegative = Field(20.0, description="Payout of an approved claim, currency.")
-    cost_per_check: NonNegative = Field(5.0, description="Cost of one thorough check, currency.")
+    claim_amount: NonNegative = Field(30.0, description="Payout of an approved claim, currency.")
+    cost_per_check: NonNegative = Field(20.0, description="Cost of one thorough check, currency.")
     check_days_mean: NonNegative = Field(
-        5.0, description="Mean duration of a thorough check (exponential), days."
+        10.0, description="Mean duration of a thorough check (exponential), days."
     )
     resolution_deadline_days: NonNegative = Field(
-        10.0,
+        14.0,
         description="A check lasting longer than this is auto-approved in the customer's "
         "favour, days.",
     )
@@ -196,7 +227,7 @@ class ClaimsSettings(Block):
         description="Probability that a thorough check finishing in time catches a false claim.",
     )
     false_denial_rate: Probability = Field(
-        0.05, description="Probability that a thorough check wrongly denies an honest claim."
+        0.03, description="Probability that a thorough check wrongly denies an honest claim."
     )
 
 
@@ -216,20 +247,33 @@ class TrustDynamicsSettings(Block):
         2.0, description="Gains are divided by (1 + scar_slowdown * scar), >= 0."
     )
     scar_decay: Probability = Field(
-        0.01, description="Share of the scar that heals per step, in [0, 1]."
+        0.01, description="Share of the scar that heals per step (day), in [0, 1]."
+    )
+    relaxation_half_life_days: NonNegative = Field(
+        365.0,
+        description="Half-life, in days, of the relaxation of trust toward each customer's "
+        "disposition (`initial_trust`); 0 switches relaxation off.",
     )
     transparency_softening: Probability = Field(
         0.5, description="Share of a failure's or breach's loss avoided when it is disclosed."
     )
-    recovery_repair: NonNegative = Field(
+    recovery_repair: Probability = Field(
         0.8,
-        description="Good recovery: good-experience units credited to competence and benevolence.",
+        description="Good recovery: share of the failure's competence loss that is repaired, "
+        "in [0, 1].",
     )
     poor_recovery_penalty: NonNegative = Field(
         0.6, description="Poor recovery: bad-experience units charged to benevolence and integrity."
     )
     check_distrust_signal: NonNegative = Field(
-        0.15, description="Bad-experience units to benevolence when an honest claim is checked."
+        0.15,
+        description="Bad-experience units to benevolence when an honest claim is checked while "
+        "the customer waits.",
+    )
+    wait_penalty_per_week: NonNegative = Field(
+        0.3,
+        description="Bad-experience units to benevolence per week a customer waits for a "
+        "claim to be resolved (effort), >= 0.",
     )
     approved_claim_signal: NonNegative = Field(
         0.3, description="Good-experience units to benevolence when a claim is approved."
@@ -242,7 +286,7 @@ class TrustDynamicsSettings(Block):
         description="Good-experience units to integrity when a failure is disclosed proactively.",
     )
     friendliness_effect: NonNegative = Field(
-        0.3,
+        0.1,
         description="Units to benevolence per touchpoint per unit of (friendliness - 0.5) * 2.",
     )
     breach_severity: NonNegative = Field(
@@ -256,11 +300,18 @@ class TrustDynamicsSettings(Block):
 class WordOfMouthSettings(Block):
     """Word-of-mouth, reputation and NPS classification."""
 
-    talk_rate: Probability = Field(
-        0.05, description="Probability per step that a customer with an opinion talks to a contact."
+    talk_rate_per_year: NonNegative = Field(
+        4.0,
+        description="Times per year a customer with an opinion (a promoter) tells a contact "
+        "about the firm.",
     )
     negative_multiplier: NonNegative = Field(
-        2.0, description="Detractors talk this many times as often as promoters (capped at p=1)."
+        1.5, description="Detractors talk this many times as often as promoters."
+    )
+    bad_experience_tell: Probability = Field(
+        0.5,
+        description="Probability that a customer tells a contact about a bad experience (a "
+        "failure left unresolved, a claim wrongly denied, a data leak) the day it happens.",
     )
     influence: Probability = Field(
         0.05,
@@ -292,12 +343,12 @@ class WordOfMouthSettings(Block):
 class ChurnSettings(Block):
     """ChurnSettings hazard: rises as overall trust falls below a distrust threshold."""
 
-    base_rate: Probability = Field(
-        0.0005, description="Probability per step of leaving for a fully trusting customer."
+    base_rate_per_year: NonNegative = Field(
+        0.028, description="Hazard of leaving per year for a fully trusting customer."
     )
-    distrust_rate: Probability = Field(
-        0.005,
-        description="Extra probability per step of leaving when trust is far below threshold.",
+    distrust_rate_per_year: NonNegative = Field(
+        3.2,
+        description="Extra hazard of leaving per year when trust is far below the threshold.",
     )
     distrust_threshold: Probability = Field(
         0.4, description="Overall trust at which the extra hazard is half of distrust_rate."
@@ -306,30 +357,34 @@ class ChurnSettings(Block):
         0.05, description="Width of the logistic transition around the threshold, trust units."
     )
     unresolved_failure_exit: Probability = Field(
-        0.05, description="Probability of leaving at once after a failure that was not recovered."
+        0.03, description="Probability of leaving at once after a failure that was not recovered."
+    )
+    wrongful_denial_exit: Probability = Field(
+        0.3, description="Probability of leaving at once after a claim is wrongly denied."
     )
 
 
 class AcquisitionSettings(Block):
     """Bass-like acquisition of prospects (and slow win-back of churned customers)."""
 
-    innovation: Probability = Field(
-        0.002, description="Bass p: probability per step of adopting through advertising."
+    innovation_per_year: NonNegative = Field(
+        0.03, description="Bass p: adoption hazard per year through advertising."
     )
-    imitation: Probability = Field(
-        0.05, description="Bass q: adoption hazard per step per unit share of active contacts."
+    imitation_per_year: NonNegative = Field(
+        0.38, description="Bass q: adoption hazard per year per unit share of active contacts."
     )
     trust_elasticity: NonNegative = Field(
         1.0,
         description="Adoption hazard is multiplied by max(0, 1 + elasticity * 2 * (trust - 0.5)).",
     )
     winback_factor: Probability = Field(
-        0.1, description="Churned customers adopt again at this fraction of a prospect's hazard."
+        0.5, description="Churned customers adopt again at this fraction of a prospect's hazard."
     )
 
 
 class EconomicsSettings(Block):
-    """Prices and costs, in currency per step or per case."""
+    """Prices and costs, in currency per step or per case. The currency unit is one
+    mainstream customer's daily contribution (revenue minus the cost of serving them)."""
 
     price_multiplier: NonNegative = Field(
         1.0, description="Multiplies every customer's value_per_step, >= 0."
@@ -338,7 +393,7 @@ class EconomicsSettings(Block):
         10.0, description="Advertising spend per step, currency."
     )
     cost_per_acquisition: NonNegative = Field(
-        5.0, description="Onboarding cost per acquired customer, currency."
+        200.0, description="Onboarding cost per acquired customer, currency."
     )
     cost_per_recovery: NonNegative = Field(
         10.0,
@@ -419,7 +474,37 @@ class Scenario(Block):
         """The scenario as plain data (what the manifest stores and the hash covers)."""
         return self.model_dump(mode="json", by_alias=True)
 
+    # SHA-256 of the files it reads, recorded when the scenario was validated.
+    _input_files: dict[str, str] | None = PrivateAttr(default=None)
+
+    def input_files(self) -> dict[str, str]:
+        """Field path -> SHA-256 of the bytes of each file the scenario reads (an edge list),
+        as they were when the scenario was validated (:mod:`trustsim.scenario.input_files`)."""
+        if self._input_files is None:
+            self._input_files = self.current_input_files()
+        return self._input_files
+
+    def current_input_files(self) -> dict[str, str]:
+        """Like :meth:`input_files`, but the files' bytes as they are now."""
+        return input_digests(self.network.kind, self.network.path, self.source_dir)
+
+    def check_inputs_unchanged(self) -> None:
+        """Refuse to compute with input files that changed since the scenario was validated.
+
+        Raises:
+            ScenarioError: naming the field and the file.
+        """
+        now = self.current_input_files()
+        for field, digest in self.input_files().items():
+            if now.get(field) != digest:
+                raise ScenarioError(
+                    f"field '{field}': {self.network.path!r} changed after the scenario was "
+                    "read; run the command again to use the new file"
+                )
+
     def config_hash(self) -> str:
-        """SHA-256 of the resolved scenario in canonical JSON: equal hashes mean equal inputs."""
-        canonical = json.dumps(self.resolved_dict(), sort_keys=True, separators=(",", ":"))
+        """SHA-256 of the resolved scenario and the bytes of the files it reads (an edge list),
+        in canonical JSON: equal hashes mean equal inputs."""
+        inputs = {"scenario": self.resolved_dict(), "input_files": self.input_files()}
+        canonical = json.dumps(inputs, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()

@@ -2,35 +2,49 @@
 
 * :class:`ClassroomModel` — a :class:`~trustsim.model.model.TrustModel` built from slider
   values (one keyword per slider), which is what Mesa's ``SolaraViz`` needs to rebuild a
-  model on *Reset*.
+  model on *Reset*. It steps under a lock and hands the page a consistent :class:`View`
+  of itself, so that the page can draw in its own thread at its own pace while Mesa's
+  play loop steps the model; it remembers who was hit by a data breach (for the network
+  picture) and the events the teacher triggered (for messages that say what happened).
+  It keeps the pace the teacher chose (:attr:`ClassroomModel.pace`, days per second):
+  Mesa's play loop calls it as fast as it can and each step waits until it is due
+  (:func:`pace_wait`), so the pace holds whatever the drawing costs in between.
 * :func:`model_params` — the ``SolaraViz`` sliders for a scenario: one per lever of its
-  firm schema (label, range and step from the lever's declaration), the population size
-  and the network kind.
+  firm schema (label, unit, range and step from the lever's declaration; the label shows
+  the current value with its unit), the population size and the network kind.
 * :func:`live_forms` and :func:`trigger_live` — the event buttons: one per event type that
   declares a live form; pressing one schedules that event in the next step (the step the
   class sees next).
 * :class:`NetworkLayout` and :func:`node_colours` — where each customer sits in the network
-  picture, and its colour (red = no trust, green = full trust, grey = churned).
+  picture, and its colour (red = little trust, green = much, grey = churned).
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from matplotlib import colormaps
+from matplotlib.colors import to_rgba
 from numpy.typing import NDArray
 
+from trustsim.experiments import sizing
 from trustsim.experiments.file import experiment_from_dict, load_experiment
 from trustsim.model.model import TrustModel
 from trustsim.model.network import Network
-from trustsim.model.population import ACTIVE, CHURNED
-from trustsim.scenario.events import EVENT_TYPES, Event, EventBase, LiveForm
+from trustsim.model.population import ACTIVE, CHURNED, PROSPECT
+from trustsim.output import palette
+from trustsim.output.lesson import Lesson, read_lesson
+from trustsim.scenario.events import EVENT_TYPES, Event, EventBase, LiveForm, LiveInput
 from trustsim.scenario.fields import LeverSpec, lever_specs
 from trustsim.scenario.loading import scenario_from_dict
 from trustsim.scenario.schema import Scenario
@@ -47,12 +61,41 @@ NETWORK_KINDS = ("small_world", "scale_free", "erdos_renyi", "complete")
 #: Customers drawn in the network picture at most (a connected sample beyond that).
 MAX_DRAWN_CUSTOMERS = 600
 
-#: Colour of churned customers and edge colour of prospects (RGBA).
-CHURNED_COLOUR = (0.62, 0.62, 0.62, 1.0)
-PROSPECT_COLOUR = (1.0, 1.0, 1.0, 1.0)
+#: Colour of churned customers and fill of prospects (RGBA), from the shared palette.
+CHURNED_COLOUR = to_rgba(palette.CHURNED)
+PROSPECT_COLOUR = to_rgba(palette.PROSPECT)
 
-#: Colour map for trust: 0 = red, 0.5 = yellow, 1 = green.
-TRUST_CMAP = "RdYlGn"
+#: Colour map for trust (red - yellow - green), and the trust values mapped to its two
+#: ends: customers' trust lives mostly between 0.4 and 0.75, so a colour scale over the
+#: whole 0-1 range would paint everybody yellow-green; over 0.3-0.8 a breach that costs
+#: the affected customers a tenth of their trust turns them visibly orange.
+TRUST_CMAP = palette.TRUST_CMAP
+TRUST_COLOUR_RANGE = (0.3, 0.8)
+
+#: A customer whose integrity trust falls by at least this much in a step with a data
+#: breach was hit by it (the leak costs a hit customer 0.1-0.25 of integrity, other
+#: experiences of the same step at most a few thousandths); the network picture rings
+#: them for :data:`BREACH_RING_DAYS` steps.
+BREACH_DROP = 0.02
+BREACH_RING_DAYS = 14
+
+
+def pace_wait(now: float, due: float, period: float) -> tuple[float, float]:
+    """Keeping a pace of one step per ``period`` seconds: how long to wait before the step
+    asked for at ``now`` (seconds on a monotonic clock) when it is ``due``, and when the
+    step after it is due.
+
+    A step asked for early waits until it is due. One asked for late by less than a
+    period runs at once and the next one stays on the old schedule, so the time lost
+    drawing the page between two steps is made up and the average pace holds. One asked
+    for a period or more late (after a pause, a Step click, or on a machine too busy for
+    the pace) starts a new schedule: no burst of steps to catch up.
+    """
+    if now < due:
+        return due - now, due + period
+    if now - due < period:
+        return 0.0, due + period
+    return 0.0, now + period
 
 
 def repository_scenarios() -> Path:
@@ -86,6 +129,12 @@ def scenario_choices(start: Path | None) -> list[Path]:
     return list(seen)
 
 
+def lesson_of(path: str | Path | None) -> Lesson | None:
+    """The lesson of a scenario file (its "Lesson / What happens / What to look at" header
+    comment), shown in the page in lesson mode; None for a file without one."""
+    return read_lesson(path) if path else None
+
+
 def read_scenario(path: str | Path | None) -> Scenario:
     """Load ``path`` (experiment blocks allowed; None: the built-in defaults with
     :data:`CLASSROOM_CUSTOMERS` customers)."""
@@ -109,6 +158,87 @@ def network_kinds(scenario: Scenario) -> list[str]:
     return kinds
 
 
+# --------------------------------------------------------------------------- live events
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    """An event the teacher triggered with a button, and how to speak of it.
+
+    Attributes:
+        button: the button's text ("Data breach").
+        said: its inputs in words ("80% of customers affected, not disclosed").
+        first, last: the steps it lasts (equal for a one-off event).
+    """
+
+    button: str
+    said: str
+    first: int
+    last: int
+
+    def status(self, step: int, unit: str = "day") -> str:
+        """What the class should know about it at ``step`` (the step last simulated)."""
+        detail = f" ({self.said})" if self.said else ""
+        if step < self.first:
+            return f"{self.button}{detail} scheduled for {unit} {self.first} — press Step or ▶."
+        if step <= self.last and self.last > self.first:
+            return (
+                f"{self.button}{detail} in progress: {unit} {step - self.first + 1} of "
+                f"{self.last - self.first + 1}."
+            )
+        ago = step - self.first
+        when = "today" if ago == 0 else f"{ago} {unit}{'s' if ago != 1 else ''} ago"
+        return f"{self.button}{detail} on {unit} {self.first} — {when}."
+
+
+def describe_inputs(
+    form: LiveForm, values: Mapping[str, Any], step_unit: str, lever_list: tuple[LeverSpec, ...]
+) -> str:
+    """A live form's input values in words, for the messages."""
+    said = []
+    for item in form.inputs:
+        value = values.get(item.name, item.default)
+        said.append(_said(item, value, step_unit, lever_list))
+    return ", ".join(said)
+
+
+def _said(item: LiveInput, value: Any, step_unit: str, lever_list: tuple[LeverSpec, ...]) -> str:
+    if item.kind == "bool":
+        return f"{item.label}: {'yes' if value else 'no'}"
+    if item.kind == "lever":
+        return next((s.label for s in lever_list if s.name == value), str(value))
+    return item.label.format(value=value, unit=step_unit)
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class View:
+    """What the page draws of a model at one moment, copied under the model's lock.
+
+    Attributes:
+        step: the step last simulated (0 before the first).
+        frame: the timeseries so far (step 0 included).
+        state, overall, hit: state, overall trust and "hit by a data breach in the last
+            :data:`BREACH_RING_DAYS` steps" of the customers drawn in the network picture
+            (:attr:`NetworkLayout.nodes`).
+        churned, prospects: counts over the whole population.
+        levers: the levers in force.
+        messages: what happened and what comes, in words (newest first).
+    """
+
+    step: int
+    frame: pd.DataFrame
+    state: NDArray[np.int8]
+    overall: NDArray[np.float64]
+    hit: NDArray[np.bool_]
+    churned: int
+    prospects: int
+    levers: dict[str, float]
+    messages: list[str] = field(default_factory=list)
+
+
 class ClassroomModel(TrustModel):
     """A :class:`TrustModel` whose settings come from the classroom sliders.
 
@@ -125,6 +255,11 @@ class ClassroomModel(TrustModel):
             passes ``scenario=`` (its own experimental ``Scenario``) on *Reset* to models
             that take keywords; trustsim does not use it (docs/architecture.md), so it is
             dropped.
+
+    Raises:
+        ScenarioError: the file or a slider value is invalid.
+        ResourceError: the model would need more memory than the machine has
+            (:mod:`trustsim.experiments.sizing`).
     """
 
     def __init__(
@@ -156,32 +291,132 @@ class ClassroomModel(TrustModel):
             resolved = scenario_from_dict(
                 base.resolved_dict(), overrides, origin, source, schema=type(base)
             )
+        # A scenario file (or a slider) asking for more memory than the machine has is
+        # refused before the model is built; the app shows the message.
+        sizing.check(sizing.for_model(resolved), str(scenario_file or "classroom"))
         self.scenario_path = scenario_file or ""
+        self.lock = threading.RLock()
+        #: Days per second to keep to while played (None: as fast as the machine allows);
+        #: set by the page's speed control.
+        self.pace: float | None = None
+        self._due = 0.0
+        #: Steps whose results are in: Mesa counts ``steps`` up before a step starts (and
+        #: so before the pace's wait), this only when the step's numbers are recorded.
+        self.steps_done = 0
+        self.live_events: list[LiveEvent] = []
         super().__init__(resolved, seed=seed)
         self.layout: NetworkLayout | None = None
+        self.breach_step = np.full(self.network.size, -(10**9), dtype=np.int64)
+
+    def step(self) -> None:
+        """One step when it is due at :attr:`pace` (the wait is outside the lock, so the
+        page can draw meanwhile), under the lock; customers whose integrity falls by
+        :data:`BREACH_DROP` or more in a breach step are remembered as hit."""
+        if self.pace:
+            wait, self._due = pace_wait(time.monotonic(), self._due, 1.0 / self.pace)
+            if wait > 0:
+                time.sleep(wait)
+        with self.lock:
+            before = np.array(self.engine.snapshot().integrity, dtype=np.float64)
+            super().step()
+            if self.latest_metrics["breach"]:
+                after = self.engine.snapshot().integrity
+                self.breach_step[before - after >= BREACH_DROP] = self.steps
+            self.steps_done = self.steps
+
+    def trigger(self, event: Mapping[str, Any] | Event) -> Event:
+        """Schedule an event (see :meth:`TrustModel.trigger`) under the lock, so that it
+        never lands while a step applies the timeline; without a schedule it happens in
+        the step after the last step done (which Mesa may have counted already, see
+        :attr:`steps_done`)."""
+        with self.lock:
+            if isinstance(event, Mapping) and all(
+                event.get(key) is None for key in ("at", "from", "start")
+            ):
+                event = {**event, "at": self.steps_done + 1}
+            return super().trigger(event)
+
+    def record_live(self, event: LiveEvent) -> None:
+        """Remember an event the teacher triggered (for the messages)."""
+        with self.lock:
+            self.live_events.append(event)
 
     def network_layout(self) -> NetworkLayout:
         """The positions of the drawn customers, computed once per model (seconds at most)."""
-        if self.layout is None:
-            self.layout = NetworkLayout.build(self.network, seed=int(self.config.seed))
-        return self.layout
+        with self.lock:
+            if self.layout is None:
+                self.layout = NetworkLayout.build(self.network, seed=int(self.config.seed))
+            return self.layout
+
+    @property
+    def version(self) -> tuple[int, int]:
+        """Changes whenever something the page shows changes: the steps done, the live
+        events."""
+        return self.steps_done, len(self.live_events)
+
+    def messages(self) -> list[str]:
+        """The latest triggered event's status and the next scripted event, in words."""
+        unit = self.config.step_unit
+        said = [live.status(self.steps_done, unit) for live in self.live_events[-2:][::-1]]
+        upcoming = self.next_scripted()
+        if upcoming is not None:
+            step, name = upcoming
+            days = step - self.steps_done
+            said.append(
+                f"Coming up in the scenario: {name.replace('_', ' ')} on {unit} {step} "
+                f"(in {days} {unit}{'s' if days != 1 else ''})."
+            )
+        return said
+
+    def next_scripted(self) -> tuple[int, str] | None:
+        """The scenario's next event after the last step done, within the horizon."""
+        found: list[tuple[int, str]] = []
+        for event in self.config.events:
+            for step in range(self.steps_done + 1, self.config.steps + 1):
+                if event.fires_at(step) and event.announced_at(step):
+                    found.append((step, event.name()))
+                    break
+        return min(found) if found else None
+
+    def view(self) -> View:
+        """A consistent copy of what the page draws (taken under the lock)."""
+        layout = self.network_layout()
+        with self.lock:
+            snapshot = self.engine.snapshot()
+            nodes = layout.nodes
+            return View(
+                step=int(self.steps_done),
+                frame=self.timeseries(),
+                state=np.array(snapshot.state[nodes]),
+                overall=np.array(snapshot.overall[nodes], dtype=np.float64),
+                hit=(self.steps_done - self.breach_step[nodes]) < BREACH_RING_DAYS,
+                churned=int(np.count_nonzero(snapshot.state == CHURNED)),
+                prospects=int(np.count_nonzero(snapshot.state == PROSPECT)),
+                levers=dict(self.firm.levers),
+                messages=self.messages(),
+            )
+
+
+# --------------------------------------------------------------------------- sliders
+
+
+def lever_unit(spec: LeverSpec, step_unit: str) -> str:
+    """A lever's unit for a slider label, per the scenario's step unit, in parentheses."""
+    unit = spec.unit[: -len("step")] + step_unit if spec.per_step() else spec.unit
+    return f"({unit})"
 
 
 def model_params(scenario: Scenario, scenario_path: str | Path | None) -> dict[str, Any]:
     """``SolaraViz`` model parameters: sliders for every lever, the population size and the
-    network kind, initialised from ``scenario``; the scenario path is a fixed parameter."""
-    from mesa.visualization import Slider
+    network kind, initialised from ``scenario`` and labelled with their current value and
+    unit; the scenario path is a fixed parameter."""
+    from trustsim.viz.sliders import ValueSlider
 
     customers = int(scenario.population.customers)
     params: dict[str, Any] = {
         "scenario_file": "" if scenario_path is None else str(scenario_path),
-        "customers": Slider(
-            "Customers (people)",
-            value=customers,
-            min=50,
-            max=max(5000, customers),
-            step=50,
-            dtype=int,
+        "customers": ValueSlider(
+            "Customers", "people", customers, 50, max(5000, customers), 50, int
         ),
         "network_kind": {
             "type": "Select",
@@ -191,13 +426,14 @@ def model_params(scenario: Scenario, scenario_path: str | Path | None) -> dict[s
         },
     }
     for spec in levers(scenario):
-        params[spec.name] = Slider(
-            spec.display_label(scenario.step_unit),
-            value=float(getattr(scenario.firm, spec.name)),
-            min=spec.low,
-            max=spec.high,
-            step=spec.slider_step,
-            dtype=float,
+        params[spec.name] = ValueSlider(
+            spec.label,
+            lever_unit(spec, scenario.step_unit),
+            float(getattr(scenario.firm, spec.name)),
+            spec.low,
+            spec.high,
+            spec.slider_step,
+            float,
         )
     return params
 
@@ -207,7 +443,9 @@ def initial_values(params: Mapping[str, Any]) -> dict[str, Any]:
     moves (what ``SolaraViz`` passes on *Reset*)."""
     values: dict[str, Any] = {}
     for name, option in params.items():
-        if hasattr(option, "value"):
+        if hasattr(option, "is_float_slider"):  # a Mesa Slider
+            values[name] = option.get("value")
+        elif hasattr(option, "value"):
             values[name] = option.value
         elif isinstance(option, dict) and "type" in option:
             values[name] = option["value"]
@@ -226,7 +464,10 @@ def live_forms() -> dict[str, LiveForm]:
 
 
 def trigger_live(model: TrustModel, event_type: str, values: Mapping[str, Any]) -> Event:
-    """Schedule the event of a live form's button for the next step.
+    """Schedule the event of a live form's button for the next step (and, on a
+    :class:`ClassroomModel`, remember it for the messages). The next step is the one after
+    the last step done: while played, a :class:`ClassroomModel` may be waiting for a step
+    Mesa has already counted, which then is the next.
 
     Args:
         event_type: the event type's tag, e.g. "data_breach".
@@ -235,7 +476,16 @@ def trigger_live(model: TrustModel, event_type: str, values: Mapping[str, Any]) 
     cls: type[EventBase] = EVENT_TYPES[event_type]
     assert cls.live_form is not None, f"{event_type} has no live form"
     filled = {item.name: values.get(item.name, item.default) for item in cls.live_form.inputs}
-    return model.trigger(cls.live_event(filled, model.steps + 1))
+    with model.lock if isinstance(model, ClassroomModel) else nullcontext():
+        done = model.steps_done if isinstance(model, ClassroomModel) else model.steps
+        event = model.trigger(cls.live_event(filled, done + 1))
+    if isinstance(model, ClassroomModel):
+        first = event.at if event.at is not None else event.start
+        assert first is not None
+        last = event.until if event.lasting and event.until is not None else first
+        said = describe_inputs(cls.live_form, filled, model.config.step_unit, levers(model.config))
+        model.record_live(LiveEvent(cls.live_form.button, said, first, last))
+    return event
 
 
 # --------------------------------------------------------------------------- network picture
@@ -244,10 +494,12 @@ def trigger_live(model: TrustModel, event_type: str, values: Mapping[str, Any]) 
 def node_colours(
     state: NDArray[np.integer[Any]], overall: NDArray[np.floating[Any]]
 ) -> NDArray[np.float64]:
-    """RGBA face colour of each customer: red (trust 0) to green (trust 1) for active
-    customers, grey for churned ones, white (drawn with a grey ring) for prospects."""
-    colours = np.asarray(colormaps[TRUST_CMAP](np.clip(overall, 0.0, 1.0)), dtype=np.float64)
-    colours = colours.reshape(-1, 4)
+    """RGBA face colour of each customer: red (trust 0.3 or less) through yellow to green
+    (0.8 or more, :data:`TRUST_COLOUR_RANGE`) for active customers, grey for churned ones,
+    white (drawn with a grey ring) for prospects."""
+    low, high = TRUST_COLOUR_RANGE
+    scaled = np.clip((np.asarray(overall, dtype=np.float64) - low) / (high - low), 0.0, 1.0)
+    colours = np.asarray(colormaps[TRUST_CMAP](scaled), dtype=np.float64).reshape(-1, 4)
     colours[state == CHURNED] = CHURNED_COLOUR
     colours[(state != ACTIVE) & (state != CHURNED)] = PROSPECT_COLOUR
     return colours

@@ -2,13 +2,20 @@
 
 The scenario file reaches the app through the environment variable
 :data:`~trustsim.viz.classroom.SCENARIO_ENV`. Solara's usage telemetry is switched off and the
-server listens on the loopback interface unless told otherwise.
+server listens on the loopback interface unless told otherwise. The address is checked
+before the server starts (:mod:`trustsim.viz.address`), the server counts as started only
+once the child process itself listens on the port (not whatever else answers there), and
+it runs under a watchdog (:mod:`trustsim.system.lifetime`), so it dies with ``trustsim viz`` even
+after ``kill -9``. The console stays quiet:
+the server's banner ("Solara server is starting at ...") is not shown — ``trustsim viz``
+prints its own "open http://..." line — and the UserWarnings of Solara and Mesa (a cookie
+notice on every plain-http request, a hook check of Mesa 3.3) are silenced in the server
+process; errors still reach the terminal.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,18 +23,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from trustsim.system import lifetime
+from trustsim.viz.address import check_bindable, local_url
 from trustsim.viz.classroom import SCENARIO_ENV
 
 #: Seconds to wait for the server to answer before giving up.
 STARTUP_TIMEOUT_S = 60.0
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
+#: Writing end of each server's watchdog pipe, by process id (closed by :func:`stop`).
+_watchdogs: dict[int, int] = {}
 
 
 def server_command(host: str, port: int) -> list[str]:
@@ -50,10 +53,29 @@ def server_command(host: str, port: int) -> list[str]:
     ]
 
 
+#: Warning filters of the server process (``PYTHONWARNINGS`` syntax): Solara's and Mesa's
+#: UserWarnings, which say nothing a teacher can act on.
+QUIET_WARNINGS = (
+    "ignore::UserWarning:solara.server.starlette",
+    "ignore::UserWarning:solara.validate_hooks",
+    "ignore::UserWarning:solara.server.app",
+    "ignore::UserWarning:solara.server.server",
+    "ignore::UserWarning:reacton.core",
+    # on every page load over plain http to an address other than "localhost" (the
+    # session cookie falls back to SameSite=Lax, which the view does not need)
+    "ignore:Cookies with samesite=none require https:UserWarning",
+)
+
+
 def server_environment(scenario: Path | None) -> dict[str, str]:
-    """The child's environment: ours plus the scenario path, without telemetry."""
+    """The child's environment: ours plus the scenario path, without telemetry, without
+    Solara's "This website runs on Solara" banner (it sits over the bottom right chart)
+    and with Solara's UserWarnings silenced (:data:`QUIET_WARNINGS`)."""
     environment = dict(os.environ)
     environment["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    environment["SOLARA_THEME_SHOW_BANNER"] = "False"
+    inherited = environment.get("PYTHONWARNINGS", "")
+    environment["PYTHONWARNINGS"] = ",".join(filter(None, [inherited, *QUIET_WARNINGS]))
     if scenario is not None:
         environment[SCENARIO_ENV] = str(scenario.resolve())
     else:
@@ -61,10 +83,21 @@ def server_environment(scenario: Path | None) -> dict[str, str]:
     return environment
 
 
+def _listens(process: subprocess.Popen[bytes], port: int) -> bool:
+    """Whether ``process`` itself has a listening socket on ``port``."""
+    import psutil
+
+    try:
+        sockets = psutil.Process(process.pid).net_connections(kind="inet")
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+    return any(s.status == psutil.CONN_LISTEN and s.laddr.port == port for s in sockets)
+
+
 def start(
     scenario: Path | None, host: str = "127.0.0.1", port: int = 8765
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """Start the server and wait until it answers; return the process and the URL.
+    """Start the server and wait until it answers; return the process and the local URL.
 
     Args:
         scenario: scenario file the app starts with (None: scenarios/classroom.yaml or
@@ -73,16 +106,34 @@ def start(
         port: TCP port; 0 picks a free one.
 
     Raises:
+        AddressError: the host or port cannot be used (before anything starts).
         RuntimeError: when the server exits or does not answer within
             :data:`STARTUP_TIMEOUT_S` seconds.
     """
-    port = free_port(host) if port == 0 else port
-    url = f"http://{host}:{port}/"
-    process = subprocess.Popen(server_command(host, port), env=server_environment(scenario))
+    port = check_bindable(host, port)
+    url = local_url(host, port)
+    reader, writer = os.pipe()  # the child exits when this process dies and closes `writer`
+    try:
+        process = subprocess.Popen(
+            lifetime.child_command(server_command(host, port), reader),
+            env=server_environment(scenario),
+            pass_fds=(reader,),
+            stdout=subprocess.DEVNULL,  # Solara's "starting at http://0.0.0.0:..." misleads
+        )
+    except BaseException:
+        os.close(writer)
+        raise
+    finally:
+        os.close(reader)
+    _watchdogs[process.pid] = writer
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            stop(process)
             raise RuntimeError(f"the web server exited with status {process.returncode}")
+        if not _listens(process, port):
+            time.sleep(0.2)
+            continue
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -102,3 +153,6 @@ def stop(process: subprocess.Popen[bytes], timeout_s: float = 10.0) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    writer = _watchdogs.pop(process.pid, None)
+    if writer is not None:
+        os.close(writer)

@@ -30,7 +30,8 @@ def test_a_scenario_compared_with_itself_differs_by_exactly_zero(tmp_path: Path)
 def test_every_variant_uses_the_references_seeds(tmp_path: Path) -> None:
     a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
     a.write_text("name: a\nseed: 7\n" + SMALL)
-    b.write_text("name: b\nseed: 99\nreplicates: 5\nfirm: {promise_reliability: 0.6}\n" + SMALL)
+    small_b = SMALL.replace("replicates: 3", "replicates: 5")  # the reference's 3 must win
+    b.write_text("name: b\nseed: 99\nfirm: {promise_reliability: 0.6}\n" + small_b)
     result = run_compare([a, b], out=tmp_path / "out")
     assert [point.scenario.seed for point in result.points] == [7, 7]
     assert [point.scenario.replicates for point in result.points] == [3, 3]
@@ -107,3 +108,42 @@ def test_a_different_horizon_is_rejected(tmp_path: Path) -> None:
     b.write_text("name: b\n" + SMALL.replace("steps: 30", "steps: 31"))
     with pytest.raises(ScenarioError, match="field 'steps': value 31"):
         run_compare([a, b], out=tmp_path / "out")
+
+
+def test_differences_read_as_percent_of_reference_and_per_1000_customers(tmp_path: Path) -> None:
+    scenario = experiment_from_dict(
+        {
+            "name": "scaled",
+            "steps": 30,
+            "replicates": 3,
+            "population": {"customers": 250},
+            "variants": {
+                "reliable": {"firm.promise_reliability": 0.99},
+                "unreliable": {"firm.promise_reliability": 0.6},
+            },
+        }
+    )
+    result = run_compare([scenario], out=None)
+    rows = result.differences.set_index("kpi")
+    summary = result.summary.set_index(["variant", "kpi"])
+    for kpi in ("final_churned", "final_cumulative_profit", "final_trust_mean"):
+        row = rows.loc[kpi]
+        reference = summary.loc[("reliable", kpi), "mean"]
+        assert row["reference_mean"] == pytest.approx(reference)
+        assert row["percent_of_reference"] == pytest.approx(100 * row["mean"] / abs(reference))
+        assert row["percent_ci95_low"] <= row["percent_of_reference"] <= row["percent_ci95_high"]
+    churned = rows.loc["final_churned"]
+    assert churned["per_1000_customers"] == pytest.approx(churned["mean"] / 250 * 1000)
+    assert churned["per_1000_ci95_low"] == pytest.approx(churned["ci95_low"] / 250 * 1000)
+    assert pd.isna(rows.loc["final_trust_mean", "per_1000_customers"])  # an average
+
+
+def test_per_1000_customers_compares_rates_when_populations_differ(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text("name: a\n" + SMALL)
+    b.write_text("name: b\n" + SMALL.replace("customers: 200", "customers: 400"))
+    result = run_compare([a, b], out=None)
+    kpis = result.kpis.set_index(["variant", "replicate"])["final_active"]
+    expected = (1000 * (kpis.loc["b"] / 400 - kpis.loc["a"] / 200)).mean()
+    row = result.differences.set_index("kpi").loc["final_active"]
+    assert row["per_1000_customers"] == pytest.approx(expected)

@@ -15,7 +15,7 @@ import pytest
 from trustsim.errors import ScenarioError
 from trustsim.experiments.api import run_sensitivity
 from trustsim.experiments.file import experiment_from_dict
-from trustsim.experiments.kinds.sensitivity import OUTPUTS
+from trustsim.experiments.kinds.sensitivity import OUTPUTS, design_note, sort_indices
 
 
 def scenario(method: str, **options: int) -> dict[str, object]:
@@ -74,3 +74,29 @@ def test_sobol_needs_a_power_of_two() -> None:
 def test_missing_block_is_an_input_error() -> None:
     with pytest.raises(ScenarioError, match="field 'sensitivity': missing"):
         run_sensitivity(experiment_from_dict({"name": "x"}), out=None)
+
+
+def test_report_sorts_explains_units_and_merged_morris_points(tmp_path: Path) -> None:
+    result = run_sensitivity(experiment_from_dict(scenario("morris", trajectories=6)), out=tmp_path)
+    points = len(result.points)
+    distinct = result.manifest["distinct_points"]
+    assert distinct == len({tuple(sorted(p.values.items())) for p in result.points})
+    assert result.computed + result.reused == distinct * result.scenario.replicates
+    note = design_note(result.manifest, result.scenario.replicates)
+    if distinct < points:
+        assert f"of which {distinct} distinct" in note and "share their runs" in note
+    assert result.path is not None
+    text = (result.path / "report.html").read_text(encoding="utf-8")
+    assert "per full range of the parameter" in text  # the unit of mu_star
+    assert "Promise reliability (probability)" in text  # display names, not only keys
+    # within each output, the most influential parameter comes first
+    ranked = sort_indices(result.indices)
+    for _, part in ranked.groupby("output", sort=False):
+        assert list(part["mu_star"]) == sorted(part["mu_star"], reverse=True)
+    assert ranked.iloc[0]["parameter"] == "firm.promise_reliability"
+
+
+def test_design_note_explains_repeated_points() -> None:
+    note = design_note({"points": 40, "distinct_points": 33}, 2)
+    assert "40 points, of which 33 distinct" in note and "33 x 2 replicate(s) = 66 runs" in note
+    assert design_note({"points": 10, "distinct_points": 10}, 3).endswith("= 30 runs.")

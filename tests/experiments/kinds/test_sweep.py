@@ -14,6 +14,7 @@ from trustsim.experiments.api import run_sweep
 from trustsim.experiments.file import experiment_from_dict
 from trustsim.experiments.kinds.sweep import expand, parameter_values, parse_grid_options
 from trustsim.experiments.settings import SweepSettings
+from trustsim.output.experiment_figures import best_cell
 from trustsim.stats import FINAL_KPIS
 
 SMALL = {"name": "small", "steps": 30, "replicates": 2, "population": {"customers": 200}}
@@ -159,3 +160,24 @@ def test_executor_block_chooses_local_processes_and_options_win(tmp_path: Path) 
         "serial (this process)",
     ]
     assert (pooled / "sweep.csv").read_bytes() == (serial / "sweep.csv").read_bytes()
+
+
+def test_heatmap_marks_the_best_cell_by_each_kpis_direction() -> None:
+    grid = pd.DataFrame([[1.0, 5.0], [3.0, 2.0]], index=[0.1, 0.9], columns=[1, 2])
+    assert best_cell(grid, "final_trust_mean") == (0, 1)  # more trust is better
+    assert best_cell(grid, "final_churned") == (0, 0)  # fewer churned is better
+
+
+def test_sweep_report_names_parameters_by_their_display_names(tmp_path: Path) -> None:
+    scenario = experiment_from_dict(
+        {
+            **SMALL,
+            "sweep": {"firm.verification_strictness": [0.1, 0.9], "claims.cost_per_check": [1, 10]},
+        }
+    )
+    path = run_sweep(scenario, out=tmp_path).path
+    assert path is not None
+    text = (path / "report.html").read_text(encoding="utf-8")
+    assert "Verification strictness (share of claims)" in text
+    assert "Cost per check (currency)" in text
+    assert "half-width" in text  # the heatmap caption says what the second row is

@@ -23,8 +23,8 @@ def test_incremental_active_contact_counts_match_a_recount(kind: str) -> None:
             "steps": 30,
             "population": {"customers": 400, "initial_active_share": 0.3},
             "network": {"kind": kind, "mean_degree": 6},
-            "churn": {"base_rate": 0.05},
-            "acquisition": {"innovation": 0.05},
+            "churn": {"base_rate_per_year": 18.0},
+            "acquisition": {"innovation_per_year": 18.0},
         }
     )
     model = TrustModel(scenario, engine="vectorized")
@@ -80,11 +80,13 @@ def test_customers_skipped_as_uneventful_have_no_event(breach: bool) -> None:
         breach_affected_share=0.5,
     )
     full = phases.own_experience(customers, draws, firm, scenario)
+    problem_chance, false_chance = phases.claim_probabilities(scenario, 0.5)
     skipped = ~may_have_event(
         customers.active,
         draws[phases.DRAW_INDEX["touch"]],
         population.interaction_rate,
-        population.honest,
+        draws[phases.DRAW_INDEX["claim"]],
+        np.where(population.honest, problem_chance, problem_chance + false_chance),
         breach,
     )
     assert 1000 < skipped.sum() < size

@@ -23,6 +23,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
+from pydantic import ValidationError
+
 from trustsim.errors import ScenarioError
 from trustsim.experiments.kind import (
     ExperimentResult,
@@ -34,19 +37,13 @@ from trustsim.experiments.kind import (
     runs_line,
 )
 from trustsim.experiments.settings import METHODS, SensitivitySettings
-from trustsim.output.labels import KEY_KPIS
-from trustsim.output.report import cell, html_table
-from trustsim.scenario.loading import with_overrides
+from trustsim.output.labels import KEY_KPIS, parameter_label
 from trustsim.scenario.schema import Scenario
 
-if TYPE_CHECKING:
-    import numpy as np
+if TYPE_CHECKING:  # imported where used: declaring the kind must not load them
     import pandas as pd
 
-# pandas, SciPy (trustsim.stats) and matplotlib are imported in the functions that use
-# them: `trustsim --help` imports every kind module (docs/performance.md, "Start-up").
-
-#: Outputs analysed, column of :func:`trustsim.summary.replicate_kpis` -> label.
+#: Outputs analysed, column of :func:`trustsim.stats.replicate_kpis` -> label.
 OUTPUTS: dict[str, str] = {
     "final_churned": KEY_KPIS["final_churned"],
     "final_trust_mean": KEY_KPIS["final_trust_mean"],
@@ -74,7 +71,6 @@ def _morris_sample(spec: SensitivitySettings) -> np.ndarray:
 def _morris_analyze(
     spec: SensitivitySettings, x: np.ndarray, y: np.ndarray
 ) -> dict[str, np.ndarray]:
-    import numpy as np
     from SALib.analyze import morris
 
     found = morris.analyze(
@@ -92,7 +88,6 @@ def _sobol_sample(spec: SensitivitySettings) -> np.ndarray:
 def _sobol_analyze(
     spec: SensitivitySettings, x: np.ndarray, y: np.ndarray
 ) -> dict[str, np.ndarray]:
-    import numpy as np
     from SALib.analyze import sobol
 
     found = sobol.analyze(salib_problem(spec), y, calc_second_order=False, seed=spec.seed)
@@ -131,10 +126,13 @@ def plan(scenario: Scenario, method: str | None, origin: str) -> SensitivitySett
         raise ScenarioError(
             f"--method: value {method!r} is not allowed; expected one of {', '.join(METHODS)}"
         )
-    updated: SensitivitySettings = with_overrides(
-        scenario, {"sensitivity.method": method}
-    ).sensitivity  # type: ignore[attr-defined]
-    return updated
+    try:
+        return SensitivitySettings.model_validate({**block.model_dump(), "method": method})
+    except ValidationError as exc:
+        problem = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise ScenarioError(
+            f"{origin}: --method {method}: does not fit field 'sensitivity': {problem}"
+        ) from None
 
 
 def analyze_outputs(
@@ -171,7 +169,12 @@ class SensitivityKind(Kind):
     block_description = "Parameter ranges and method for `trustsim sensitivity`."
     parquet = ("samples",)
     captions: ClassVar[Mapping[str, str]] = {
-        "sensitivity.png": "Sensitivity indices of churn, trust and profit per parameter.",
+        "sensitivity.png": "Which parameters move final churn, trust and profit, most "
+        "influential on top. Morris: bars of μ* — the mean absolute change of the output, in "
+        "its own units, when the parameter moves across its whole explored range — with "
+        "95% bootstrap CIs; below, the μ*–σ plane: far right matters, high up means the "
+        "effect depends on the other parameters or is non-linear. Sobol: the share of the "
+        "output's variance due to the parameter alone (S1) and with its interactions (ST).",
     }
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -188,6 +191,15 @@ class SensitivityKind(Kind):
         """The block, with ``--method`` applied."""
         return plan(study.base, study.options.get("method"), study.origin)
 
+    def design_size(self, study: Study) -> tuple[float, str, Any]:
+        """Morris: trajectories x (parameters + 1); Sobol: samples x (parameters + 2)."""
+        spec = self.plan(study)
+        if spec.method == "morris":
+            points = spec.trajectories * (len(spec.parameters) + 1)
+            return float(points), "sensitivity.trajectories", spec.trajectories
+        points = spec.samples * (len(spec.parameters) + 2)
+        return float(points), "sensitivity.samples", spec.samples
+
     def rounds(self, study: Study) -> Rounds:
         """Every point of the SALib sample design, validated, in one batch."""
         spec = self.plan(study)
@@ -200,7 +212,6 @@ class SensitivityKind(Kind):
     def tables(self, study: Study, results: Sequence[PointResult]) -> dict[str, pd.DataFrame]:
         """``indices`` per output and parameter; ``samples``: each point and its outputs
         (means over its replicates)."""
-        import numpy as np
         import pandas as pd
 
         from trustsim.stats import replicate_kpis
@@ -223,8 +234,15 @@ class SensitivityKind(Kind):
         return {"indices": indices, "samples": samples}
 
     def manifest(self, study: Study, results: Sequence[PointResult]) -> dict[str, Any]:
-        """The block as run and the number of points."""
-        return {"sensitivity": self.plan(study).model_dump(mode="json"), "points": len(results)}
+        """The block as run, the number of points and how many of them are distinct (a
+        Morris design repeats points where trajectories cross; identical points share
+        their runs)."""
+        distinct = len({tuple(sorted(r.point.values.items())) for r in results})
+        return {
+            "sensitivity": self.plan(study).model_dump(mode="json"),
+            "points": len(results),
+            "distinct_points": distinct,
+        }
 
     def figures(self, study: Study, tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
         """The indices per output."""
@@ -246,26 +264,78 @@ class SensitivityKind(Kind):
                 f"trustsim sensitivity {result.scenario.name}: {method}, "
                 f"{len(result.points)} points x {result.scenario.replicates} replicate(s); "
                 f"{runs_line(result)}",
-                format_indices(result.indices),
+                design_note(result.manifest, result.scenario.replicates),
+                format_indices(sort_indices(result.indices)),
+                UNITS_NOTE[method],
             ]
         )
+
+
+#: What the indices' numbers mean, per method (terminal and report).
+UNITS_NOTE: dict[str, str] = {
+    "morris": "mu_star: mean absolute elementary effect, in the output's own units (people, "
+    "trust on its 0-1 scale, currency) per full range of the parameter, i.e. about how much "
+    "the output changes when the parameter moves from the low to the high end of its range; "
+    "mu_star_conf: half-width of its 95% bootstrap CI; mu: the signed mean (effects of "
+    "opposite sign cancel in it); sigma: their standard deviation (large next to mu_star: "
+    "non-linear, or dependent on the other parameters).",
+    "sobol": "S1: share of the output's variance due to the parameter alone; ST: including "
+    "its interactions with the others (both 0-1, no unit); *_conf: half-widths of their 95% "
+    "CIs.",
+}
+
+
+def sort_indices(indices: pd.DataFrame) -> pd.DataFrame:
+    """Indices with each output's parameters sorted, most influential first (by ``mu_star``
+    for Morris, ``ST`` for Sobol); outputs keep their order."""
+    key = "mu_star" if "mu_star" in indices.columns else "ST"
+    order = {name: index for index, name in enumerate(dict.fromkeys(indices["output"]))}
+    ranked = indices.assign(_output=indices["output"].map(order))
+    ranked = ranked.sort_values(["_output", key], ascending=[True, False], kind="stable")
+    return ranked.drop(columns="_output").reset_index(drop=True)
+
+
+def design_note(manifest: dict[str, Any], replicates: int) -> str:
+    """How many points and runs the design has, and why there are fewer runs than points x
+    replicates when a Morris design repeats points."""
+    points = int(manifest.get("points", 0))
+    distinct = int(manifest.get("distinct_points", points))
+    if distinct == points:
+        return f"{points} distinct points x {replicates} replicate(s) = {points * replicates} runs."
+    return (
+        f"{points} points, of which {distinct} distinct: Morris trajectories cross at "
+        f"{points - distinct} repeated points, which share their runs (same scenario, same "
+        f"seeds), so {distinct} x {replicates} replicate(s) = {distinct * replicates} runs."
+    )
 
 
 def _sensitivity_section(folder: Path, manifest: dict[str, Any]) -> str:
     import pandas as pd
 
-    indices = pd.read_csv(folder / "indices.csv")
+    from trustsim.output.report import cell, html_table
+
+    indices = sort_indices(pd.read_csv(folder / "indices.csv"))
     plan = manifest.get("sensitivity", {})
+    method = str(plan.get("method"))
     ranges = "".join(
-        f"<li><code>{html.escape(k)}</code>: [{cell(v[0])}, {cell(v[1])}]</li>"
+        f"<li>{html.escape(parameter_label(k))} (<code>{html.escape(k)}</code>): "
+        f"[{cell(v[0])}, {cell(v[1])}]</li>"
         for k, v in plan.get("parameters", {}).items()
     )
     columns = [c for c in indices.columns if c not in ("output", "parameter")]
-    rows = [[r["output"], r["parameter"], *(r[c] for c in columns)] for _, r in indices.iterrows()]
+    rows = [
+        [
+            OUTPUTS.get(r["output"], r["output"]),
+            parameter_label(r["parameter"]),
+            *(r[c] for c in columns),
+        ]
+        for _, r in indices.iterrows()
+    ]
+    replicates = int(manifest.get("replicates", 1))
     return (
-        f"<h2>Sensitivity analysis</h2><p>Method <b>{html.escape(str(plan.get('method')))}</b>, "
-        f"{manifest.get('points', '?')} parameter points × {manifest.get('replicates', '?')} "
-        f"replicate(s) = {manifest.get('runs_total', '?')} runs; each point's output is the mean "
+        f"<h2>Sensitivity analysis</h2><p>Method <b>{html.escape(method)}</b>. "
+        f"{html.escape(design_note(manifest, replicates))} Each point's output is the mean "
         f"over its replicates.</p><ul>{ranges}</ul>"
-        + html_table(["output", "parameter", *columns], rows)
+        f"<p class='note'>{html.escape(UNITS_NOTE.get(method, ''))} Parameters are sorted "
+        "by influence within each output.</p>" + html_table(["output", "parameter", *columns], rows)
     )

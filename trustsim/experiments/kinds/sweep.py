@@ -4,7 +4,7 @@ A point is a mapping of dotted field paths to values; each point runs every repl
 the scenario with the scenario's own replicate seeds, so a difference between points is
 never a difference of random numbers. The result is one tidy table with a row per
 (point, replicate): the point's index, the swept values, the replicate and the final KPIs
-of :func:`trustsim.summary.replicate_kpis`.
+of :func:`trustsim.stats.replicate_kpis`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
+
 from trustsim.errors import ScenarioError
+from trustsim.experiments import sizing
 from trustsim.experiments.kind import (
     ExperimentResult,
     Kind,
@@ -27,16 +30,12 @@ from trustsim.experiments.kind import (
     runs_line,
 )
 from trustsim.experiments.settings import SweepSettings, SweepValues
-from trustsim.output.labels import REPORT_KPIS, interval_table, label
-from trustsim.output.report import cell, html_table, interval
+from trustsim.output.labels import REPORT_KPIS, interval_table, label, parameter_label
 from trustsim.scenario.loading import parse_value
 from trustsim.scenario.schema import Scenario
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: declaring the kind must not load them
     import pandas as pd
-
-# pandas, SciPy (trustsim.stats) and matplotlib are imported in the functions that use
-# them: `trustsim --help` imports every kind module (docs/performance.md, "Start-up").
 
 #: Significant digits kept of spaced values (0.30000000000000004 becomes 0.3).
 SPACING_DIGITS = 12
@@ -52,8 +51,6 @@ def parameter_values(values: SweepValues) -> list[Any]:
     """
     if isinstance(values, list):
         return list(values)
-    import numpy as np
-
     kind, (start, stop, count) = next(iter(values.items()))
     space = np.linspace if kind == "linspace" else np.geomspace
     return [float(f"{value:.{SPACING_DIGITS}g}") for value in space(start, stop, int(count))]
@@ -198,11 +195,15 @@ class SweepKind(Kind):
     block_description = "Parameter sweep for `trustsim sweep` (ignored by `trustsim run`)."
     parquet = ("sweep",)
     captions: ClassVar[Mapping[str, str]] = {
-        "sweep_lines.png": "Final KPIs against the swept parameter: mean across replicates "
-        "with the 95% confidence interval of the mean.",
-        "sweep_heatmap.png": "Final KPIs over the two swept parameters: each cell is the mean "
-        "across replicates.",
-        "sweep_points.png": "Final KPIs per sweep point: mean across replicates with 95% CI.",
+        "sweep_lines.png": "How final trust, churn and profit change along the swept "
+        "parameter: mean across replicates with the 95% confidence interval of the mean.",
+        "sweep_heatmap.png": "Final trust, churn and profit over the two swept parameters: each "
+        "top cell is the mean across replicates (the best cell outlined in red with a star: "
+        "highest trust or profit, fewest churned); the bottom row is the half-width of each "
+        "cell's 95% CI — two cells whose means differ by less than about that are not told "
+        "apart by these replicates.",
+        "sweep_points.png": "Final trust, churn and profit per sweep point: mean across "
+        "replicates with its 95% CI.",
     }
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -222,6 +223,11 @@ class SweepKind(Kind):
     def plan(self, study: Study) -> SweepSettings:
         """The sweep to run (``--grid`` if given, else the file's block)."""
         return sweep_plan(study.base, study.options.get("grid") or {}, study.origin)
+
+    def design_size(self, study: Study) -> tuple[float, str, Any]:
+        """The product of the parameters' value counts (a grid) or the longest (zip)."""
+        plan = self.plan(study)
+        return sizing.sweep_size(plan.parameters.items(), plan.mode)
 
     def rounds(self, study: Study) -> Rounds:
         """Every point of the grid (or zip), validated, in one batch."""
@@ -263,10 +269,15 @@ class SweepKind(Kind):
 
 
 def _sweep_section(folder: Path, manifest: dict[str, Any]) -> str:
+    import pandas as pd
+
+    from trustsim.output.report import cell, clipped_note, html_table, interval
+
     plan = manifest.get("sweep", {})
     parameters: dict[str, list[Any]] = plan.get("parameters", {})
     lines = "".join(
-        f"<li><code>{html.escape(k)}</code>: {html.escape(', '.join(cell(v) for v in values))}</li>"
+        f"<li>{html.escape(parameter_label(k))} (<code>{html.escape(k)}</code>): "
+        f"{html.escape(', '.join(cell(v) for v in values))}</li>"
         for k, values in parameters.items()
     )
     intro = (
@@ -275,8 +286,6 @@ def _sweep_section(folder: Path, manifest: dict[str, Any]) -> str:
         f"= {manifest.get('runs_total', '?')} runs; every point uses the same replicate seeds."
         f"</p><ul>{lines}</ul>"
     )
-    import pandas as pd
-
     summary = pd.read_csv(folder / "summary.csv")
     names = list(parameters)
     kpis = [k for k in REPORT_KPIS if k in set(summary["kpi"])]
@@ -284,6 +293,7 @@ def _sweep_section(folder: Path, manifest: dict[str, Any]) -> str:
     for point, group in summary.groupby("point", sort=True):
         by_kpi = group.set_index("kpi")
         values = [by_kpi.iloc[0][name] for name in names]
-        rows.append([point, *values, *(interval(by_kpi.loc[k]) for k in kpis)])
-    header = ["point", *names, *(label(k) for k in kpis)]
-    return intro + "<h2>Key results per point (mean [95% CI])</h2>" + html_table(header, rows)
+        rows.append([point, *values, *(interval(by_kpi.loc[k], k) for k in kpis)])
+    header = ["point", *(parameter_label(name) for name in names), *(label(k) for k in kpis)]
+    table = html_table(header, rows)
+    return intro + "<h2>Key results per point (mean [95% CI])</h2>" + table + clipped_note(table)

@@ -31,7 +31,8 @@ class Transition(NamedTuple):
     adopted: bool
     won_back: bool
     after_complaint: bool  # left, having complained during this tenure
-    dissatisfied: bool  # left, having had a broken promise during this tenure
+    dissatisfied: bool  # left within DISSATISFIED_WINDOW_DAYS of a problem
+    dissatisfied_silent: bool  # ... without complaining about that problem
 
 
 class CustomerAgent(mesa.Agent):
@@ -43,7 +44,9 @@ class CustomerAgent(mesa.Agent):
         competence, integrity, benevolence: trust dimensions in [0, 1].
         scar: slows the rebuilding of trust after betrayals, >= 0.
         complained_in_tenure: whether it complained since it last became active.
-        failed_in_tenure: whether a promise to it was broken since it last became active.
+        last_problem_step: step of its last problem (a broken promise or a money problem)
+            in this tenure.
+        last_problem_complained: whether it complained about that problem.
     """
 
     def __init__(self, engine: AgentPopulation, index: int, population: PopulationArrays) -> None:
@@ -63,9 +66,12 @@ class CustomerAgent(mesa.Agent):
         self.competence = float(population.competence[index])
         self.integrity = float(population.integrity[index])
         self.benevolence = float(population.benevolence[index])
+        #: Disposition to trust per dimension: the level trust relaxes back to.
+        self.dispositions = phases.Dispositions(self.competence, self.integrity, self.benevolence)
         self.scar = 0.0
         self.complained_in_tenure = False
-        self.failed_in_tenure = False
+        self.last_problem_step = -(10**9)
+        self.last_problem_complained = False
         # Filled during a step.
         self.positive_heard = 0
         self.negative_heard = 0
@@ -111,11 +117,17 @@ class CustomerAgent(mesa.Agent):
         """Phase 1: own experience, word-of-mouth sent, chance to adopt — from previous state."""
         engine, config = self.engine, self.engine.config
         self.draws = self.model.rng.random(len(phases.DRAWS))
-        self.experience = phases.own_experience(self.as_customers(), self.draws, firm, config)
+        relaxed = phases.relax(self.as_customers(), self.dispositions, config)
+        self.experience = phases.own_experience(relaxed, self.draws, firm, config)
         can_talk = self.state == ACTIVE or (self.state == CHURNED and config.wom.churned_talk)
         self.message = float(
             phases.talk_decision(
-                self.overall_trust, can_talk, self.draws[phases.DRAW_INDEX["talk"]], config
+                self.overall_trust,
+                can_talk,
+                self.draws[phases.DRAW_INDEX["talk"]],
+                config,
+                self.experience.bad_experience,
+                self.draws[phases.DRAW_INDEX["tell"]],
             )
         )
         if self.message != 0.0:
@@ -148,7 +160,9 @@ class CustomerAgent(mesa.Agent):
             experience.integrity,
             experience.benevolence,
             experience.unresolved,
+            experience.claim.resolution.wrongful_denial,
             self.state == ACTIVE,
+            self.state == PROSPECT,
             phases.CustomerWeights(
                 self.weight_competence, self.weight_integrity, self.weight_benevolence
             ),
@@ -166,20 +180,27 @@ class CustomerAgent(mesa.Agent):
         self.benevolence = float(settlement.benevolence)
         self.scar = float(self.experience.scar)
         self.complained_in_tenure |= bool(self.experience.complained)
-        self.failed_in_tenure |= bool(self.experience.failure)
+        if bool(self.experience.failure):
+            self.last_problem_step = self.model.steps
+            self.last_problem_complained = bool(self.experience.complained)
+        recent = self.model.steps - self.last_problem_step <= phases.DISSATISFIED_WINDOW_DAYS
         self.positive_heard = self.negative_heard = 0
         transition = Transition(
             left=bool(settlement.leaves),
             adopted=bool(settlement.adopts),
             won_back=bool(settlement.adopts) and self.state == CHURNED,
             after_complaint=bool(settlement.leaves) and self.complained_in_tenure,
-            dissatisfied=bool(settlement.leaves) and self.failed_in_tenure,
+            dissatisfied=bool(settlement.leaves) and recent,
+            dissatisfied_silent=bool(settlement.leaves)
+            and recent
+            and not self.last_problem_complained,
         )
         if transition.left:
             self.state = CHURNED
         elif transition.adopted:
             self.state = ACTIVE
-            self.complained_in_tenure = self.failed_in_tenure = False
+            self.complained_in_tenure = False
+            self.last_problem_step = -(10**9)
         return transition
 
 
@@ -233,6 +254,7 @@ class AgentPopulation(Engine):
             won_back=column["won_back"],
             left_after_complaint=column["after_complaint"],
             left_dissatisfied=column["dissatisfied"],
+            left_dissatisfied_silent=column["dissatisfied_silent"],
             positive_messages=int((messages > 0).sum()),
             negative_messages=int((messages < 0).sum()),
         )

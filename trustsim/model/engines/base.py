@@ -53,8 +53,11 @@ class StepOutcome:
     won_back: NDArray[np.bool_]
     left_after_complaint: NDArray[np.bool_]
     left_dissatisfied: NDArray[np.bool_]
+    left_dissatisfied_silent: NDArray[np.bool_]
     positive_messages: int
     negative_messages: int
+    #: Indices of the customers ``experience`` covers, in its order (None: everybody).
+    experienced: NDArray[np.int64] | None = None
 
 
 class Engine(ABC):

@@ -1,0 +1,194 @@
+"""Where runs execute (trustsim/experiments/executors.py): how many processes help,
+telling the user when a pool was slower than one process, and stopping at once when an
+experiment is interrupted: wherever SIGTERM or Ctrl-C lands in the parent, local workers
+are terminated instead of finishing runs nobody will use (real ``trustsim`` processes
+with ``--workers 2``)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from trustsim.cli.main import main
+from trustsim.experiments import executors
+from trustsim.experiments.executors import (
+    AutoExecutor,
+    ExecutorError,
+    ProcessExecutor,
+    SerialExecutor,
+    choose_workers,
+    make_executor,
+    slower_than_serial,
+)
+from trustsim.experiments.runs import execute, make_spec
+from trustsim.scenario.schema import Scenario
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = Scenario(name="tiny", steps=5, population={"customers": 60})
+
+
+def specs(count: int) -> list[tuple[str, object]]:
+    return [(f"r{index}", make_spec(TINY, index)) for index in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("run_seconds", "runs", "cores", "load", "expected"),
+    [
+        (0.05, 40, 2, 0.0, 1),  # tiny runs: starting a pool costs more than it saves
+        (2.0, 1, 2, 0.0, 1),  # one run left: nothing to share
+        (2.0, 20, 2, 0.0, 2),  # 40 s of work on two idle cores
+        (2.0, 20, 2, 2.5, 1),  # the same on a loaded machine: no idle core
+        (2.0, 20, 4, 1.2, 3),  # three idle cores of four
+        (2.0, 24, 8, 0.0, 8),
+        (2.0, 20, 8, 0.0, 7),  # 3 rounds of runs either way: the fewer processes
+        (0.6, 6, 2, 0.0, 1),  # 3.6 s serial vs 1.5 + 1.8 s: not a fifth faster
+    ],
+)
+def test_choose_workers(
+    run_seconds: float, runs: int, cores: int, load: float, expected: int
+) -> None:
+    assert choose_workers(run_seconds, runs, cores, load) == expected
+
+
+def test_a_slower_pool_is_named_with_its_numbers() -> None:
+    busy = slower_than_serial(19.8, 14.6, 10, 2, 3.8, 2)  # the issue's measurement
+    assert busy is not None
+    assert "2 worker processes took 19.8 s" in busy and "15 s of CPU time" in busy
+    assert "busy (load average 3.8 on 2 cores)" in busy and "--workers auto" in busy
+    assert "short" not in busy
+    tiny = slower_than_serial(3.4, 0.04, 3, 2, 0.1, 2)
+    assert tiny is not None and "short (0.013 s each)" in tiny and "busy" not in tiny
+    assert slower_than_serial(7.7, 12.6, 48, 2, 0.2, 2) is None  # a real gain: no note
+
+
+def test_auto_runs_tiny_runs_in_this_process_with_the_same_results() -> None:
+    auto = AutoExecutor(cores=2, load=0.0)
+    found = dict(auto.map_unordered(execute, specs(4)))
+    assert auto.description.startswith("auto: serial, in this process (a run took")
+    assert "load average 0.0 on 2 cores" in auto.description
+    serial = dict(SerialExecutor().map_unordered(execute, specs(4)))
+    assert list(found) == ["r0", "r1", "r2", "r3"]
+    for key, frame in serial.items():
+        pd.testing.assert_frame_equal(found[key], frame)
+    auto.close()
+
+
+def test_auto_starts_a_pool_when_it_pays(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With pool start-up free, two idle cores pay for any run: the rest runs in 2
+    processes, with the serial results."""
+    monkeypatch.setattr(executors, "POOL_STARTUP_SECONDS", 0.0)
+    monkeypatch.setattr(executors, "WORTHWHILE", 1.0)
+    auto = AutoExecutor(cores=2, load=0.0)
+    try:
+        found = dict(auto.map_unordered(execute, specs(5)))
+    finally:
+        auto.close()
+    assert auto.description.startswith("auto: 2 local worker processes")
+    serial = dict(SerialExecutor().map_unordered(execute, specs(5)))
+    assert set(found) == set(serial)
+    for key, frame in serial.items():
+        pd.testing.assert_frame_equal(found[key], frame)
+
+
+def test_a_pool_of_tiny_runs_says_it_was_slower() -> None:
+    pool = ProcessExecutor(2)
+    try:
+        results = list(pool.map_unordered(execute, specs(3)))
+    finally:
+        pool.close()
+    assert len(results) == 3
+    assert pool.note is not None and "less than one core's work" in pool.note
+
+
+def test_workers_option_and_executor_block_take_auto(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert isinstance(make_executor(None, "auto"), AutoExecutor)
+    with pytest.raises(ExecutorError, match="'auto'"):
+        make_executor(None, 0)
+    source = tmp_path / "tiny.yaml"
+    source.write_text("name: tiny\nsteps: 5\nreplicates: 3\npopulation: {customers: 60}\n")
+    args = ["run", str(source), "--quiet", "--no-figures"]
+    assert main([*args, "--out", str(tmp_path / "a"), "--workers", "auto"]) == 0
+    said = capsys.readouterr().err
+    assert "note:" not in said
+    assert "trustsim: --workers auto: serial, in this process (a run took" in said  # told
+    assert main([*args, "--out", str(tmp_path / "b"), "--workers", "2"]) == 0
+    assert "trustsim: note: 2 worker processes took" in capsys.readouterr().err  # tiny runs
+    manifests = sorted(tmp_path.glob("*/tiny/*/manifest.json"))
+    texts = [path.read_text() for path in manifests]
+    assert any('"auto: serial' in text for text in texts)
+    assert any('"executor_note"' in text for text in texts)
+    with pytest.raises(SystemExit):
+        main([*args, "--out", str(tmp_path / "c"), "--workers", "many"])
+    assert "expected a whole number >= 1 or 'auto'" in capsys.readouterr().err
+
+
+#: Loaded first by the parent and the workers (PYTHONPATH). Workers append "done" to a file
+#: when a run finishes; the parent sends itself SIGTERM while it stores the first finished
+#: run, that is outside the executor's wait for results.
+HOOK = """\
+import os, signal, time
+marker = os.environ.get("TRUSTSIM_TEST_DONE")
+if marker:
+    import trustsim.experiments.runs as runs
+    import trustsim.experiments.store as store
+    execute = runs.execute
+    def counted(spec):
+        result = execute(spec)
+        with open(marker, "a") as handle:
+            handle.write("done\\n")
+        return result
+    runs.execute = counted
+    save = store.RunStore.save
+    def save_then_terminate(self, key, timeseries):
+        save(self, key, timeseries)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler raises here
+    store.RunStore.save = save_then_terminate
+"""
+
+#: One short run (a few steps) and one long one (seconds even on an idle machine).
+SCENARIO = (
+    "name: uneven\nreplicates: 1\npopulation: {customers: 1500}\nsweep:\n  steps: [3, 4000]\n"
+)
+
+
+def _no_inherited_sigint_ignore() -> None:
+    """The child handles Ctrl-C even when the test run was started in the background."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_an_interrupt_outside_the_wait_for_results_terminates_the_workers(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "hook").mkdir()
+    (tmp_path / "hook" / "sitecustomize.py").write_text(HOOK)
+    (tmp_path / "s.yaml").write_text(SCENARIO)
+    done = tmp_path / "done.txt"
+    command = ["sweep", "s.yaml", "--out", "out", "--quiet", "--workers", "2", "--no-figures"]
+    completed = subprocess.run(
+        [sys.executable, "-m", "trustsim", *command],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        preexec_fn=_no_inherited_sigint_ignore,
+        env={
+            **os.environ,
+            "PYTHONPATH": f"{tmp_path / 'hook'}{os.pathsep}{REPO}",
+            "TRUSTSIM_TEST_DONE": str(done),
+        },
+    )
+    assert completed.returncode == 130, completed.stderr
+    assert "interrupted" in completed.stderr and "Traceback" not in completed.stderr
+    # The short run finished and was stored; the long one was abandoned, not completed
+    # (a graceful shutdown of the pool waited for it: two "done" lines).
+    assert done.read_text().splitlines() == ["done"]
+    assert len(list((tmp_path / "out" / ".runs").glob("*.parquet"))) == 1

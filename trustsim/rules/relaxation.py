@@ -1,0 +1,44 @@
+"""Relaxation of trust toward each customer's disposition (propensity to trust).
+
+Trust built or lost by experiences does not stay put: without new experiences it relaxes
+toward the customer's own disposition, the level they bring to any firm before experience
+(the *propensity to trust* of Mayer, Davis & Schoorman 1995), as judgements drift back to
+an adaptation level (Helson 1964) and feelings about favourable and unfavourable
+circumstances fade (hedonic adaptation, Frederick & Loewenstein 1999). Per step
+
+    x' = x + s * (d - x),   s = share per step (see ``calendar.share_per_step``),
+
+where upward relaxation (``x < d``, trust coming back after a loss) is slowed by the scar
+like any other gain: ``s / (1 + scar_slowdown * scar)``. Without the relaxation, kept
+promises and positive word-of-mouth march trust toward 1 (the drift the issue-11 audit
+found); with it, trust settles where experiences balance forgetting.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trustsim.rules._types import FloatLike
+
+
+def relax_toward_disposition(
+    trust: FloatLike,
+    disposition: FloatLike,
+    share_per_step: float,
+    scar: FloatLike,
+    scar_slowdown: float,
+) -> FloatLike:
+    """Trust after one step of relaxation toward ``disposition``, in [0, 1].
+
+    Args:
+        trust: current trust in one dimension, [0, 1].
+        disposition: the customer's propensity to trust in that dimension, [0, 1].
+        share_per_step: share of the gap closed per step without a scar, [0, 1].
+        scar: the customer's scar, >= 0; slows upward relaxation.
+        scar_slowdown: upward relaxation is divided by ``1 + scar_slowdown * scar``.
+    """
+    trust = np.asarray(trust, dtype=np.float64)
+    gap = np.subtract(disposition, trust)
+    slowed = share_per_step / (1.0 + scar_slowdown * np.asarray(scar, dtype=np.float64))
+    share = np.where(gap > 0, slowed, share_per_step)
+    return np.clip(trust + share * gap, 0.0, 1.0)

@@ -1,0 +1,133 @@
+"""Child processes die with the process that started them; SIGTERM is handled like Ctrl-C.
+
+When the ``trustsim`` process is killed outright (``kill -9``, the OOM killer, a closed
+terminal), nothing in it runs any more, so its children must notice by themselves:
+
+* :func:`watch_parent` — a daemon thread blocks reading a pipe whose only writing end
+  the parent holds. The kernel closes that end when the parent dies, however it dies;
+  the read then returns end-of-file and the child exits at once (``os._exit``). This
+  works on every platform and through any number of intermediate processes (a worker
+  forked by multiprocessing's forkserver has the forkserver, not trustsim, as parent).
+* :func:`die_with_parent` — on Linux, also ask the kernel to send SIGKILL when the parent
+  process exits (``prctl(PR_SET_PDEATHSIG)``), which stops a child even while it holds
+  the interpreter lock in a long computation.
+
+Local experiment workers call :func:`worker_initializer` with the reading end of
+:func:`parent_pipe`; ``trustsim viz`` starts the Solara server through
+``python -m trustsim.system.lifetime --watch-fd N -- ...`` (:func:`child_command`).
+
+:func:`sigterm_as_interrupt` makes SIGTERM raise :class:`KeyboardInterrupt`, so a
+terminated run or experiment cleans up exactly as after Ctrl-C (no partial folder; an
+experiment keeps its stored runs and says that re-running resumes).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.connection import Connection
+from types import FrameType
+from typing import Any
+
+from trustsim.system.libc import linux_libc
+
+#: Exit status of a child whose parent died (128 + SIGHUP, as for a closed terminal).
+ORPHAN_EXIT = 128 + 1
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> bool:
+    """Linux: have the kernel SIGKILL this process when its parent exits. Returns True when
+    set (False elsewhere, or if the parent is already gone)."""
+    libc = linux_libc()
+    try:
+        if libc is None or libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            return False
+    except AttributeError:
+        return False
+    return os.getppid() != 1  # the parent may have died before prctl took effect
+
+
+def _exit_on_eof(read: Any) -> None:
+    try:
+        while True:
+            read()
+    except (EOFError, OSError):
+        os._exit(ORPHAN_EXIT)
+
+
+def watch_parent(reader: Connection | int) -> threading.Thread:
+    """Exit this process (``os._exit``) as soon as ``reader`` reaches end-of-file, which
+    happens when the parent, the only holder of the writing end, dies."""
+    if isinstance(reader, Connection):
+        read: Any = reader.recv_bytes
+    else:
+        descriptor = reader
+
+        def read() -> None:
+            if not os.read(descriptor, 1):
+                raise EOFError
+
+    watcher = threading.Thread(target=_exit_on_eof, args=(read,), daemon=True, name="parent")
+    watcher.start()
+    return watcher
+
+
+def parent_pipe(context: Any) -> tuple[Connection, Connection]:
+    """``(reader, writer)``: give the reader to children, keep the writer open here."""
+    reader, writer = context.Pipe(duplex=False)
+    return reader, writer
+
+
+def worker_initializer(reader: Connection) -> None:
+    """Initializer of local experiment workers: die with the trustsim process."""
+    die_with_parent()
+    watch_parent(reader)
+
+
+def child_command(command: list[str], descriptor: int) -> list[str]:
+    """``command`` (``python -m ...``) run under a watchdog on the pipe ``descriptor``."""
+    python, *arguments = command
+    watchdog = [python, "-m", "trustsim.system.lifetime", "--watch-fd", str(descriptor)]
+    return [*watchdog, "--", *arguments]
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While active (main thread only), SIGTERM raises KeyboardInterrupt like Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str]) -> None:
+    """``python -m trustsim.system.lifetime --watch-fd N -- MODULE ARGS...``: watch the pipe,
+    then run ``python -m MODULE ARGS...`` in this process."""
+    import runpy
+
+    if len(argv) < 4 or argv[0] != "--watch-fd" or argv[2] != "--" or argv[3] != "-m":
+        raise SystemExit(
+            "usage: python -m trustsim.system.lifetime --watch-fd N -- -m MODULE [ARGS]"
+        )
+    die_with_parent()
+    watch_parent(int(argv[1]))
+    module, arguments = argv[4], argv[5:]
+    sys.argv = [module, *arguments]
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])
