@@ -6,20 +6,24 @@ customer with plain ``float`` attributes and Python's ``math``, and a step of tw
 counted; ``apply``: word-of-mouth heard, reputation drift, churn or adoption), all from the
 previous state, like trustsim's synchronous step. Each customer-step
 
-* draws the same 13 uniforms as trustsim's engines (``trustsim.model.phases.DRAWS``), all
+* draws the same 15 uniforms as trustsim's engines (``trustsim.model.phases.DRAWS``), all
   of them whether used or not, from the model's stdlib generator (``self.random``);
 * reads the same neighbours: a speaker picks one contact, a non-customer counts its
   active contacts;
-* does the arithmetic of ``trustsim/rules`` (promise, complaint, false claim, checked
-  claim with targeting, overdue and verdict, recovery, the asymmetric trust update with
-  the scar, talking, hearing, drifting, the churn hazard, the Bass-like adoption).
+* does the arithmetic of ``trustsim/rules`` as of issue 11 (relaxation toward the
+  disposition, promise, complaint, money problem or false claim, checked claim with
+  targeting, duration, deadline and verdict, the wait, recovery, the asymmetric trust
+  update with the scar, talking and telling a bad experience, hearing, drifting, the
+  yearly churn hazard, the Bass-like adoption).
 
 Its parameters are read once from a trustsim scenario (by default the baseline's
 calibrated values), so it stays comparable when defaults change; the population is drawn
-per segment with ``random.betavariate``, the network is a Watts–Strogatz ring rewired with
-the stdlib generator. Firm-wide events (breaches, outages) are left out: they are rare and
-cost the same in both. It is a benchmark, not a second implementation of the model: it is
-not tested for agreement with trustsim, only timed against it (``bench_engines.py``).
+per segment with ``random.betavariate`` (dispositions independently and the initial
+customers with equal chances: the build is not timed), the network is a Watts–Strogatz
+ring rewired with the stdlib generator. Firm-wide events (breaches, outages) are left out:
+they are rare and cost the same in both. It is a benchmark, not a second implementation of
+the model: it is not tested for agreement with trustsim, only timed against it
+(``bench_engines.py``).
 When the rules change (issue 13 part B and later), this file must follow them.
 
 Run: ``python benchmarks/mesa_reference.py [N] [STEPS]``
@@ -37,7 +41,21 @@ import mesa
 
 REPO = Path(__file__).resolve().parents[1]
 PROSPECT, ACTIVE, CHURNED = 0, 1, 2
-DRAWS_PER_STEP = 13  # len(trustsim.model.phases.DRAWS)
+DRAWS_PER_STEP = 15  # len(trustsim.model.phases.DRAWS)
+DAYS_PER_YEAR = 365.0  # trustsim.rules.calendar.DAYS_PER_YEAR; one step is one day
+
+
+def day_chance(rate_per_year: float) -> float:
+    """trustsim.rules.calendar.probability_per_step: a rate per year as a chance per day."""
+    return -math.expm1(-rate_per_year / DAYS_PER_YEAR)
+
+
+def day_share(half_life_days: float) -> float:
+    """trustsim.rules.calendar.share_per_step: the share of a gap closed per day (a
+    half-life of 0 switches relaxation off)."""
+    if half_life_days <= 0:
+        return 0.0
+    return -math.expm1(-math.log(2.0) / half_life_days)
 
 
 def beta_shapes(mean: float, sd: float) -> tuple[float, float] | None:
@@ -77,14 +95,17 @@ class Customer(mesa.Agent):
         self.interaction_rate = segment.interaction_rate
         weights = segment.trust_weights
         self.weights = (weights.competence, weights.integrity, weights.benevolence)
-        self.competence = trait(segment.initial_trust.competence)
-        self.integrity = trait(segment.initial_trust.integrity)
-        self.benevolence = trait(segment.initial_trust.benevolence)
+        self.dispositions = (
+            trait(segment.initial_trust.competence),
+            trait(segment.initial_trust.integrity),
+            trait(segment.initial_trust.benevolence),
+        )
+        self.competence, self.integrity, self.benevolence = self.dispositions
         self.scar = 0.0
         self.overall = self.overall_trust()
         self.contacts: list[Customer] = []
         self.positive = self.negative = 0
-        self.unresolved = False
+        self.unresolved = self.wrongful = False
         self.draws: list[float] = []
         self.active_share = 0.0
 
@@ -92,59 +113,83 @@ class Customer(mesa.Agent):
         wc, wi, wb = self.weights
         return (wc * self.competence + wi * self.integrity + wb * self.benevolence) / (wc + wi + wb)
 
+    def relax(self) -> None:
+        """trustsim.rules.relaxation: a day's share of the gap to the disposition closes,
+        upward relaxation slowed by the scar."""
+        p = self.model.p
+        share = p["relaxation_share"]
+        if not share:
+            return
+        upward = share / (1 + p["scar_slowdown"] * self.scar)
+        relaxed = []
+        for current, disposition in zip(
+            (self.competence, self.integrity, self.benevolence), self.dispositions, strict=True
+        ):
+            gap = disposition - current
+            relaxed.append(min(max(current + (upward if gap > 0 else share) * gap, 0.0), 1.0))
+        self.competence, self.integrity, self.benevolence = relaxed
+
     def decide(self) -> None:
-        """Own experience, the message sent and the active contacts, from the previous state."""
+        """Relaxation, own experience, the message sent and the active contacts, from the
+        previous state."""
         m = self.model
         firm, p = m.firm, m.p
         uniform = self.random.random
         d = self.draws = [uniform() for _ in range(DRAWS_PER_STEP)]
-        self.unresolved = False
+        self.relax()
+        self.unresolved = self.wrongful = False
         if self.state == ACTIVE:
             touched = d[0] < self.interaction_rate
             broken = touched and d[1] >= firm["promise_reliability"]
             kept = touched and not broken
-            disclosed = broken and d[2] < firm["transparency"]
-            complain_chance = min(
-                1.0, self.complaint_propensity * (0.5 + firm["channel_simplicity"])
-            )
-            complained = broken and d[3] < complain_chance
+            communicated = d[2] < firm["transparency"]
+            simplicity = 2.0 ** (2 * firm["channel_simplicity"] - 1)
+            complain_chance = min(1.0, self.complaint_propensity * simplicity)
+            raise_chance = min(1.0, p["money_complaint_propensity"] * simplicity)
             strictness = firm["verification_strictness"]
+            problem_chance = p["problem_chance"]
+            false_chance = p["false_chance"] * (1 - p["deterrence"] * strictness)
+            money_problem = d[5] < problem_chance
             false_claim = (
-                not self.honest
-                and not complained
-                and d[4] < p["false_claim_rate"] * (1 - p["deterrence"] * strictness)
+                not money_problem and not self.honest and d[5] < problem_chance + false_chance
             )
+            complained = (broken and d[3] < complain_chance) or (
+                money_problem and d[4] < raise_chance
+            )
+            failure = broken or money_problem
+            disclosed = failure and communicated
+            false_claim = false_claim and not complained
             filed = complained or false_claim
-            chance = (
-                strictness ** (1 / p["targeting"]) if false_claim else strictness ** p["targeting"]
-            )
-            checked = filed and d[5] < chance
-            overdue = checked and d[6] < p["overdue"]
-            timely = checked and not overdue
-            wrongful = timely and not false_claim and d[7] < p["false_denial_rate"]
-            caught = timely and false_claim and d[7] < p["detection_rate"]
-            approved = filed and not (wrongful or caught)
-            good = complained and not wrongful and d[8] < firm["service_recovery"]
+            targeting = p["targeting"]
+            chance = strictness ** (1 / targeting) if false_claim else strictness**targeting
+            checked = filed and d[6] < chance
+            duration = 0.0
+            if checked and p["check_days_mean"] > 0:
+                duration = math.inf if d[7] == 0 else -p["check_days_mean"] * math.log(d[7])
+            deadline = p["resolution_deadline_days"]
+            timely = checked and not duration > deadline
+            caught = timely and false_claim and d[8] < p["detection_rate"]
+            wrongful = timely and not false_claim and d[8] < p["false_denial_rate"]
+            approved = filed and not (caught or wrongful)
+            waited = checked and not p["background"]
+            wait_days = min(duration, deadline) if waited else 0.0
+            good = complained and not wrongful and d[9] < firm["service_recovery"]
             poor = complained and not good
             friendly = p["friendliness_effect"] * 2 * (firm["friendliness"] - 0.5)
-            touches = float(kept) + float(broken)
-            repaired = 1 - min(p["recovery_repair"], 1.0) * good
+            touches = float(kept) + float(failure)
+            softening = p["transparency_softening"]
+            repaired = 1 - min(max(p["recovery_repair"], 0.0), 1.0) * good
             competence_good = float(kept)
-            competence_bad = (
-                float(broken) * (1 - p["transparency_softening"] * disclosed) * repaired
-            )
-            integrity_good = p["disclosure_credit"] * float(broken and disclosed)
+            competence_bad = float(failure) * (1 - softening * disclosed) * repaired
+            integrity_good = p["disclosure_credit"] * float(disclosed)
             integrity_bad = (
                 p["poor_recovery_penalty"] * poor + p["wrongful_denial_penalty"] * wrongful
             )
-            benevolence_good = (
-                p["recovery_repair"] * good
-                + p["approved_claim_signal"] * approved
-                + touches * max(friendly, 0.0)
-            )
+            benevolence_good = p["approved_claim_signal"] * approved + touches * max(friendly, 0.0)
             benevolence_bad = (
                 p["poor_recovery_penalty"] * poor
-                + p["check_distrust_signal"] * (checked and not false_claim)
+                + p["check_distrust_signal"] * (checked and not false_claim and not p["background"])
+                + p["wait_penalty_per_week"] * wait_days / 7 * (1 - softening * communicated)
                 + p["wrongful_denial_penalty"] * wrongful
                 + touches * max(-friendly, 0.0)
             )
@@ -162,23 +207,25 @@ class Customer(mesa.Agent):
             )
             bad = competence_bad + integrity_bad + benevolence_bad
             self.scar = self.scar * (1 - p["scar_decay"]) + p["scar_per_betrayal"] * bad
-            self.unresolved = broken and not good
-        if self.state != PROSPECT and self.contacts:
+            self.unresolved = failure and not good
+            self.wrongful = wrongful
+        else:
+            self.scar *= 1 - p["scar_decay"]
+        can_talk = self.state == ACTIVE or (self.state == CHURNED and p["churned_talk"])
+        if self.contacts:
             trust = self.overall
             opinion = (
                 1
                 if trust >= p["promoter_threshold"]
                 else (-1 if trust < p["detractor_threshold"] else 0)
             )
-            if opinion > 0:
-                rate = p["talk_rate"]
-            elif opinion < 0:
-                rate = min(1.0, p["talk_rate"] * p["negative_multiplier"])
-            else:
-                rate = 0.0
-            if d[10] < rate:
-                listener = self.contacts[int(d[11] * len(self.contacts))]
-                if opinion > 0:
+            rate = p["talk_positive"] if opinion > 0 else (p["talk_negative"] if opinion else 0.0)
+            message = opinion if can_talk and d[11] < rate else 0
+            if (self.unresolved or self.wrongful) and d[12] < p["bad_experience_tell"]:
+                message = -1
+            if message:
+                listener = self.contacts[int(d[13] * len(self.contacts))]
+                if message > 0:
                     listener.positive += 1
                 else:
                     listener.negative += 1
@@ -187,7 +234,7 @@ class Customer(mesa.Agent):
             self.active_share = active / len(self.contacts)
 
     def apply(self) -> None:
-        """Word-of-mouth heard, reputation drift, then churn or adoption."""
+        """Word-of-mouth heard, reputation drift (prospects), then churn or adoption."""
         m = self.model
         p = m.p
         if self.positive or self.negative:
@@ -199,18 +246,20 @@ class Customer(mesa.Agent):
             self.benevolence = 1 - (1 - self.benevolence * kept) * distance
             self.positive = self.negative = 0
         previous = self.overall
-        if self.state != ACTIVE:
+        if self.state == PROSPECT:
             rate = p["reputation_influence"]
             self.competence += rate * (m.reputation - self.competence)
             self.integrity += rate * (m.reputation - self.integrity)
             self.benevolence += rate * (m.reputation - self.benevolence)
         self.overall = self.overall_trust()
-        draw = self.draws[12]
+        draw = self.draws[14]
         if self.state == ACTIVE:
             z = min(max((self.overall - p["distrust_threshold"]) / p["steepness"], -50.0), 50.0)
-            hazard = min(max(p["base_rate"] + p["distrust_rate"] / (1 + math.exp(z)), 0.0), 1.0)
-            leave = 1 - (1 - hazard) * (1 - p["unresolved_failure_exit"] * self.unresolved)
-            if draw < leave:
+            hazard = p["base_rate_per_year"] + p["distrust_rate_per_year"] / (1 + math.exp(z))
+            stay = math.exp(-hazard / DAYS_PER_YEAR)
+            stay *= 1 - p["unresolved_failure_exit"] * self.unresolved
+            stay *= 1 - p["wrongful_denial_exit"] * self.wrongful
+            if draw < 1 - stay:
                 self.state = CHURNED
         else:
             appeal = max(0.0, 1 + p["trust_elasticity"] * 2 * (previous - 0.5))
@@ -232,14 +281,21 @@ class ReferenceModel(mesa.Model):
         super().__init__(rng=seed)  # Mesa 3.3 and 3.5: rng= (seed= is deprecated in 3.5)
         self.settings = settings
         self.firm = {name: float(value) for name, value in settings.firm.model_dump().items()}
-        claims = settings.claims
+        claims, wom, acquisition = settings.claims, settings.wom, settings.acquisition
         self.p: dict[str, float] = {
             **settings.trust.model_dump(),
-            **settings.wom.model_dump(),
+            **wom.model_dump(),
             **settings.churn.model_dump(),
-            **settings.acquisition.model_dump(),
+            **acquisition.model_dump(),
             **claims.model_dump(),
-            "overdue": math.exp(-claims.resolution_deadline_days / claims.check_days_mean),
+            # Rates per year as chances per day (trustsim.rules.calendar), computed once.
+            "relaxation_share": day_share(settings.trust.relaxation_half_life_days),
+            "problem_chance": day_chance(claims.money_problems_per_year),
+            "false_chance": day_chance(claims.false_claims_per_year),
+            "talk_positive": day_chance(wom.talk_rate_per_year),
+            "talk_negative": day_chance(wom.talk_rate_per_year * wom.negative_multiplier),
+            "innovation": acquisition.innovation_per_year / DAYS_PER_YEAR,
+            "imitation": acquisition.imitation_per_year / DAYS_PER_YEAR,
         }
         self.reputation = 0.6
         segments = settings.population.segments
