@@ -838,9 +838,12 @@ LEVER_STUDIES: dict[str, Lever] = {
             "trust.poor_recovery_penalty": 0.0,
             "churn.unresolved_failure_exit": 0.0,
             "economics.cost_per_recovery": 0.0,
+            # An unresolved failure is also told to a contact (wom.bad_experience_tell), as
+            # the data_protection ablation already accounts for leaks.
+            "wom.bad_experience_tell": 0.0,
         },
-        "good recovery repairs the loss and prevents exits (ablation: recovery changes "
-        "nothing and costs nothing)",
+        "good recovery repairs the loss, prevents exits and the word-of-mouth of an "
+        "unresolved failure (ablation: recovery changes nothing and costs nothing)",
     ),
     "friendliness": Lever(
         0.0, 1.0, (1, 1, 1), {"trust.friendliness_effect": 0.0},
