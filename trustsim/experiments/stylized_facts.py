@@ -149,30 +149,35 @@ def kept_promises_to_restore(
     per_betrayal = dynamics.scar_per_betrayal if scar else 0.0
     share = float(calendar.share_per_step(dynamics.relaxation_half_life_days))
 
-    def rates(scar_now: np.ndarray) -> tuple[Any, float]:
-        return trust.update_rates(
+    # The rules take plain numbers; this analysis follows many customers at once.
+    update_rates = np.vectorize(trust.update_rates)
+    apply_units = np.vectorize(trust.apply_units)
+    scar_update = np.vectorize(trust.scar_update)
+    relax = np.vectorize(relaxation.relax_toward_disposition)
+
+    def rates(scar_now: np.ndarray) -> tuple[Any, Any]:
+        distance, kept_trust = update_rates(
             scar_now, dynamics.gain_rate, dynamics.loss_rate, dynamics.scar_slowdown
         )
+        return distance, kept_trust
 
     scar_now = np.zeros(customers)
-    level = np.asarray(trust.apply_units(level, 0.0, 1.0, *rates(scar_now)))
-    scar_now = np.asarray(trust.scar_update(scar_now, 1.0, per_betrayal, dynamics.scar_decay))
+    level = np.asarray(apply_units(level, 0.0, 1.0, *rates(scar_now)))
+    scar_now = np.asarray(scar_update(scar_now, 1.0, per_betrayal, dynamics.scar_decay))
     kept = np.zeros(customers, dtype=int)
     done = level >= target
     for _ in range(max_days):
         if done.all():
             break
-        relaxed = relaxation.relax_toward_disposition(
-            level, disposition, share, scar_now, dynamics.scar_slowdown
-        )
+        relaxed = relax(level, disposition, share, scar_now, dynamics.scar_slowdown)
         touched = ~done & (rng.random(customers) < segment.interaction_rate)
         level = np.where(
             done,
             level,
-            np.asarray(trust.apply_units(relaxed, touched.astype(float), 0.0, *rates(scar_now))),
+            np.asarray(apply_units(relaxed, touched.astype(float), 0.0, *rates(scar_now))),
         )
         kept += touched
-        scar_now = np.asarray(trust.scar_update(scar_now, 0.0, per_betrayal, dynamics.scar_decay))
+        scar_now = np.asarray(scar_update(scar_now, 0.0, per_betrayal, dynamics.scar_decay))
         done |= level >= target
     return kept.astype(float)
 
@@ -501,20 +506,16 @@ def claim_outcome_retention(scenario: Scenario, observe_days: int = YEAR) -> Cla
             outcome = model.last_outcome
             if outcome is None or step > observe_days:
                 continue
-            index = (
-                np.arange(size) if outcome.experienced is None else np.asarray(outcome.experienced)
-            )
-            experience = outcome.experience
-            raised = np.asarray(experience.complained, dtype=bool)
-            good = np.asarray(experience.good_recovery, dtype=bool)
-            waited = np.asarray(experience.claim.resolution.wait_days, dtype=float) > 0
+            raised = outcome.has("complained")
+            good = outcome.has("good_recovery")
+            waited = outcome.has("waited")
             classes = {
                 "unresolved": raised & ~good,
                 "resolved_high_effort": raised & good & waited,
                 "resolved_low_effort": raised & good & ~waited,
             }
             for name, flags in classes.items():
-                events.append((index[flags], step, outcome_class[name]))
+                events.append((np.flatnonzero(flags), step, outcome_class[name]))
         first_leave: dict[int, list[int]] = {}
         for who, step in departures:
             for person in who.tolist():

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from trustsim.model.engines.base import StepOutcome
 from trustsim.model.subgroup import Subgroup
 from trustsim.rules import wom
 from trustsim.rules.economics import StepEconomics
@@ -151,36 +150,31 @@ def metrics_row(
     return {column: row[column] for column in COLUMNS}
 
 
-def count_events(outcome: StepOutcome, breach: bool) -> dict[str, int]:
-    """Per-step event counts (every name of :data:`EVENT_COUNTS`) from an engine's outcome."""
-    experience = outcome.experience
-    resolution = experience.claim.resolution
-
-    def total(flags: Any) -> int:
-        return int(np.count_nonzero(flags))
-
-    after_complaint = total(outcome.left_after_complaint)
+def count_events(counts: dict[str, int], breach: bool) -> dict[str, int]:
+    """Per-step event counts (every name of :data:`EVENT_COUNTS`) from the counts of the
+    event bits of :data:`trustsim.model.phases.EVENT_BITS` (``StepOutcome.counts()``)."""
+    after_complaint = counts["left_after_complaint"]
     return {
-        "acquired": total(outcome.adopted),
-        "won_back": total(outcome.won_back),
-        "churned_silent": total(outcome.left) - after_complaint,
+        "acquired": counts["adopted"],
+        "won_back": counts["won_back"],
+        "churned_silent": counts["left"] - after_complaint,
         "churned_after_complaint": after_complaint,
-        "churned_dissatisfied": total(outcome.left_dissatisfied),
-        "churned_dissatisfied_silent": total(outcome.left_dissatisfied_silent),
-        "failures": total(experience.broken),
-        "money_problems": total(experience.money_problem),
-        "complaints": total(experience.complained),
-        "claims": total(experience.claim.filed),
-        "claims_checked": total(resolution.checked),
-        "claims_approved": total(resolution.approved),
-        "claims_denied": total(resolution.denied),
-        "claims_auto_approved": total(resolution.auto_approved),
-        "false_claims_caught": total(resolution.false_caught),
-        "false_claims_paid": total(resolution.false_paid),
-        "recoveries_good": total(experience.good_recovery),
-        "recoveries_poor": total(experience.poor_recovery),
+        "churned_dissatisfied": counts["left_dissatisfied"],
+        "churned_dissatisfied_silent": counts["left_dissatisfied_silent"],
+        "failures": counts["broken"],
+        "money_problems": counts["money_problem"],
+        "complaints": counts["complained"],
+        "claims": counts["filed"],
+        "claims_checked": counts["checked"],
+        "claims_approved": counts["approved"],
+        "claims_denied": counts["denied"],
+        "claims_auto_approved": counts["auto_approved"],
+        "false_claims_caught": counts["false_caught"],
+        "false_claims_paid": counts["false_paid"],
+        "recoveries_good": counts["good_recovery"],
+        "recoveries_poor": counts["poor_recovery"],
         "breach": int(breach),
-        "customers_leaked": total(experience.leaked),
-        "wom_positive": outcome.positive_messages,
-        "wom_negative": outcome.negative_messages,
+        "customers_leaked": counts["leaked"],
+        "wom_positive": counts["spoke_positive"],
+        "wom_negative": counts["spoke_negative"],
     }

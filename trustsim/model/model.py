@@ -91,8 +91,10 @@ class TrustModel(mesa.Model):
         self.price_multiplier = scenario.economics.price_multiplier
         self.cumulative_profit = 0.0
         self.timeline = Timeline(list(scenario.events))
-        #: The replicate's Philox key: the population and the network are pure functions
-        #: of it (trustsim.model.random_numbers); the engines draw from ``rng``.
+        #: The replicate's Philox key: every random number of the run (population, network,
+        #: the firm's and the customers' draws) is a pure function of it and of where it is
+        #: used (trustsim.model.random_numbers). Mesa's ``rng`` is seeded from the same
+        #: sequence for users' own extensions; trustsim draws nothing from it.
         self.key = replicate_key(self.seed_sequence)
         population = sample_population(
             scenario.population,
@@ -105,8 +107,10 @@ class TrustModel(mesa.Model):
         self.network: Network = build_network(
             scenario.network, population.size, self.key, source_dir
         )
-        self.firm = Firm(self, scenario.firm, scenario.trust)
-        self.engine: Engine = ENGINES[engine](self, scenario, self.network, population)
+        self.firm = Firm(self, scenario.firm, scenario.trust, self.key)
+        self.engine: Engine = ENGINES[engine](
+            self, scenario, self.network, population, self.key
+        )
         snapshot = self.engine.snapshot()
         active = snapshot.state == ACTIVE
         overall = snapshot.overall
@@ -154,11 +158,11 @@ class TrustModel(mesa.Model):
             firm_state, self.reputation, self.advertising_multiplier
         )
         self.last_outcome = outcome
-        events = count_events(outcome, breach=firm_state.breach)
+        events = count_events(outcome.counts(), breach=firm_state.breach)
         self.reputation = wom.reputation_update(
             self.reputation,
-            outcome.positive_messages,
-            outcome.negative_messages,
+            events["wom_positive"],
+            events["wom_negative"],
             self.config.wom.reputation_memory,
         )
         snapshot = self.engine.snapshot()

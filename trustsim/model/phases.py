@@ -1,23 +1,53 @@
-"""The two synchronous phases of a step, for one customer (scalars) or many (arrays).
+"""One customer's step, written once and compiled: what both engines call.
 
-``relax`` lets a day pass: trust relaxes toward each customer's disposition.
-``own_experience`` runs the phases that depend only on the customer and the firm
-(interactions, complaints and claims, verification, recovery, trust update). ``settle``
-applies what depends on other customers' previous state (word-of-mouth received,
-reputation) and decides churn and adoption. Each engine calls the same functions: the
-agents engine once per ``CustomerAgent`` with scalars, array code once with whole arrays.
-Draws are uniform numbers in [0, 1) supplied by the engine from the model's seeded RNG.
+A step has two synchronous phases. :func:`decide` reads only the state at the start of the
+step (the customer's own, the firm's and the public reputation): trust relaxes toward the
+customer's disposition, the customer lives their own experience (interactions, complaints
+and claims, verification, recovery, trust update) and decides whether to tell a contact.
+:func:`settle` then applies the word-of-mouth the customer heard, the reputation drift of
+prospects, and decides churn or adoption; :func:`tenure` keeps the flags that classify a
+leaver. The arithmetic is in :mod:`trustsim.rules`; these functions only compose the rules
+in the phase order of DESIGN.md.
+
+Both engines call the same compiled functions: the agents engine once per Mesa
+``CustomerAgent`` (from Python), the vectorized engine inside one compiled loop over the
+customers (:mod:`trustsim.model.engines.vectorized`). The floats a customer ends a step with
+depend only on that customer's inputs and on counter-based draws, so the two engines, and
+the vectorized engine on any number of threads, give identical numbers
+(tests/model/engines/test_engines.py checks every scenario).
+
+**Draws.** Every random number is a pure function of (replicate key, step, customer, draw
+slot) (:mod:`trustsim.model.random_numbers`, domain CUSTOMER), computed only when read:
+
+=========  =====================================  =======================================
+block      slots                                  read by
+=========  =====================================  =======================================
+0          touch, claim, talk, leave_or_adopt     everybody, every step
+1          keep, disclose, complain, raise        customers with a touchpoint or a claim
+2          check, duration, verdict, recovery     customers with a complaint or a claim
+3          tell, contact, leak, (unused)          bad experiences, speakers, breaches
+=========  =====================================  =======================================
+
+Because no draw depends on another customer or on which draws were read before, variants
+of a scenario keep common random numbers exactly.
+
+**Parameters** reach the compiled code as one-element structured arrays (a record type):
+the scenario's constants once per run (:func:`parameters`), the firm's levers and the
+step's firm-wide events once per step (:func:`firm_record`). A record costs about 1 us to
+pass from Python, a 40-field NamedTuple about 7 us (docs/performance.md).
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
+from trustsim.compiled import njit
+from trustsim.model.random_numbers import DOMAIN_CUSTOMER, index_below32, uniform32, words
 from trustsim.rules import (
     acquisition,
     calendar,
@@ -29,37 +59,169 @@ from trustsim.rules import (
     trust,
     wom,
 )
-from trustsim.rules._types import BoolLike, FloatLike
-from trustsim.scenario.schema import Scenario, TrustDynamicsSettings
+from trustsim.scenario.schema import Scenario
 
-#: Names of the uniform draws each customer uses per step, in order. The first ones (up to
-#: "leak") are those of :func:`own_experience`. One draw decides both leaving (for a
-#: customer) and adopting (for everybody else): exactly one of the two applies to a person.
-DRAWS = (
-    "touch",
-    "keep",
-    "disclose",
-    "complain",
-    "raise",
-    "claim",
-    "check",
-    "duration",
-    "verdict",
-    "recovery",
-    "leak",
-    "talk",
-    "tell",
-    "contact",
-    "leave_or_adopt",
-)
-DRAW_INDEX = {name: index for index, name in enumerate(DRAWS)}
+#: Customer states (int8 in the engines).
+PROSPECT, ACTIVE, CHURNED = 0, 1, 2
+
 #: A leaver counts as *dissatisfied* when their last problem (a broken promise or a money
 #: problem) happened within this many days before leaving; as *silent* when they did not
 #: complain about that problem (docs/validation.md: the 80% calibration target).
 DISSATISFIED_WINDOW_DAYS = 90
+#: ``last_problem_step`` of a customer without a problem in this tenure.
+NO_PROBLEM = -(10**9)
 
-#: How many leading draws :func:`own_experience` reads.
-EXPERIENCE_DRAWS = DRAW_INDEX["leak"] + 1
+# --------------------------------------------------------------------------- event bits
+#: What happened to one customer in one step, as bits of one integer (int64). The order is
+#: the order of :data:`EVENT_BITS`; counts per step are the number of customers with a bit.
+EVENT_BITS: tuple[str, ...] = (
+    "kept",  # a promise kept
+    "broken",  # a promise broken
+    "money_problem",
+    "failure",  # a problem: a broken promise or a money problem
+    "complained",
+    "filed",  # a claim filed (a complaint, or a false claim)
+    "false_claim",
+    "checked",
+    "auto_approved",
+    "approved",
+    "denied",
+    "false_caught",
+    "false_paid",
+    "wrongful_denial",
+    "good_recovery",
+    "poor_recovery",
+    "unresolved",  # a failure not followed by good recovery
+    "leaked",
+    "bad_experience",  # unresolved, wrongly denied or leaked: may be told to a contact
+    "waited",  # waited for a thorough check of a claim
+    "spoke_positive",
+    "spoke_negative",
+    "left",
+    "adopted",
+    "won_back",
+    "left_after_complaint",  # left, having complained during this tenure
+    "left_dissatisfied",  # left within DISSATISFIED_WINDOW_DAYS of a problem
+    "left_dissatisfied_silent",  # ... without complaining about that problem
+)
+BIT: dict[str, int] = {name: 1 << index for index, name in enumerate(EVENT_BITS)}
+KEPT, BROKEN, MONEY_PROBLEM, FAILURE = BIT["kept"], BIT["broken"], BIT["money_problem"], BIT["failure"]
+COMPLAINED, FILED, FALSE_CLAIM, CHECKED = (
+    BIT["complained"],
+    BIT["filed"],
+    BIT["false_claim"],
+    BIT["checked"],
+)
+AUTO_APPROVED, APPROVED, DENIED = BIT["auto_approved"], BIT["approved"], BIT["denied"]
+FALSE_CAUGHT, FALSE_PAID, WRONGFUL_DENIAL = (
+    BIT["false_caught"],
+    BIT["false_paid"],
+    BIT["wrongful_denial"],
+)
+GOOD_RECOVERY, POOR_RECOVERY, UNRESOLVED = (
+    BIT["good_recovery"],
+    BIT["poor_recovery"],
+    BIT["unresolved"],
+)
+LEAKED, BAD_EXPERIENCE, WAITED = BIT["leaked"], BIT["bad_experience"], BIT["waited"]
+SPOKE_POSITIVE, SPOKE_NEGATIVE = BIT["spoke_positive"], BIT["spoke_negative"]
+LEFT, ADOPTED, WON_BACK = BIT["left"], BIT["adopted"], BIT["won_back"]
+LEFT_AFTER_COMPLAINT = BIT["left_after_complaint"]
+LEFT_DISSATISFIED = BIT["left_dissatisfied"]
+LEFT_DISSATISFIED_SILENT = BIT["left_dissatisfied_silent"]
+
+# --------------------------------------------------------------------------- draw blocks
+BLOCK_BASE, BLOCK_EVENTS, BLOCK_CLAIM, BLOCK_OTHER = 0, 1, 2, 3
+
+
+@njit(inline=True)
+def draws(key0: Any, key1: Any, step: Any, person: Any, block: Any) -> Any:
+    """The four raw 32-bit words of one draw block of ``person`` in ``step``."""
+    return words(key0, key1, step, person, block, DOMAIN_CUSTOMER)
+
+
+# --------------------------------------------------------------------------- parameters
+
+#: The scenario's constants the customer phases read, computed once per run: per-step
+#: probabilities and rates converted from the scenario's yearly rates and half-lives.
+PARAMETER_FIELDS: tuple[tuple[str, Any], ...] = (
+    ("relax_share", np.float64),  # share of the gap to the disposition closed per step
+    ("gain_rate", np.float64),
+    ("loss_rate", np.float64),
+    ("scar_per_betrayal", np.float64),
+    ("scar_slowdown", np.float64),
+    ("scar_decay", np.float64),
+    ("transparency_softening", np.float64),
+    ("recovery_repair", np.float64),
+    ("poor_recovery_penalty", np.float64),
+    ("check_distrust_signal", np.float64),
+    ("wait_penalty_per_week", np.float64),
+    ("approved_claim_signal", np.float64),
+    ("wrongful_denial_penalty", np.float64),
+    ("disclosure_credit", np.float64),
+    ("friendliness_effect", np.float64),
+    ("money_problem_chance", np.float64),  # probability per step
+    ("false_claim_chance_unchecked", np.float64),  # probability per step, no checks
+    ("deterrence", np.float64),
+    ("money_complaint_propensity", np.float64),
+    ("check_days_mean", np.float64),
+    ("resolution_deadline_days", np.float64),
+    ("detection_rate", np.float64),
+    ("false_denial_rate", np.float64),
+    ("targeting", np.float64),
+    ("background", np.bool_),
+    ("promoter_threshold", np.float64),
+    ("detractor_threshold", np.float64),
+    ("talk_rate_per_year", np.float64),
+    ("negative_multiplier", np.float64),
+    ("bad_experience_tell", np.float64),
+    ("influence", np.float64),
+    ("reputation_influence", np.float64),
+    ("churned_talk", np.bool_),
+    ("base_rate_per_year", np.float64),
+    ("distrust_rate_per_year", np.float64),
+    ("distrust_threshold", np.float64),
+    ("steepness", np.float64),
+    ("unresolved_failure_exit", np.float64),
+    ("wrongful_denial_exit", np.float64),
+    ("innovation", np.float64),  # Bass p per step
+    ("imitation", np.float64),  # Bass q per step
+    ("trust_elasticity", np.float64),
+    ("winback_factor", np.float64),
+)
+
+
+def parameters(scenario: Scenario) -> NDArray[Any]:
+    """The scenario's constants as a one-element record array (fields
+    :data:`PARAMETER_FIELDS`), the form the compiled phases read. A ``numpy.recarray``,
+    so that the plain Python phases (``function.py_func``) read its fields as attributes
+    too."""
+    dynamics, claim, talk, leave, adopt = (
+        scenario.trust,
+        scenario.claims,
+        scenario.wom,
+        scenario.churn,
+        scenario.acquisition,
+    )
+    values: dict[str, Any] = {
+        "relax_share": calendar.share_per_step(dynamics.relaxation_half_life_days),
+        "money_problem_chance": calendar.probability_per_step(claim.money_problems_per_year),
+        "false_claim_chance_unchecked": calendar.probability_per_step(
+            claim.false_claims_per_year
+        ),
+        "innovation": calendar.rate_per_step(adopt.innovation_per_year),
+        "imitation": calendar.rate_per_step(adopt.imitation_per_year),
+    }
+    for block in (dynamics, claim, talk, leave, adopt):
+        for name, _ in PARAMETER_FIELDS:
+            if name not in values and name in type(block).model_fields:
+                values[name] = getattr(block, name)
+    missing = [name for name, _ in PARAMETER_FIELDS if name not in values]
+    assert not missing, f"no scenario field for {missing}"
+    record = np.zeros(1, dtype=list(PARAMETER_FIELDS))
+    for name, _ in PARAMETER_FIELDS:
+        record[name] = values[name]
+    return record.view(np.recarray)
 
 
 @dataclass(frozen=True)
@@ -75,416 +237,496 @@ class FirmState:
     outage: bool = False
 
 
-class Customers(NamedTuple):
-    """Customer state and traits that :func:`own_experience` reads; scalars or
-    equally-shaped arrays."""
-
-    active: BoolLike
-    honest: BoolLike
-    complaint_propensity: FloatLike
-    interaction_rate: FloatLike
-    competence: FloatLike
-    integrity: FloatLike
-    benevolence: FloatLike
-    scar: FloatLike
-
-
-class Dispositions(NamedTuple):
-    """Each customer's disposition to trust per dimension (scalars or arrays, [0, 1]): the
-    level their trust relaxes back to (the segment's ``initial_trust`` draws)."""
-
-    competence: FloatLike
-    integrity: FloatLike
-    benevolence: FloatLike
-
-
-class CustomerWeights(NamedTuple):
-    """How much each trust dimension weighs in each customer's overall trust (scalars or
-    arrays, not normalised): the customers' segment values of the scenario's
-    :class:`trustsim.scenario.schema.TrustWeightsSettings`."""
-
-    competence: FloatLike
-    integrity: FloatLike
-    benevolence: FloatLike
-
-
-class ClaimsOutcome(NamedTuple):
-    """Claims filed this step and how they were resolved (booleans per customer)."""
-
-    filed: BoolLike
-    false: BoolLike
-    resolution: claims.ClaimResolution
-
-
-class Experience(NamedTuple):
-    """What happened to customers this step and their trust after their own experience."""
-
-    kept: BoolLike
-    broken: BoolLike
-    money_problem: BoolLike
-    failure: BoolLike  # a problem: a broken promise or a money problem
-    complained: BoolLike
-    claim: ClaimsOutcome
-    good_recovery: BoolLike
-    poor_recovery: BoolLike
-    unresolved: BoolLike
-    leaked: BoolLike
-    bad_experience: BoolLike
-    competence: FloatLike
-    integrity: FloatLike
-    benevolence: FloatLike
-    scar: FloatLike
-
-
-#: Keyword arguments of :func:`trustsim.rules.trust.experience_units` that are weights of
-#: the scenario's trust dynamics (the breach severity comes with the breach instead).
-EXPERIENCE_WEIGHTS: tuple[str, ...] = tuple(
-    name
-    for name in inspect.signature(trust.experience_units).parameters
-    if name in TrustDynamicsSettings.model_fields and name != "breach_severity"
+#: Firm-wide fields of the firm record besides the levers.
+FIRM_EVENT_FIELDS: tuple[tuple[str, Any], ...] = (
+    ("breach", np.bool_),
+    ("breach_disclosed", np.bool_),
+    ("breach_severity", np.float64),
+    ("breach_affected_share", np.float64),
+    ("outage", np.bool_),
+    ("reputation", np.float64),  # public reputation at the start of the step, [0, 1]
+    ("advertising_multiplier", np.float64),
+    ("false_claim_chance", np.float64),  # a dishonest customer's, this step (deterred)
 )
 
 
-def experience_weights(dynamics: TrustDynamicsSettings) -> dict[str, float]:
-    """The scenario's weight of each event in experience units (see
-    :func:`trustsim.rules.trust.experience_units`)."""
-    return {name: getattr(dynamics, name) for name in EXPERIENCE_WEIGHTS}
-
-
-def trust_after(
-    competence: FloatLike,
-    integrity: FloatLike,
-    benevolence: FloatLike,
-    scar: FloatLike,
-    units: trust.ExperienceUnits,
-    dynamics: TrustDynamicsSettings,
-) -> tuple[FloatLike, FloatLike, FloatLike]:
-    """Each trust dimension after a step's experience units (losses first, then gains
-    slowed by the scar): the trust update of :mod:`trustsim.rules.trust`."""
-    rates = trust.update_rates(scar, dynamics.gain_rate, dynamics.loss_rate, dynamics.scar_slowdown)
-    return (
-        trust.apply_units(competence, units.competence_good, units.competence_bad, *rates),
-        trust.apply_units(integrity, units.integrity_good, units.integrity_bad, *rates),
-        trust.apply_units(benevolence, units.benevolence_good, units.benevolence_bad, *rates),
+def firm_record(
+    firm: FirmState, reputation: float, advertising_multiplier: float, scenario_parameters: Any
+) -> NDArray[Any]:
+    """This step's firm as a one-element record array: every lever (float, by its declared
+    name) and :data:`FIRM_EVENT_FIELDS`."""
+    lever_fields = [(name, np.float64) for name in firm.levers]
+    record = np.zeros(1, dtype=lever_fields + list(FIRM_EVENT_FIELDS))
+    for name, value in firm.levers.items():
+        record[name] = value
+    record["breach"] = firm.breach
+    record["breach_disclosed"] = firm.breach_disclosed
+    record["breach_severity"] = firm.breach_severity
+    record["breach_affected_share"] = firm.breach_affected_share
+    record["outage"] = firm.outage
+    record["reputation"] = reputation
+    record["advertising_multiplier"] = advertising_multiplier
+    record["false_claim_chance"] = claims.false_claim_probability(
+        float(scenario_parameters["false_claim_chance_unchecked"][0]),
+        float(scenario_parameters["deterrence"][0]),
+        float(firm.levers["verification_strictness"]),
     )
+    return record.view(np.recarray)
 
 
-def relax(customers: Customers, dispositions: Dispositions, scenario: Scenario) -> Customers:
-    """The customers after one day without experience: each trust dimension relaxes toward
-    the customer's disposition (:func:`trustsim.rules.relaxation.relax_toward_disposition`),
-    upward relaxation slowed by the scar. Every person relaxes, customer or not."""
-    dynamics = scenario.trust
-    share = float(calendar.share_per_step(dynamics.relaxation_half_life_days))
+# --------------------------------------------------------------------------- phase one
+
+
+@njit
+def relax(
+    competence: float,
+    integrity: float,
+    benevolence: float,
+    disposition_competence: float,
+    disposition_integrity: float,
+    disposition_benevolence: float,
+    scar: float,
+    params: Any,
+) -> tuple[float, float, float]:
+    """Each trust dimension after a day without experience: relaxed toward the customer's
+    disposition (:mod:`trustsim.rules.relaxation`). Everybody relaxes, customer or not."""
+    share = params.relax_share
     if share == 0.0:
-        return customers
-    relaxed = [
+        return competence, integrity, benevolence
+    slowdown = params.scar_slowdown
+    return (
+        relaxation.relax_toward_disposition(competence, disposition_competence, share, scar, slowdown),
+        relaxation.relax_toward_disposition(integrity, disposition_integrity, share, scar, slowdown),
         relaxation.relax_toward_disposition(
-            current, disposition, share, customers.scar, dynamics.scar_slowdown
-        )
-        for current, disposition in zip(
-            (customers.competence, customers.integrity, customers.benevolence),
-            dispositions,
-            strict=True,
-        )
-    ]
-    return customers._replace(competence=relaxed[0], integrity=relaxed[1], benevolence=relaxed[2])
-
-
-def claim_probabilities(scenario: Scenario, verification_strictness: float) -> tuple[float, float]:
-    """``(money_problem, false)``: probability per step that a customer has a money problem,
-    and that a dishonest one files a false claim (deterred by strict checking)."""
-    settings = scenario.claims
-    routine = float(calendar.probability_per_step(settings.money_problems_per_year))
-    false = float(
-        claims.false_claim_probability(
-            calendar.probability_per_step(settings.false_claims_per_year),
-            settings.deterrence,
-            verification_strictness,
-        )
+            benevolence, disposition_benevolence, share, scar, slowdown
+        ),
     )
-    return routine, false
 
 
-def own_experience(
-    customers: Customers,
-    draws: FloatLike,
-    firm: FirmState,
-    scenario: Scenario,
-) -> Experience:
-    """Interactions, complaints and claims, verification, recovery and trust update.
+@njit
+def eventful(
+    active: bool,
+    honest: bool,
+    interaction_rate: float,
+    touch_draw: float,
+    claim_draw: float,
+    firm: Any,
+    params: Any,
+) -> bool:
+    """Whether the customer can have an event this step: an active customer with a
+    touchpoint, a money problem or (dishonest) a false claim, or anybody active in a
+    breach. Everybody else keeps their (relaxed) trust; only their scar heals."""
+    if not active:
+        return False
+    claim_chance = params.money_problem_chance + (0.0 if honest else firm.false_claim_chance)
+    return touch_draw < interaction_rate or claim_draw < claim_chance or firm.breach
 
-    Args:
-        customers: state at the start of the step.
-        draws: uniform draws with ``DRAWS`` along the first axis.
-        firm: the firm's levers and firm-wide events this step.
-        scenario: parameters.
+
+@njit
+def experience(
+    key0: Any,
+    key1: Any,
+    step: int,
+    person: int,
+    honest: bool,
+    complaint_propensity: float,
+    interaction_rate: float,
+    competence: float,
+    integrity: float,
+    benevolence: float,
+    scar: float,
+    touch_draw: float,
+    claim_draw: float,
+    firm: Any,
+    params: Any,
+) -> tuple[float, float, float, float, int]:
+    """An active customer's own experience this step: interactions -> complaints and
+    claims -> verification and resolution -> service recovery -> trust update.
+
+    Returns ``(competence, integrity, benevolence, scar, events)``: trust after the
+    experience, the scar, and the event bits (:data:`EVENT_BITS`).
     """
-    d = {name: draws[DRAW_INDEX[name]] for name in DRAWS[:EXPERIENCE_DRAWS]}  # type: ignore[index]
-    active = np.asarray(customers.active, dtype=bool)
+    w0, w1, w2, w3 = draws(key0, key1, step, person, BLOCK_EVENTS)
+    keep_draw, disclose_draw, complain_draw, raise_draw = (
+        uniform32(w0),
+        uniform32(w1),
+        uniform32(w2),
+        uniform32(w3),
+    )
     kept, broken = interactions.promise_outcomes(
-        d["touch"],
-        d["keep"],
-        customers.interaction_rate,
-        firm.levers["promise_reliability"],
-        firm.outage,
+        touch_draw, keep_draw, interaction_rate, firm.promise_reliability, firm.outage
     )
-    kept, broken = kept & active, broken & active
-    communicated = np.less(d["disclose"], firm.levers["transparency"])
-    complain_chance = claims.complaint_probability(
-        customers.complaint_propensity, firm.levers["channel_simplicity"]
-    )
-    settings = scenario.claims
-    problem_chance, false_chance = claim_probabilities(
-        scenario, firm.levers["verification_strictness"]
-    )
+    communicated = disclose_draw < firm.transparency
     money_problem, false_claim = claims.money_problem_or_false_claim(
-        d["claim"], problem_chance, false_chance, customers.honest
+        claim_draw, params.money_problem_chance, firm.false_claim_chance, honest
     )
-    money_problem = money_problem & active
-    raise_chance = claims.complaint_probability(
-        settings.money_complaint_propensity, firm.levers["channel_simplicity"]
+    complained = (
+        broken
+        and complain_draw
+        < claims.complaint_probability(complaint_propensity, firm.channel_simplicity)
+    ) or (
+        money_problem
+        and raise_draw
+        < claims.complaint_probability(params.money_complaint_propensity, firm.channel_simplicity)
     )
-    complained = (broken & np.less(d["complain"], complain_chance)) | (
-        money_problem & np.less(d["raise"], raise_chance)
-    )
-    failure = broken | money_problem
-    failure_disclosed = failure & communicated
-    false_claim = false_claim & active & ~complained
-    filed = complained | false_claim
-    resolution = claims.resolve_claims(
+    failure = broken or money_problem
+    false_claim = false_claim and not complained
+    filed = complained or false_claim
+    check_draw = duration_draw = verdict_draw = recovery_draw = 1.0
+    if filed:
+        w0, w1, w2, w3 = draws(key0, key1, step, person, BLOCK_CLAIM)
+        check_draw, duration_draw, verdict_draw, recovery_draw = (
+            uniform32(w0),
+            uniform32(w1),
+            uniform32(w2),
+            uniform32(w3),
+        )
+    resolution = claims.resolve_claim(
         filed,
         false_claim,
-        d["check"],
-        d["duration"],
-        d["verdict"],
-        firm.levers["verification_strictness"],
-        settings.check_days_mean,
-        settings.resolution_deadline_days,
-        settings.detection_rate,
-        settings.false_denial_rate,
-        settings.targeting,
-        settings.background,
+        check_draw,
+        duration_draw,
+        verdict_draw,
+        firm.verification_strictness,
+        params.check_days_mean,
+        params.resolution_deadline_days,
+        params.detection_rate,
+        params.false_denial_rate,
+        params.targeting,
+        params.background,
     )
     good, poor = recovery.recovery_outcomes(
-        complained, resolution.wrongful_denial, d["recovery"], firm.levers["service_recovery"]
+        complained, resolution.wrongful_denial, recovery_draw, firm.service_recovery
     )
-    leaked = active & firm.breach & np.less(d["leak"], firm.breach_affected_share)
-    dynamics = scenario.trust
+    leaked = False
+    if firm.breach:
+        leak_word = draws(key0, key1, step, person, BLOCK_OTHER)[2]
+        leaked = uniform32(leak_word) < firm.breach_affected_share
+    failure_disclosed = failure and communicated
+    honest_claim_checked = resolution.checked and not false_claim and not params.background
     units = trust.experience_units(
         kept=kept,
         broken=failure,
         failure_disclosed=failure_disclosed,
         good_recovery=good,
         poor_recovery=poor,
-        honest_claim_checked=resolution.checked & ~false_claim & (not settings.background),
+        honest_claim_checked=honest_claim_checked,
         wait_days=resolution.wait_days,
         status_communicated=communicated,
         claim_approved=resolution.approved,
         wrongful_denial=resolution.wrongful_denial,
         data_leaked=leaked,
         breach_disclosed=firm.breach_disclosed,
-        friendliness=firm.levers["friendliness"],
+        friendliness=firm.friendliness,
+        transparency_softening=params.transparency_softening,
+        recovery_repair=params.recovery_repair,
+        poor_recovery_penalty=params.poor_recovery_penalty,
+        check_distrust_signal=params.check_distrust_signal,
+        wait_penalty_per_week=params.wait_penalty_per_week,
+        approved_claim_signal=params.approved_claim_signal,
+        wrongful_denial_penalty=params.wrongful_denial_penalty,
+        disclosure_credit=params.disclosure_credit,
+        friendliness_effect=params.friendliness_effect,
         breach_severity=firm.breach_severity,
-        **experience_weights(dynamics),
     )
-    competence, integrity, benevolence = trust_after(
-        customers.competence,
-        customers.integrity,
-        customers.benevolence,
-        customers.scar,
-        units,
-        dynamics,
+    keep_distance, keep_trust = trust.update_rates(
+        scar, params.gain_rate, params.loss_rate, params.scar_slowdown
     )
-    unresolved = recovery.unresolved_failure(failure, good)
+    competence = trust.apply_units(
+        competence, units.competence_good, units.competence_bad, keep_distance, keep_trust
+    )
+    integrity = trust.apply_units(
+        integrity, units.integrity_good, units.integrity_bad, keep_distance, keep_trust
+    )
+    benevolence = trust.apply_units(
+        benevolence, units.benevolence_good, units.benevolence_bad, keep_distance, keep_trust
+    )
     bad_total = units.competence_bad + units.integrity_bad + units.benevolence_bad
-    scar = trust.scar_update(
-        customers.scar, bad_total, dynamics.scar_per_betrayal, dynamics.scar_decay
-    )
-    return Experience(
-        kept=kept,
-        broken=broken,
-        money_problem=money_problem,
-        failure=failure,
-        complained=complained,
-        claim=ClaimsOutcome(filed=filed, false=false_claim, resolution=resolution),
-        good_recovery=good,
-        poor_recovery=poor,
-        unresolved=unresolved,
-        leaked=leaked,
-        bad_experience=unresolved | resolution.wrongful_denial | leaked,
-        competence=competence,
-        integrity=integrity,
-        benevolence=benevolence,
-        scar=scar,
-    )
+    scar = trust.scar_update(scar, bad_total, params.scar_per_betrayal, params.scar_decay)
+    unresolved = recovery.unresolved_failure(failure, good)
+    events = 0
+    if kept:
+        events |= KEPT
+    if broken:
+        events |= BROKEN
+    if money_problem:
+        events |= MONEY_PROBLEM
+    if failure:
+        events |= FAILURE
+    if complained:
+        events |= COMPLAINED
+    if filed:
+        events |= FILED
+    if false_claim:
+        events |= FALSE_CLAIM
+    if resolution.checked:
+        events |= CHECKED
+    if resolution.auto_approved:
+        events |= AUTO_APPROVED
+    if resolution.approved:
+        events |= APPROVED
+    if resolution.denied:
+        events |= DENIED
+    if resolution.false_caught:
+        events |= FALSE_CAUGHT
+    if resolution.false_paid:
+        events |= FALSE_PAID
+    if resolution.wrongful_denial:
+        events |= WRONGFUL_DENIAL
+    if good:
+        events |= GOOD_RECOVERY
+    if poor:
+        events |= POOR_RECOVERY
+    if unresolved:
+        events |= UNRESOLVED
+    if leaked:
+        events |= LEAKED
+    if unresolved or resolution.wrongful_denial or leaked:
+        events |= BAD_EXPERIENCE
+    if resolution.wait_days > 0.0:
+        events |= WAITED
+    return competence, integrity, benevolence, scar, events
 
 
-def talk_decision(
-    overall_trust: FloatLike,
-    can_talk: BoolLike,
-    talk_draw: FloatLike,
-    scenario: Scenario,
-    bad_experience: BoolLike = False,
-    tell_draw: FloatLike = 1.0,
-) -> FloatLike:
-    """Message each customer sends this step: +1, -1 or 0 (silent).
+@njit
+def decide(
+    key0: Any,
+    key1: Any,
+    step: int,
+    person: int,
+    state: int,
+    honest: bool,
+    complaint_propensity: float,
+    interaction_rate: float,
+    competence: float,
+    integrity: float,
+    benevolence: float,
+    disposition_competence: float,
+    disposition_integrity: float,
+    disposition_benevolence: float,
+    scar: float,
+    previous_overall: float,
+    firm_array: Any,
+    params_array: Any,
+) -> tuple[float, float, float, float, int, int, int]:
+    """Phase one of a step for one person, from the state at the start of the step.
 
-    A customer who had a bad experience this step (a failure left unresolved, a claim
-    wrongly denied, their data leaked) tells a contact about it with probability
-    ``wom.bad_experience_tell``; otherwise promoters and detractors talk from their
-    previous trust (:func:`trustsim.rules.wom.talk_probability`)."""
-    settings = scenario.wom
-    opinion = wom.sentiment(
-        overall_trust, settings.promoter_threshold, settings.detractor_threshold
-    )
-    talks = np.asarray(can_talk, dtype=bool) & np.less(
-        talk_draw,
-        wom.talk_probability(opinion, settings.talk_rate_per_year, settings.negative_multiplier),
-    )
-    tells = np.asarray(bad_experience, dtype=bool) & np.less(
-        tell_draw, settings.bad_experience_tell
-    )
-    return np.where(tells, -1.0, np.where(talks, opinion, 0.0))
+    Relaxation, then (for an active customer who can have an event) the own experience,
+    then the message: a customer who had a bad experience tells a contact about it with
+    probability ``wom.bad_experience_tell``; otherwise promoters and detractors (by their
+    trust at the start of the step) talk (:mod:`trustsim.rules.wom`). Churned customers talk
+    when ``wom.churned_talk``.
 
-
-def adoption_chance(
-    state_active: BoolLike,
-    churned: BoolLike,
-    active_contact_share: FloatLike,
-    overall_trust: FloatLike,
-    scenario: Scenario,
-    advertising_multiplier: float = 1.0,
-) -> FloatLike:
-    """Probability of becoming active this step (0 for active customers), from previous state."""
-    settings = scenario.acquisition
-    factor = np.where(np.asarray(churned, dtype=bool), settings.winback_factor, 1.0)
-    chance = acquisition.adoption_probability(
-        active_contact_share,
-        overall_trust,
-        float(calendar.rate_per_step(settings.innovation_per_year)),
-        float(calendar.rate_per_step(settings.imitation_per_year)),
-        settings.trust_elasticity,
-        advertising_multiplier=advertising_multiplier,
-        hazard_factor=factor,
-    )
-    return np.where(np.asarray(state_active, dtype=bool), 0.0, chance)
-
-
-class Settlement(NamedTuple):
-    """End-of-step trust and state transitions."""
-
-    competence: FloatLike
-    integrity: FloatLike
-    benevolence: FloatLike
-    leaves: BoolLike
-    adopts: BoolLike
-
-
-def hear(
-    competence: FloatLike,
-    integrity: FloatLike,
-    benevolence: FloatLike,
-    prospect: BoolLike,
-    positive_heard: FloatLike,
-    negative_heard: FloatLike,
-    wom_sensitivity: FloatLike,
-    reputation: float,
-    scenario: Scenario,
-) -> tuple[FloatLike, FloatLike, FloatLike]:
-    """Trust after this step's word-of-mouth; prospects (who never were customers and
-    know the firm only by hearsay) also drift toward public reputation."""
-    settings = scenario.wom
-    factors = wom.message_factors(
-        positive_heard, negative_heard, wom_sensitivity, settings.influence
-    )
-    heard = []
-    for value in (competence, integrity, benevolence):
-        after = wom.apply_message_factors(value, *factors)
-        drifted = wom.drift_toward(after, reputation, settings.reputation_influence)
-        heard.append(np.where(prospect, drifted, after))
-    return heard[0], heard[1], heard[2]
-
-
-def transitions(
-    overall_trust: FloatLike,
-    active: BoolLike,
-    unresolved: BoolLike,
-    wrongfully_denied: BoolLike,
-    adoption_probability: FloatLike,
-    leave_draw: FloatLike,
-    adopt_draw: FloatLike,
-    scenario: Scenario,
-) -> tuple[BoolLike, BoolLike]:
-    """``(leaves, adopts)``: customers churn on their end-of-step trust (and unresolved
-    failures and wrongful denials); non-customers adopt with the probability from
-    :func:`adoption_chance`."""
-    settings = scenario.churn
-    hazard = churn.churn_hazard(
-        overall_trust,
-        settings.base_rate_per_year,
-        settings.distrust_rate_per_year,
-        settings.distrust_threshold,
-        settings.steepness,
-    )
-    leave_chance = churn.leave_probability(
-        hazard,
-        unresolved,
-        settings.unresolved_failure_exit,
-        wrongfully_denied,
-        settings.wrongful_denial_exit,
-    )
-    active = np.asarray(active, dtype=bool)
-    leaves = active & np.less(leave_draw, leave_chance)
-    adopts = ~active & np.less(adopt_draw, adoption_probability)
-    return leaves, adopts
-
-
-def settle(
-    competence: FloatLike,
-    integrity: FloatLike,
-    benevolence: FloatLike,
-    unresolved: BoolLike,
-    wrongfully_denied: BoolLike,
-    active: BoolLike,
-    prospect: BoolLike,
-    weights: CustomerWeights,
-    positive_heard: FloatLike,
-    negative_heard: FloatLike,
-    wom_sensitivity: FloatLike,
-    reputation: float,
-    adoption_probability: FloatLike,
-    leave_draw: FloatLike,
-    adopt_draw: FloatLike,
-    scenario: Scenario,
-) -> Settlement:
-    """Apply word-of-mouth heard, reputation drift (non-customers), then churn and adoption:
-    :func:`hear` followed by :func:`transitions`.
-
-    ``competence``, ``integrity``, ``benevolence``, ``unresolved`` and
-    ``wrongfully_denied`` are the trust after the customers' own experience, whether a
-    failure stayed unresolved and whether a claim was wrongly denied (from
-    :func:`own_experience`); ``active`` and ``prospect`` are whether each is a customer,
-    or has never been one, at the start of the step."""
-    dims = hear(
+    Returns ``(competence, integrity, benevolence, scar, events, message, contact_word)``:
+    ``message`` is +1, -1 or 0 (silent) and ``contact_word`` the random word that picks
+    the contact (:func:`contact_of`) when the person speaks. ``firm_array`` and
+    ``params_array`` are the records of :func:`firm_record` and :func:`parameters`.
+    """
+    firm, params = firm_array[0], params_array[0]
+    w0, w1, w2, w3 = draws(key0, key1, step, person, BLOCK_BASE)
+    touch_draw, claim_draw, talk_draw = uniform32(w0), uniform32(w1), uniform32(w2)
+    competence, integrity, benevolence = relax(
         competence,
         integrity,
         benevolence,
-        prospect,
-        positive_heard,
-        negative_heard,
-        wom_sensitivity,
-        reputation,
-        scenario,
+        disposition_competence,
+        disposition_integrity,
+        disposition_benevolence,
+        scar,
+        params,
     )
-    overall = trust.overall_trust(*dims, *weights)
-    leaves, adopts = transitions(
-        overall,
-        active,
-        unresolved,
-        wrongfully_denied,
-        adoption_probability,
-        leave_draw,
-        adopt_draw,
-        scenario,
+    events = 0
+    if eventful(state == ACTIVE, honest, interaction_rate, touch_draw, claim_draw, firm, params):
+        competence, integrity, benevolence, scar, events = experience(
+            key0,
+            key1,
+            step,
+            person,
+            honest,
+            complaint_propensity,
+            interaction_rate,
+            competence,
+            integrity,
+            benevolence,
+            scar,
+            touch_draw,
+            claim_draw,
+            firm,
+            params,
+        )
+    else:
+        scar = trust.scar_update(scar, 0.0, params.scar_per_betrayal, params.scar_decay)
+    message = 0
+    if events & BAD_EXPERIENCE:
+        tell_word = draws(key0, key1, step, person, BLOCK_OTHER)[0]
+        if uniform32(tell_word) < params.bad_experience_tell:
+            message = -1
+    if message == 0 and (state == ACTIVE or (state == CHURNED and params.churned_talk)):
+        opinion = wom.sentiment(
+            previous_overall, params.promoter_threshold, params.detractor_threshold
+        )
+        chance = wom.talk_probability(opinion, params.talk_rate_per_year, params.negative_multiplier)
+        if talk_draw < chance:
+            message = opinion
+    contact_word = np.int64(0)
+    if message != 0:
+        contact_word = np.int64(draws(key0, key1, step, person, BLOCK_OTHER)[1])
+        events |= SPOKE_POSITIVE if message > 0 else SPOKE_NEGATIVE
+    return competence, integrity, benevolence, scar, events, message, contact_word
+
+
+@njit
+def contact_of(person: int, contact_word: int, indptr: Any, indices: Any, size: int) -> int:
+    """The contact a speaker tells: contact number ``contact_word * degree >> 32`` of the
+    person's CSR row (uniform up to a bias of degree / 2**32), or, on the complete graph
+    (``indptr`` empty), one of the other ``size - 1`` people; -1 without contacts."""
+    if indptr.size == 0:
+        if size < 2:
+            return -1
+        other = index_below32(contact_word, size - 1)
+        return int(other + 1) if other >= person else int(other)
+    start, end = indptr[person], indptr[person + 1]
+    if end == start:
+        return -1
+    return int(indices[start + index_below32(contact_word, end - start)])
+
+
+# --------------------------------------------------------------------------- phase two
+
+
+@njit
+def settle(
+    key0: Any,
+    key1: Any,
+    step: int,
+    person: int,
+    state: int,
+    competence: float,
+    integrity: float,
+    benevolence: float,
+    weight_competence: float,
+    weight_integrity: float,
+    weight_benevolence: float,
+    wom_sensitivity: float,
+    positive_heard: int,
+    negative_heard: int,
+    previous_overall: float,
+    active_contact_share: float,
+    events: int,
+    firm_array: Any,
+    params_array: Any,
+) -> tuple[float, float, float, float, int]:
+    """Phase two of a step for one person: the word-of-mouth heard this step (negative
+    messages first), the drift of prospects toward public reputation, then churn (a
+    customer, on the new trust, with the exits after an unresolved failure or a wrongful
+    denial) or adoption (anybody else, on the trust and the share of active contacts at
+    the start of the step; churned people at ``winback_factor``).
+
+    Returns ``(competence, integrity, benevolence, overall, new_state)``.
+    """
+    firm, params = firm_array[0], params_array[0]
+    if positive_heard + negative_heard > 0:
+        kept_after_negative, distance_kept = wom.message_factors(
+            float(positive_heard), float(negative_heard), wom_sensitivity, params.influence
+        )
+        competence = wom.apply_message_factors(competence, kept_after_negative, distance_kept)
+        integrity = wom.apply_message_factors(integrity, kept_after_negative, distance_kept)
+        benevolence = wom.apply_message_factors(benevolence, kept_after_negative, distance_kept)
+    if state == PROSPECT:
+        rate = params.reputation_influence
+        competence = wom.drift_toward(competence, firm.reputation, rate)
+        integrity = wom.drift_toward(integrity, firm.reputation, rate)
+        benevolence = wom.drift_toward(benevolence, firm.reputation, rate)
+    overall = trust.overall_trust(
+        competence, integrity, benevolence, weight_competence, weight_integrity, weight_benevolence
     )
-    return Settlement(dims[0], dims[1], dims[2], leaves, adopts)
+    draw = uniform32(draws(key0, key1, step, person, BLOCK_BASE)[3])
+    new_state = state
+    if state == ACTIVE:
+        hazard = churn.churn_hazard(
+            overall,
+            params.base_rate_per_year,
+            params.distrust_rate_per_year,
+            params.distrust_threshold,
+            params.steepness,
+        )
+        leave = churn.leave_probability(
+            hazard,
+            (events & UNRESOLVED) != 0,
+            params.unresolved_failure_exit,
+            (events & WRONGFUL_DENIAL) != 0,
+            params.wrongful_denial_exit,
+        )
+        if draw < leave:
+            new_state = CHURNED
+    else:
+        adopt = acquisition.adoption_probability(
+            active_contact_share,
+            previous_overall,
+            params.innovation,
+            params.imitation,
+            params.trust_elasticity,
+            firm.advertising_multiplier,
+            params.winback_factor if state == CHURNED else 1.0,
+        )
+        if draw < adopt:
+            new_state = ACTIVE
+    return competence, integrity, benevolence, overall, new_state
+
+
+@njit
+def tenure(
+    step: int,
+    state: int,
+    new_state: int,
+    events: int,
+    complained_in_tenure: bool,
+    last_problem_step: int,
+    last_problem_complained: bool,
+) -> tuple[bool, int, bool, int]:
+    """A customer's tenure record after the step, and how they left or came.
+
+    Returns ``(complained_in_tenure, last_problem_step, last_problem_complained, events)``
+    with ``events`` gaining the transition bits (left, adopted, won back, left after
+    complaining, left dissatisfied, left dissatisfied and silent). Adopting starts a new
+    tenure.
+    """
+    complained = (events & COMPLAINED) != 0
+    complained_in_tenure = complained_in_tenure or complained
+    if events & FAILURE:
+        last_problem_step = step
+        last_problem_complained = complained
+    if new_state == CHURNED and state == ACTIVE:
+        events |= LEFT
+        if complained_in_tenure:
+            events |= LEFT_AFTER_COMPLAINT
+        if step - last_problem_step <= DISSATISFIED_WINDOW_DAYS:
+            events |= LEFT_DISSATISFIED
+            if not last_problem_complained:
+                events |= LEFT_DISSATISFIED_SILENT
+    elif new_state == ACTIVE and state != ACTIVE:
+        events |= ADOPTED
+        if state == CHURNED:
+            events |= WON_BACK
+        complained_in_tenure = False
+        last_problem_step = NO_PROBLEM
+    return complained_in_tenure, last_problem_step, last_problem_complained, events
+
+
+@njit
+def count_bits(events: Any) -> Any:
+    """How many customers have each bit of :data:`EVENT_BITS` set (int64 array)."""
+    counts = np.zeros(len(EVENT_BITS), dtype=np.int64)
+    for value in events:
+        if value == 0:
+            continue
+        for bit in range(counts.size):
+            if (value >> bit) & 1:
+                counts[bit] += 1
+    return counts
+
+
+def event_counts(events: NDArray[np.int64]) -> dict[str, int]:
+    """Per-step counts of every event bit, by name."""
+    counts = count_bits(events)
+    return {name: int(counts[index]) for index, name in enumerate(EVENT_BITS)}

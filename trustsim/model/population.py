@@ -351,6 +351,28 @@ def assign_states(key0: Any, key1: Any, weights: Any, scale: float, state: Any) 
         state[customer] = ACTIVE if uniform32(w1) < chance else PROSPECT
 
 
+@njit(parallel=True)
+def _tenure_weights(
+    overall: Any,
+    base_rate_per_year: float,
+    distrust_rate_per_year: float,
+    distrust_threshold: float,
+    steepness: float,
+    trust_elasticity: float,
+    out: Any,
+) -> None:
+    for person in prange(overall.size):
+        hazard = churn.churn_hazard(
+            overall[person],
+            base_rate_per_year,
+            distrust_rate_per_year,
+            distrust_threshold,
+            steepness,
+        )
+        attraction = acquisition.appeal(overall[person], trust_elasticity)
+        out[person] = attraction / hazard if hazard > 0.0 else attraction
+
+
 def tenure_weight(
     overall_disposition: NDArray[np.float64],
     churn_settings: ChurnSettings,
@@ -361,38 +383,57 @@ def tenure_weight(
     tenure (1 / churn hazard, :func:`trustsim.rules.churn.churn_hazard`; the appeal alone
     where the hazard is 0). The model passes it to :func:`sample_population` to draw the
     customers at step 0."""
-    hazard = np.asarray(
-        churn.churn_hazard(
-            overall_disposition,
-            churn_settings.base_rate_per_year,
-            churn_settings.distrust_rate_per_year,
-            churn_settings.distrust_threshold,
-            churn_settings.steepness,
-        )
+    overall = np.ascontiguousarray(overall_disposition, dtype=np.float64)
+    out = np.empty(overall.size)
+    _tenure_weights(
+        overall,
+        churn_settings.base_rate_per_year,
+        churn_settings.distrust_rate_per_year,
+        churn_settings.distrust_threshold,
+        churn_settings.steepness,
+        acquisition_settings.trust_elasticity,
+        out,
     )
-    attraction = acquisition.appeal(overall_disposition, acquisition_settings.trust_elasticity)
-    safe = np.where(hazard > 0, hazard, 1.0)
-    return np.asarray(np.where(hazard > 0, attraction / safe, attraction), dtype=float)
+    return out.reshape(np.shape(overall_disposition))
+
+
+@njit(parallel=True)
+def overall_trust_all(
+    competence: Any,
+    integrity: Any,
+    benevolence: Any,
+    weight_competence: Any,
+    weight_integrity: Any,
+    weight_benevolence: Any,
+    out: Any,
+) -> None:
+    """``out[i]`` = overall trust of person ``i`` (:func:`trustsim.rules.trust.overall_trust`)."""
+    for person in prange(out.size):
+        out[person] = trust.overall_trust(
+            competence[person],
+            integrity[person],
+            benevolence[person],
+            weight_competence[person],
+            weight_integrity[person],
+            weight_benevolence[person],
+        )
 
 
 def _weights(
     arrays: PopulationArrays, weight: Callable[[NDArray[np.float64]], NDArray[np.float64]]
 ) -> NDArray[np.float64]:
-    """``weight`` of every person's overall disposition, evaluated in blocks (the only
-    array the size of the population it makes is the result)."""
-    result = np.empty(arrays.size)
-    for start in range(0, arrays.size, SUM_BLOCK * 16):
-        part = slice(start, start + SUM_BLOCK * 16)
-        overall = trust.overall_trust(
-            arrays.competence[part],
-            arrays.integrity[part],
-            arrays.benevolence[part],
-            arrays.weight_competence[part],
-            arrays.weight_integrity[part],
-            arrays.weight_benevolence[part],
-        )
-        result[part] = weight(np.asarray(overall, dtype=np.float64))
-    return result
+    """``weight`` of every person's overall disposition."""
+    overall = np.empty(arrays.size)
+    overall_trust_all(
+        arrays.competence,
+        arrays.integrity,
+        arrays.benevolence,
+        arrays.weight_competence,
+        arrays.weight_integrity,
+        arrays.weight_benevolence,
+        overall,
+    )
+    return weight(overall)
 
 
 def sample_population(

@@ -18,26 +18,28 @@ the Bass (1969) curve exactly at every step; for small hazards P ~ p' + q' s.
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from trustsim.rules._types import FloatLike
+from trustsim.compiled import njit
 
 
-def appeal(trust: FloatLike, trust_elasticity: float) -> FloatLike:
+@njit
+def appeal(trust: float, trust_elasticity: float) -> float:
     """How trust scales the adoption hazard: ``max(0, 1 + elasticity * 2 * (trust - 0.5))``
     (1 at trust 0.5; 0 = never adopts)."""
-    return np.maximum(0.0, 1.0 + trust_elasticity * 2.0 * (np.asarray(trust) - 0.5))
+    return max(0.0, 1.0 + trust_elasticity * 2.0 * (trust - 0.5))
 
 
+@njit
 def adoption_probability(
-    active_contact_share: FloatLike,
-    trust: FloatLike,
+    active_contact_share: float,
+    trust: float,
     innovation: float,
     imitation: float,
     trust_elasticity: float,
     advertising_multiplier: float = 1.0,
-    hazard_factor: FloatLike = 1.0,
-) -> FloatLike:
+    hazard_factor: float = 1.0,
+) -> float:
     """Probability in [0, 1] that a prospect adopts this step.
 
     Args:
@@ -49,22 +51,20 @@ def adoption_probability(
         advertising_multiplier: scales the innovation term (campaigns), >= 0.
         hazard_factor: scales the whole hazard (``winback_factor`` for churned people).
     """
-    scale = np.multiply(appeal(trust, trust_elasticity), hazard_factor)
-    innovation_rate = np.multiply(innovation * advertising_multiplier, scale)
-    imitation_rate = np.multiply(imitation, scale)
+    scale = appeal(trust, trust_elasticity) * hazard_factor
+    innovation_rate = (innovation * advertising_multiplier) * scale
+    imitation_rate = imitation * scale
     total_rate = innovation_rate + imitation_rate
-    current = innovation_rate + imitation_rate * np.asarray(active_contact_share)
-    # Past u = 700, e^u overflows (inf/inf would be NaN: a campaign multiplier of 400 is
-    # enough); there P = 1 / (1 + u / (current (e^u - 1))) is taken in logarithms instead.
-    huge = total_rate > 700.0
-    growth = np.expm1(np.where(huge, 0.0, total_rate))
-    numerator = current * growth
+    current = innovation_rate + imitation_rate * active_contact_share
+    if total_rate > 700.0:
+        # e^u overflows past u = 700 (inf/inf would be NaN: a campaign multiplier of 400 is
+        # enough); there P = 1 / (1 + u / (current (e^u - 1))) is taken in logarithms.
+        if current <= 0.0:
+            return 0.0
+        log_odds_against = math.log(total_rate) - math.log(current) - total_rate
+        return 1.0 / (1.0 + math.exp(min(log_odds_against, 700.0)))
+    numerator = current * math.expm1(total_rate)
     denominator = total_rate + numerator
-    safe = np.where(denominator > 0, denominator, 1.0)
-    probability = np.where(denominator > 0, numerator / safe, 0.0)
-    if not np.any(huge):
-        return probability
-    with np.errstate(divide="ignore", invalid="ignore"):  # only where huge is used
-        log_odds_against = np.log(total_rate) - np.log(current) - total_rate
-    limit = np.where(current > 0, 1.0 / (1.0 + np.exp(np.minimum(log_odds_against, 700.0))), 0.0)
-    return np.where(huge, limit, probability)
+    if denominator > 0.0:
+        return numerator / denominator
+    return 0.0

@@ -10,13 +10,16 @@ person per year. Over one step a hazard rate ``r`` gives
 
 A half-life ``H`` in days (how long it takes to forget half of something) moves a share
 ``1 - 2 ** (-days / H)`` of the remaining gap per step; ``H = 0`` means no movement.
+
+Like every rule, each function takes and returns plain numbers and is compiled
+(:func:`trustsim.compiled.njit`); ``function.py_func`` is the same equation in Python.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from trustsim.rules._types import FloatLike
+from trustsim.compiled import njit
 
 #: Length of one step, days. The schema's per-day fields and this conversion assume it.
 DAYS_PER_STEP = 1.0
@@ -24,28 +27,29 @@ DAYS_PER_STEP = 1.0
 DAYS_PER_YEAR = 365.0
 
 
-def rate_per_step(rate_per_year: FloatLike, days_per_step: float = DAYS_PER_STEP) -> FloatLike:
+@njit
+def rate_per_step(rate_per_year: float, days_per_step: float = DAYS_PER_STEP) -> float:
     """Hazard rate per step from a hazard rate per year (events per person)."""
-    return np.multiply(rate_per_year, days_per_step / DAYS_PER_YEAR)
+    return rate_per_year * (days_per_step / DAYS_PER_YEAR)
 
 
-def probability_per_step(
-    rate_per_year: FloatLike, days_per_step: float = DAYS_PER_STEP
-) -> FloatLike:
+@njit
+def probability_per_step(rate_per_year: float, days_per_step: float = DAYS_PER_STEP) -> float:
     """Probability of at least one event in a step, ``1 - exp(-rate * days / 365)``."""
-    return -np.expm1(-np.asarray(rate_per_step(rate_per_year, days_per_step), dtype=np.float64))
+    return -math.expm1(-rate_per_step(rate_per_year, days_per_step))
 
 
-def rate_per_year_from_annual_share(annual_share: FloatLike) -> FloatLike:
+@njit
+def rate_per_year_from_annual_share(annual_share: float) -> float:
     """The constant hazard rate per year under which ``annual_share`` of people have at
     least one event within a year: ``-ln(1 - share)`` (e.g. 10% churn a year -> 0.105)."""
-    return -np.log1p(-np.asarray(annual_share, dtype=np.float64))
+    return -math.log1p(-annual_share)
 
 
-def share_per_step(half_life_days: FloatLike, days_per_step: float = DAYS_PER_STEP) -> FloatLike:
+@njit
+def share_per_step(half_life_days: float, days_per_step: float = DAYS_PER_STEP) -> float:
     """Share of a gap closed per step by exponential relaxation with this half-life (days);
-    0 for an infinite half-life (no relaxation)."""
-    half_life = np.asarray(half_life_days, dtype=np.float64)
-    safe = np.where(half_life > 0, half_life, 1.0)
-    exponent = np.where(half_life > 0, -days_per_step / safe, 0.0)
-    return -np.expm1(exponent * np.log(2.0))
+    0 for a half-life of 0 (no relaxation)."""
+    if half_life_days <= 0.0:
+        return 0.0
+    return -math.expm1(-days_per_step / half_life_days * math.log(2.0))

@@ -10,34 +10,38 @@ an independent immediate exit chance.
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
+from trustsim.compiled import njit
 from trustsim.rules import calendar
-from trustsim.rules._types import BoolLike, FloatLike
 
 
+@njit
 def churn_hazard(
-    overall_trust: FloatLike,
+    overall_trust: float,
     base_rate_per_year: float,
     distrust_rate_per_year: float,
     distrust_threshold: float,
     steepness: float,
-) -> FloatLike:
+) -> float:
     """Hazard of leaving per year (>= 0) from overall trust in [0, 1]; decreasing in trust."""
-    z = (np.asarray(overall_trust, dtype=np.float64) - distrust_threshold) / steepness
-    return base_rate_per_year + distrust_rate_per_year / (1.0 + np.exp(np.clip(z, -50.0, 50.0)))
+    z = (overall_trust - distrust_threshold) / steepness
+    return base_rate_per_year + distrust_rate_per_year / (1.0 + math.exp(min(max(z, -50.0), 50.0)))
 
 
+@njit
 def leave_probability(
-    hazard_per_year: FloatLike,
-    unresolved_failure: BoolLike,
+    hazard_per_year: float,
+    unresolved_failure: bool,
     unresolved_exit: float,
-    wrongful_denial: BoolLike = False,
+    wrongful_denial: bool = False,
     wrongful_denial_exit: float = 0.0,
-) -> FloatLike:
+) -> float:
     """Probability of leaving this step, in [0, 1]: the hazard over one step, or an exit
     after an unresolved failure, or one after a wrongful denial (independent chances)."""
-    stay = np.exp(-np.asarray(calendar.rate_per_step(hazard_per_year), dtype=np.float64))
-    stay = stay * (1.0 - unresolved_exit * np.asarray(unresolved_failure, dtype=np.float64))
-    stay = stay * (1.0 - wrongful_denial_exit * np.asarray(wrongful_denial, dtype=np.float64))
-    return np.clip(1.0 - stay, 0.0, 1.0)
+    stay = math.exp(-calendar.rate_per_step(hazard_per_year))
+    if unresolved_failure:
+        stay = stay * (1.0 - unresolved_exit)
+    if wrongful_denial:
+        stay = stay * (1.0 - wrongful_denial_exit)
+    return min(max(1.0 - stay, 0.0), 1.0)

@@ -20,16 +20,14 @@ false (or an honest one wrongly flagged) is clawed back.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
-import numpy as np
-
-from trustsim.rules._types import BoolLike, FloatLike
+from trustsim.compiled import njit
 
 
-def complaint_probability(
-    complaint_propensity: FloatLike, channel_simplicity: FloatLike
-) -> FloatLike:
+@njit
+def complaint_probability(complaint_propensity: float, channel_simplicity: float) -> float:
     """Probability that a dissatisfied customer complains, in [0, 1].
 
     ``complaint_propensity * 2 ** (2 * channel_simplicity - 1)``, clipped to [0, 1]: at
@@ -37,52 +35,50 @@ def complaint_probability(
     doubles it, as a toll-free number roughly doubles the complaints that reach a firm's
     headquarters (Goodman 1999, summarising TARP studies); a hostile one (0.0) halves it.
     """
-    multiplier = np.exp2(2.0 * np.asarray(channel_simplicity, dtype=np.float64) - 1.0)
-    return np.clip(np.multiply(complaint_propensity, multiplier), 0.0, 1.0)
+    multiplier = 2.0 ** (2.0 * channel_simplicity - 1.0)
+    return min(max(complaint_propensity * multiplier, 0.0), 1.0)
 
 
+@njit
 def false_claim_probability(
-    false_claim_probability_unchecked: FloatLike,
+    false_claim_probability_unchecked: float,
     deterrence: float,
-    verification_strictness: FloatLike,
-) -> FloatLike:
+    verification_strictness: float,
+) -> float:
     """Probability per step that a dishonest customer files a false claim, in [0, 1].
 
     ``p * (1 - deterrence * verification_strictness)`` with ``p`` the probability per step
     without any checking: strict checking deters fraud (the expected-penalty argument of
     Becker 1968), linearly in strictness.
     """
-    return np.multiply(
-        false_claim_probability_unchecked,
-        1.0 - deterrence * np.asarray(verification_strictness),
-    )
+    return false_claim_probability_unchecked * (1.0 - deterrence * verification_strictness)
 
 
+@njit
 def money_problem_or_false_claim(
-    claim_draw: FloatLike,
-    money_problem_probability: FloatLike,
-    false_probability: FloatLike,
-    honest: BoolLike,
-) -> tuple[BoolLike, BoolLike]:
-    """``(money_problem, false_claim)``: who has a money problem and which dishonest customer
-    files a false claim this step (never both), from one uniform draw.
+    claim_draw: float,
+    money_problem_probability: float,
+    false_probability: float,
+    honest: bool,
+) -> tuple[bool, bool]:
+    """``(money_problem, false_claim)``: whether the customer has a money problem, or (a
+    dishonest one) files a false claim this step (never both), from one uniform draw.
 
     ``claim_draw < money_problem_probability`` is a money problem (anyone may have one);
     otherwise a dishonest customer files a false claim when the draw falls in the next
     ``false_probability``.
     """
-    problem = np.less(claim_draw, money_problem_probability)
+    problem = claim_draw < money_problem_probability
     false = (
-        ~problem
-        & ~np.asarray(honest, dtype=bool)
-        & np.less(claim_draw, np.add(money_problem_probability, false_probability))
+        not problem
+        and not honest
+        and claim_draw < money_problem_probability + false_probability
     )
     return problem, false
 
 
-def check_probability(
-    is_false: BoolLike, verification_strictness: FloatLike, targeting: float
-) -> FloatLike:
+@njit
+def check_probability(is_false: bool, verification_strictness: float, targeting: float) -> float:
     """Probability that a claim is checked thoroughly, in [0, 1].
 
     Risk scoring sends suspicious claims to checking first: a false claim is checked with
@@ -94,37 +90,52 @@ def check_probability(
     of claims checked; at strictness 0 and 1 nothing and everything is checked whatever
     the targeting.
     """
-    strictness = np.asarray(verification_strictness, dtype=np.float64)
-    return np.where(is_false, strictness ** (1.0 / targeting), strictness**targeting)
+    if is_false:
+        return verification_strictness ** (1.0 / targeting)
+    return verification_strictness**targeting
 
 
+@njit
 def overdue_probability(check_days_mean: float, resolution_deadline_days: float) -> float:
     """Probability that an exponential check (mean ``check_days_mean`` days) outlasts deadline."""
     if check_days_mean <= 0:
         return 0.0
-    return float(np.exp(-resolution_deadline_days / check_days_mean))
+    return math.exp(-resolution_deadline_days / check_days_mean)
 
 
 class ClaimResolution(NamedTuple):
-    """Outcome of resolving claims, per claimant: boolean flags and the days waited."""
+    """Outcome of resolving one claim (or no claim: every flag false, nothing waited)."""
 
-    checked: BoolLike
-    auto_approved: BoolLike
-    approved: BoolLike
-    denied: BoolLike
-    false_caught: BoolLike
-    false_paid: BoolLike
-    wrongful_denial: BoolLike
-    wait_days: FloatLike
+    checked: bool
+    auto_approved: bool
+    approved: bool
+    denied: bool
+    false_caught: bool
+    false_paid: bool
+    wrongful_denial: bool
+    wait_days: float
 
 
-def resolve_claims(
-    has_claim: BoolLike,
-    is_false: BoolLike,
-    check_draw: FloatLike,
-    duration_draw: FloatLike,
-    verdict_draw: FloatLike,
-    verification_strictness: FloatLike,
+@njit
+def check_duration(duration_draw: float, check_days_mean: float) -> float:
+    """Days a thorough check lasts: exponential with mean ``check_days_mean``,
+    ``-check_days_mean * ln(duration_draw)`` (infinite for a draw of exactly 0; 0 days when
+    checks are instant)."""
+    if check_days_mean <= 0.0:
+        return 0.0
+    if duration_draw <= 0.0:
+        return math.inf
+    return -check_days_mean * math.log(duration_draw)
+
+
+@njit
+def resolve_claim(
+    has_claim: bool,
+    is_false: bool,
+    check_draw: float,
+    duration_draw: float,
+    verdict_draw: float,
+    verification_strictness: float,
     check_days_mean: float,
     resolution_deadline_days: float,
     detection_rate: float,
@@ -132,7 +143,7 @@ def resolve_claims(
     targeting: float = 1.0,
     background: bool = False,
 ) -> ClaimResolution:
-    """Resolve claims: checked or not, approved at the deadline, approved or denied.
+    """Resolve a claim: checked or not, approved at the deadline, approved or denied.
 
     Args:
         has_claim: whether the customer filed a claim this step.
@@ -140,8 +151,8 @@ def resolve_claims(
         check_draw, duration_draw, verdict_draw: uniform draws in [0, 1).
         verification_strictness: how hard claims are checked, in [0, 1] (see
             :func:`check_probability`).
-        check_days_mean: mean duration of a thorough check, days (exponential; the
-            duration is ``-check_days_mean * ln(duration_draw)``).
+        check_days_mean: mean duration of a thorough check, days (exponential, see
+            :func:`check_duration`).
         resolution_deadline_days: a check still running at this many days is approved in
             the customer's favour, days.
         detection_rate: probability that a timely check catches a false claim.
@@ -152,33 +163,25 @@ def resolve_claims(
     ``wait_days`` is how long the customer waited for the outcome: the check's duration
     capped at the deadline for a foreground check, 0 otherwise.
     """
-    has_claim = np.asarray(has_claim, dtype=bool)
-    is_false = np.asarray(is_false, dtype=bool) & has_claim
-    checked = has_claim & np.less(
-        check_draw, check_probability(is_false, verification_strictness, targeting)
+    is_false = is_false and has_claim
+    checked = has_claim and check_draw < check_probability(
+        is_false, verification_strictness, targeting
     )
-    draw = np.asarray(duration_draw, dtype=np.float64)
-    if check_days_mean > 0:
-        with np.errstate(divide="ignore"):
-            duration = -check_days_mean * np.log(draw)
-    else:
-        duration = np.zeros_like(draw)
-    auto_approved = checked & (duration > resolution_deadline_days)
-    timely = checked & ~auto_approved
-    false_caught = timely & is_false & np.less(verdict_draw, detection_rate)
-    wrongful_denial = timely & ~is_false & np.less(verdict_draw, false_denial_rate)
-    denied = false_caught | wrongful_denial
-    approved = has_claim & ~denied
-    false_paid = approved & is_false
-    waited = checked & (not background)
-    wait_days = np.where(waited, np.minimum(duration, resolution_deadline_days), 0.0)
+    duration = check_duration(duration_draw, check_days_mean) if checked else 0.0
+    auto_approved = checked and duration > resolution_deadline_days
+    timely = checked and not auto_approved
+    false_caught = timely and is_false and verdict_draw < detection_rate
+    wrongful_denial = timely and not is_false and verdict_draw < false_denial_rate
+    denied = false_caught or wrongful_denial
+    approved = has_claim and not denied
+    wait_days = min(duration, resolution_deadline_days) if checked and not background else 0.0
     return ClaimResolution(
-        checked=checked,
-        auto_approved=auto_approved,
-        approved=approved,
-        denied=denied,
-        false_caught=false_caught,
-        false_paid=false_paid,
-        wrongful_denial=wrongful_denial,
-        wait_days=wait_days,
+        checked,
+        auto_approved,
+        approved,
+        denied,
+        false_caught,
+        approved and is_false,
+        wrongful_denial,
+        wait_days,
     )

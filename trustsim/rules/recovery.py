@@ -9,25 +9,22 @@ about, or was recovered poorly, stays unresolved.
 
 from __future__ import annotations
 
-import numpy as np
-
-from trustsim.rules._types import BoolLike, FloatLike
+from trustsim.compiled import njit
 
 
+@njit
 def recovery_outcomes(
-    complained: BoolLike,
-    wrongful_denial: BoolLike,
-    recovery_draw: FloatLike,
-    service_recovery: FloatLike,
-) -> tuple[BoolLike, BoolLike]:
-    """Return ``(good, poor)`` recovery flags for complained failures; never both true."""
-    complained = np.asarray(complained, dtype=bool)
-    good = complained & ~np.asarray(wrongful_denial, dtype=bool)
-    good = good & np.less(recovery_draw, service_recovery)
-    poor = complained & ~good
-    return good, poor
+    complained: bool,
+    wrongful_denial: bool,
+    recovery_draw: float,
+    service_recovery: float,
+) -> tuple[bool, bool]:
+    """``(good, poor)`` recovery of a complaint; never both true, both false without one."""
+    good = complained and not wrongful_denial and recovery_draw < service_recovery
+    return good, complained and not good
 
 
-def unresolved_failure(broken: BoolLike, good_recovery: BoolLike) -> BoolLike:
+@njit
+def unresolved_failure(failure: bool, good_recovery: bool) -> bool:
     """A failure that was not followed by good recovery (silent, or poorly handled)."""
-    return np.asarray(broken, dtype=bool) & ~np.asarray(good_recovery, dtype=bool)
+    return failure and not good_recovery

@@ -16,18 +16,17 @@ found); with it, trust settles where experiences balance forgetting.
 
 from __future__ import annotations
 
-import numpy as np
-
-from trustsim.rules._types import FloatLike
+from trustsim.compiled import njit
 
 
+@njit
 def relax_toward_disposition(
-    trust: FloatLike,
-    disposition: FloatLike,
+    trust: float,
+    disposition: float,
     share_per_step: float,
-    scar: FloatLike,
+    scar: float,
     scar_slowdown: float,
-) -> FloatLike:
+) -> float:
     """Trust after one step of relaxation toward ``disposition``, in [0, 1].
 
     Args:
@@ -37,8 +36,6 @@ def relax_toward_disposition(
         scar: the customer's scar, >= 0; slows upward relaxation.
         scar_slowdown: upward relaxation is divided by ``1 + scar_slowdown * scar``.
     """
-    trust = np.asarray(trust, dtype=np.float64)
-    gap = np.subtract(disposition, trust)
-    slowed = share_per_step / (1.0 + scar_slowdown * np.asarray(scar, dtype=np.float64))
-    share = np.where(gap > 0, slowed, share_per_step)
-    return np.clip(trust + share * gap, 0.0, 1.0)
+    gap = disposition - trust
+    share = share_per_step / (1.0 + scar_slowdown * scar) if gap > 0.0 else share_per_step
+    return min(max(trust + share * gap, 0.0), 1.0)

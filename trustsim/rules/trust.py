@@ -15,43 +15,43 @@ Both forms keep trust in [0, 1] for any non-negative number of units. With
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
-import numpy as np
-
-from trustsim.rules._types import BoolLike, FloatLike
+from trustsim.compiled import njit
 
 
 class ExperienceUnits(NamedTuple):
     """Good and bad experience units per trust dimension (each >= 0)."""
 
-    competence_good: FloatLike
-    competence_bad: FloatLike
-    integrity_good: FloatLike
-    integrity_bad: FloatLike
-    benevolence_good: FloatLike
-    benevolence_bad: FloatLike
+    competence_good: float
+    competence_bad: float
+    integrity_good: float
+    integrity_bad: float
+    benevolence_good: float
+    benevolence_bad: float
 
 
-def _as_float(flag: BoolLike | FloatLike) -> FloatLike:
-    return np.asarray(flag, dtype=np.float64)
+@njit
+def _one(flag: bool) -> float:
+    return 1.0 if flag else 0.0
 
 
+@njit
 def experience_units(
-    *,
-    kept: BoolLike,
-    broken: BoolLike,
-    failure_disclosed: BoolLike,
-    good_recovery: BoolLike,
-    poor_recovery: BoolLike,
-    honest_claim_checked: BoolLike,
-    wait_days: FloatLike,
-    status_communicated: BoolLike,
-    claim_approved: BoolLike,
-    wrongful_denial: BoolLike,
-    data_leaked: BoolLike,
-    breach_disclosed: BoolLike,
-    friendliness: FloatLike,
+    kept: bool,
+    broken: bool,
+    failure_disclosed: bool,
+    good_recovery: bool,
+    poor_recovery: bool,
+    honest_claim_checked: bool,
+    wait_days: float,
+    status_communicated: bool,
+    claim_approved: bool,
+    wrongful_denial: bool,
+    data_leaked: bool,
+    breach_disclosed: bool,
+    friendliness: float,
     transparency_softening: float,
     recovery_repair: float,
     poor_recovery_penalty: float,
@@ -63,12 +63,13 @@ def experience_units(
     friendliness_effect: float,
     breach_severity: float,
 ) -> ExperienceUnits:
-    """Map this step's events to good/bad units on each dimension.
+    """Map this step's events to good/bad units on each dimension (call it with keywords;
+    numba does not support keyword-only arguments between compiled functions).
 
     * kept promise: 1 good competence unit;
-    * broken promise: 1 bad competence unit, reduced by ``transparency_softening`` when
-      disclosed proactively (and ``disclosure_credit`` good integrity), and by the share
-      ``recovery_repair`` (in [0, 1]) after good recovery;
+    * broken promise (or money problem): 1 bad competence unit, reduced by
+      ``transparency_softening`` when disclosed proactively (and ``disclosure_credit`` good
+      integrity), and by the share ``recovery_repair`` (in [0, 1]) after good recovery;
     * poor recovery: ``poor_recovery_penalty`` bad units on benevolence and integrity;
     * an honest claim checked while the customer waits: ``check_distrust_signal`` bad
       benevolence units; waiting for a claim: ``wait_penalty_per_week`` per week waited
@@ -80,38 +81,36 @@ def experience_units(
     * every touchpoint: ``friendliness_effect * 2 * (friendliness - 0.5)`` benevolence units
       (good when positive, bad when negative).
     """
-    kept_f, broken_f = _as_float(kept), _as_float(broken)
+    kept_f, broken_f = _one(kept), _one(broken)
     touch_f = kept_f + broken_f
-    failure_softened = 1.0 - transparency_softening * _as_float(failure_disclosed)
-    repaired = 1.0 - np.clip(recovery_repair, 0.0, 1.0) * _as_float(good_recovery)
-    poor_f = _as_float(poor_recovery)
-    friendly = friendliness_effect * 2.0 * (np.asarray(friendliness, dtype=np.float64) - 0.5)
-    leaked_f = _as_float(data_leaked)
-    breach_softened = 1.0 - transparency_softening * _as_float(breach_disclosed)
-    denial_f = _as_float(wrongful_denial)
+    failure_softened = 1.0 - transparency_softening * _one(failure_disclosed)
+    repaired = 1.0 - min(max(recovery_repair, 0.0), 1.0) * _one(good_recovery)
+    poor_f = _one(poor_recovery)
+    friendly = friendliness_effect * 2.0 * (friendliness - 0.5)
+    leaked_f = _one(data_leaked)
+    breach_softened = 1.0 - transparency_softening * _one(breach_disclosed)
+    denial_f = _one(wrongful_denial)
 
     competence_good = kept_f
     competence_bad = broken_f * failure_softened * repaired
     integrity_good = disclosure_credit * (
-        broken_f * _as_float(failure_disclosed) + leaked_f * _as_float(breach_disclosed)
+        broken_f * _one(failure_disclosed) + leaked_f * _one(breach_disclosed)
     )
     integrity_bad = (
         poor_recovery_penalty * poor_f
         + wrongful_denial_penalty * denial_f
         + breach_severity * leaked_f * breach_softened
     )
-    benevolence_good = approved_claim_signal * _as_float(claim_approved) + touch_f * np.maximum(
-        friendly, 0.0
-    )
+    benevolence_good = approved_claim_signal * _one(claim_approved) + touch_f * max(friendly, 0.0)
     benevolence_bad = (
         poor_recovery_penalty * poor_f
-        + check_distrust_signal * _as_float(honest_claim_checked)
+        + check_distrust_signal * _one(honest_claim_checked)
         + wait_penalty_per_week
-        * np.asarray(wait_days, dtype=np.float64)
+        * wait_days
         / 7.0
-        * (1.0 - transparency_softening * _as_float(status_communicated))
+        * (1.0 - transparency_softening * _one(status_communicated))
         + wrongful_denial_penalty * denial_f
-        + touch_f * np.maximum(-friendly, 0.0)
+        + touch_f * max(-friendly, 0.0)
     )
     return ExperienceUnits(
         competence_good,
@@ -123,52 +122,59 @@ def experience_units(
     )
 
 
+@njit
 def update_rates(
-    scar: FloatLike, gain_rate: float, loss_rate: float, scar_slowdown: float
-) -> tuple[FloatLike, float]:
+    scar: float, gain_rate: float, loss_rate: float, scar_slowdown: float
+) -> tuple[float, float]:
     """Per-unit log-retention factors ``(log(1 - gain), log(1 - loss_rate))``.
 
     ``gain = gain_rate / (1 + scar_slowdown * scar)``. They are the same for the three trust
-    dimensions of a customer, so the engines compute them once per step.
+    dimensions of a customer, so a step computes them once per customer.
     """
-    gain = gain_rate / (1.0 + scar_slowdown * np.asarray(scar, dtype=np.float64))
-    return np.log1p(-np.minimum(gain, 1.0 - 1e-12)), float(np.log1p(-min(loss_rate, 1.0 - 1e-12)))
+    gain = gain_rate / (1.0 + scar_slowdown * scar)
+    return math.log1p(-min(gain, 1.0 - 1e-12)), math.log1p(-min(loss_rate, 1.0 - 1e-12))
 
 
+@njit
 def apply_units(
-    trust: FloatLike,
-    good_units: FloatLike,
-    bad_units: FloatLike,
-    log_keep_distance: FloatLike,
+    trust: float,
+    good_units: float,
+    bad_units: float,
+    log_keep_distance: float,
     log_keep_trust: float,
-) -> FloatLike:
+) -> float:
     """Trust after ``bad_units`` (each keeps ``1 - loss_rate`` of trust) then ``good_units``
-    (each keeps ``1 - gain`` of the distance to 1), with the factors of :func:`update_rates`."""
-    after_loss = np.multiply(trust, np.exp(np.multiply(bad_units, log_keep_trust)))
-    updated = 1.0 - (1.0 - after_loss) * np.exp(np.multiply(good_units, log_keep_distance))
-    return np.clip(updated, 0.0, 1.0)
+    (each keeps ``1 - gain`` of the distance to 1), with the factors of :func:`update_rates`.
+
+    No units leave trust exactly as it is (no rounding through ``1 - (1 - trust)``), so
+    skipping a customer without experience and applying zero units agree to the bit."""
+    after_loss = trust * math.exp(bad_units * log_keep_trust) if bad_units != 0.0 else trust
+    if good_units == 0.0:
+        return min(max(after_loss, 0.0), 1.0)
+    updated = 1.0 - (1.0 - after_loss) * math.exp(good_units * log_keep_distance)
+    return min(max(updated, 0.0), 1.0)
 
 
-def scar_update(
-    scar: FloatLike, bad_units: FloatLike, scar_per_betrayal: float, scar_decay: float
-) -> FloatLike:
+@njit
+def scar_update(scar: float, bad_units: float, scar_per_betrayal: float, scar_decay: float) -> float:
     """Scar after a step: heals by ``scar_decay``, grows by ``scar_per_betrayal`` per bad unit."""
-    return np.multiply(scar, 1.0 - scar_decay) + np.multiply(scar_per_betrayal, bad_units)
+    return scar * (1.0 - scar_decay) + scar_per_betrayal * bad_units
 
 
+@njit
 def overall_trust(
-    competence: FloatLike,
-    integrity: FloatLike,
-    benevolence: FloatLike,
-    weight_competence: FloatLike,
-    weight_integrity: FloatLike,
-    weight_benevolence: FloatLike,
-) -> FloatLike:
+    competence: float,
+    integrity: float,
+    benevolence: float,
+    weight_competence: float,
+    weight_integrity: float,
+    weight_benevolence: float,
+) -> float:
     """Weighted mean of the three dimensions, in [0, 1]; weights need not be normalised."""
-    total = np.add(np.add(weight_competence, weight_integrity), weight_benevolence)
+    total = weight_competence + weight_integrity + weight_benevolence
     weighted = (
-        np.multiply(competence, weight_competence)
-        + np.multiply(integrity, weight_integrity)
-        + np.multiply(benevolence, weight_benevolence)
+        competence * weight_competence
+        + integrity * weight_integrity
+        + benevolence * weight_benevolence
     )
-    return np.divide(weighted, total)
+    return weighted / total

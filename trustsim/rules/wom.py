@@ -4,64 +4,67 @@ A customer with an opinion (trust at or above the promoter threshold, or below t
 detractor threshold) talks to one random contact ``talk_rate_per_year`` times a year on
 average (probability ``1 - exp(-rate / 365)`` per day); detractors talk
 ``negative_multiplier`` times as often (Anderson 1998: dissatisfied customers talk more,
-though less than commonly supposed). A message moves the listener's trust toward 1 (positive) or 0
-(negative) by ``influence * wom_sensitivity`` of the distance, per message. Public
-reputation is an exponential moving average of the share of positive messages; prospects'
-trust drifts toward it.
+though less than commonly supposed). A message moves the listener's trust toward 1
+(positive) or 0 (negative) by ``influence * wom_sensitivity`` of the distance, per message.
+Public reputation is an exponential moving average of the share of positive messages;
+prospects' trust drifts toward it.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
+from trustsim.compiled import njit
 from trustsim.rules import calendar
-from trustsim.rules._types import FloatLike
 
 
-def sentiment(
-    overall_trust: FloatLike, promoter_threshold: float, detractor_threshold: float
-) -> FloatLike:
+@njit
+def sentiment(overall_trust: float, promoter_threshold: float, detractor_threshold: float) -> int:
     """+1 for a promoter, -1 for a detractor, 0 for a passive customer."""
-    trust = np.asarray(overall_trust, dtype=np.float64)
-    return np.subtract(trust >= promoter_threshold, trust < detractor_threshold, dtype=np.float64)
+    if overall_trust >= promoter_threshold:
+        return 1
+    if overall_trust < detractor_threshold:
+        return -1
+    return 0
 
 
-def talk_probability(
-    opinion: FloatLike, talk_rate_per_year: float, negative_multiplier: float
-) -> FloatLike:
+@njit
+def talk_probability(opinion: int, talk_rate_per_year: float, negative_multiplier: float) -> float:
     """Probability per step of telling a contact, from a sentiment in {-1, 0, +1}: a
     promoter talks ``talk_rate_per_year`` times a year, a detractor ``negative_multiplier``
     times as often."""
-    opinion = np.asarray(opinion, dtype=np.float64)
-    positive = float(calendar.probability_per_step(talk_rate_per_year))
-    negative = float(calendar.probability_per_step(talk_rate_per_year * negative_multiplier))
-    return np.where(opinion > 0, positive, np.where(opinion < 0, negative, 0.0))
+    if opinion > 0:
+        return calendar.probability_per_step(talk_rate_per_year)
+    if opinion < 0:
+        return calendar.probability_per_step(talk_rate_per_year * negative_multiplier)
+    return 0.0
 
 
+@njit
 def message_factors(
-    positive_messages: FloatLike,
-    negative_messages: FloatLike,
-    wom_sensitivity: FloatLike,
+    positive_messages: float,
+    negative_messages: float,
+    wom_sensitivity: float,
     influence: float,
-) -> tuple[FloatLike, FloatLike]:
+) -> tuple[float, float]:
     """``(kept_after_negative, distance_kept_after_positive)``: the factors of one step's
     messages, computed once and applied to every trust dimension by
     :func:`apply_message_factors`. Each message moves ``influence * wom_sensitivity`` of
     the way toward 0 (negative) or 1 (positive)."""
-    log_keep = np.log1p(-np.minimum(np.multiply(influence, wom_sensitivity), 1.0 - 1e-12))
-    return np.exp(np.multiply(negative_messages, log_keep)), np.exp(
-        np.multiply(positive_messages, log_keep)
-    )
+    log_keep = math.log1p(-min(influence * wom_sensitivity, 1.0 - 1e-12))
+    return math.exp(negative_messages * log_keep), math.exp(positive_messages * log_keep)
 
 
+@njit
 def apply_message_factors(
-    trust: FloatLike, kept_after_negative: FloatLike, distance_kept_after_positive: FloatLike
-) -> FloatLike:
+    trust: float, kept_after_negative: float, distance_kept_after_positive: float
+) -> float:
     """Trust after negative messages (a share kept) then positive ones (distance to 1 kept)."""
-    after_negative = np.multiply(trust, kept_after_negative)
+    after_negative = trust * kept_after_negative
     return 1.0 - (1.0 - after_negative) * distance_kept_after_positive
 
 
+@njit
 def reputation_update(
     reputation: float, positive_messages: float, negative_messages: float, memory: float
 ) -> float:
@@ -72,15 +75,17 @@ def reputation_update(
     return (1.0 - memory) * reputation + memory * positive_messages / total
 
 
-def drift_toward(trust: FloatLike, target: float, rate: float) -> FloatLike:
+@njit
+def drift_toward(trust: float, target: float, rate: float) -> float:
     """Move trust a share ``rate`` of the way toward ``target`` (prospects toward reputation)."""
-    return np.add(trust, np.multiply(rate, np.subtract(target, trust)))
+    return trust + rate * (target - trust)
 
 
 def net_promoter_score_from_counts(promoters: int, detractors: int, customers: int) -> float:
     """Promoters minus detractors in percent of ``customers``, in [-100, 100]; 0 when there
     are no customers. Promoters have trust at or above the promoter threshold, detractors
-    below the detractor threshold (see :func:`sentiment`)."""
+    below the detractor threshold (see :func:`sentiment`). (Plain Python: it is called once
+    per step, on counts.)"""
     if customers == 0:
         return 0.0
     return 100.0 * ((promoters - detractors) / customers)

@@ -1,9 +1,10 @@
 """The contract between TrustModel and the engines that hold the customers.
 
 An engine owns the customers' state and runs the customer phases of a step; the model owns
-the clock, the RNG, the firm and the books. Both engines call the same functions of
-:mod:`trustsim.model.phases` (and through them :mod:`trustsim.rules`), so they agree in
-distribution; they differ only in how they hold the population. An engine is built from
+the clock, the firm and the books. Both engines call the same compiled functions of
+:mod:`trustsim.model.phases` (and through them :mod:`trustsim.rules`) with the same
+counter-based draws, so they give identical numbers; they differ only in how they hold the
+population. An engine is built from
 what it needs (the Mesa model for its seeded ``rng``, the scenario, the network and the
 sampled population), never from the TrustModel class itself, so engines sit below the
 model in the import graph; :mod:`trustsim.model.engines.registry` names them.
@@ -22,6 +23,7 @@ from numpy.typing import NDArray
 from trustsim.model import phases
 from trustsim.model.network import Network
 from trustsim.model.population import PopulationArrays
+from trustsim.model.random_numbers import Key
 from trustsim.scenario.schema import Scenario
 
 
@@ -39,35 +41,32 @@ class Snapshot:
 
 @dataclass
 class StepOutcome:
-    """What the customer phases of one step produced.
+    """What the customer phases of one step produced: per customer, the bits of
+    :data:`trustsim.model.phases.EVENT_BITS` (what happened to them in the step)."""
 
-    ``experience`` holds the events of the customers who could have had one (all of them in
-    the agents engine; in the vectorized engine only those with a touchpoint, the dishonest
-    and, in a breach, everybody active); only its counts are read. The other arrays cover
-    all customers.
-    """
+    events: NDArray[np.int64]
 
-    experience: phases.Experience
-    left: NDArray[np.bool_]
-    adopted: NDArray[np.bool_]
-    won_back: NDArray[np.bool_]
-    left_after_complaint: NDArray[np.bool_]
-    left_dissatisfied: NDArray[np.bool_]
-    left_dissatisfied_silent: NDArray[np.bool_]
-    positive_messages: int
-    negative_messages: int
-    #: Indices of the customers ``experience`` covers, in its order (None: everybody).
-    experienced: NDArray[np.int64] | None = None
+    def counts(self) -> dict[str, int]:
+        """How many customers had each event, by the names of
+        :data:`~trustsim.model.phases.EVENT_BITS`."""
+        return phases.event_counts(self.events)
+
+    def has(self, name: str) -> NDArray[np.bool_]:
+        """Which customers had event ``name`` (a name of
+        :data:`~trustsim.model.phases.EVENT_BITS`)."""
+        return (self.events & phases.BIT[name]) != 0
 
 
 class Engine(ABC):
     """What TrustModel needs from an engine.
 
     Args:
-        model: the Mesa model; its seeded ``rng`` draws every random number.
+        model: the Mesa model (its ``steps`` is the clock).
         config: the validated scenario.
         network: the social network over the customers.
         population: the sampled traits and initial state of every customer.
+        key: the replicate's Philox key: every draw of the customers is a pure function of
+            it (:mod:`trustsim.model.random_numbers`).
     """
 
     def __init__(
@@ -76,10 +75,14 @@ class Engine(ABC):
         config: Scenario,
         network: Network,
         population: PopulationArrays,
+        key: Key,
     ) -> None:
         self.model = model
         self.config = config
         self.network = network
+        self.key = key
+        #: The scenario's constants as the compiled phases read them.
+        self.params = phases.parameters(config)
 
     @abstractmethod
     def snapshot(self) -> Snapshot:
@@ -94,16 +97,3 @@ class Engine(ABC):
     @abstractmethod
     def customer(self, index: int) -> Any:
         """One customer, for inspection."""
-
-
-def stack_experiences(experiences: list[phases.Experience]) -> phases.Experience:
-    """Turn per-customer experiences (scalars) into one Experience of arrays."""
-
-    def stack(items: list[Any]) -> Any:
-        first = items[0]
-        if isinstance(first, tuple):  # a NamedTuple: stack field by field
-            return type(first)(*(stack([item[i] for item in items]) for i in range(len(first))))
-        return np.array(items)
-
-    stacked: phases.Experience = stack(list(experiences))
-    return stacked

@@ -1,45 +1,190 @@
-"""The vectorized engine: the population as a struct of arrays, the network as CSR.
+"""The vectorized engine: the population as a struct of arrays, one compiled loop per phase.
 
-One step calls the functions of :mod:`trustsim.model.phases` once, on whole arrays; word-of-mouth
-is delivered with ``numpy.bincount``. No Python loop runs over customers or edges. The
-result agrees in distribution with the agents engine (the random numbers are drawn in a
-different order, so individual runs differ).
+A step runs the per-customer functions of :mod:`trustsim.model.phases` inside two compiled
+loops over the customers, in parallel (``numba.prange``) on as many threads as
+:func:`trustsim.compiled.set_threads` allows:
+
+1. :func:`decide_all`: relaxation, own experience and the message of every person, from the
+   state at the start of the step; a speaker's contact goes into ``listener``.
+2. :func:`deliver`: messages are counted per listener (integers, so their order does not
+   matter).
+3. :func:`settle_all`: word-of-mouth heard, reputation drift, churn or adoption, and the
+   tenure record of every person.
+4. The active-contact counts of the changed customers' contacts are updated.
+
+Every customer's numbers depend only on its own inputs, counter-based draws and integer
+message counts, so the result is the same on any number of threads, and the same as the
+agents engine's, which calls the same functions one Mesa agent at a time
+(tests/model/engines/test_engines.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import mesa
 import numpy as np
+from numpy.typing import NDArray
 
+from trustsim.compiled import njit, prange
 from trustsim.model import phases
 from trustsim.model.engines.base import Engine, Snapshot, StepOutcome
 from trustsim.model.network import Network
-from trustsim.model.population import ACTIVE, CHURNED, STATE_NAMES, PopulationArrays
-from trustsim.rules import trust
+from trustsim.model.population import (
+    ACTIVE,
+    STATE_NAMES,
+    PopulationArrays,
+    overall_trust_all,
+)
+from trustsim.model.random_numbers import Key
 from trustsim.scenario.schema import Scenario
 
+#: Flag bits of the tenure record kept per customer (one byte).
+COMPLAINED_IN_TENURE, LAST_PROBLEM_COMPLAINED = 1, 2
 
-def may_have_event(
-    active: np.ndarray,
-    touch_draw: np.ndarray,
-    interaction_rate: np.ndarray,
-    claim_draw: np.ndarray,
-    claim_chance: np.ndarray,
-    breach: bool,
-) -> np.ndarray:
-    """Customers for whom :func:`trustsim.phases.own_experience` can produce an event.
 
-    A superset: active customers with a touchpoint this step (the interactions rule), those
-    whose claim draw falls below their chance of a money problem or a false claim and, in a
-    breach, every active customer. For everybody else own_experience leaves the relaxed
-    trust unchanged and only heals the scar, so the engine skips them
-    (tests/test_vectorized.py checks this against a full computation).
-    """
-    return active & (
-        np.less(touch_draw, interaction_rate) | np.less(claim_draw, claim_chance) | breach
-    )
+@njit(parallel=True)
+def decide_all(
+    key0: Any,
+    key1: Any,
+    step: int,
+    state: Any,
+    honest: Any,
+    complaint_propensity: Any,
+    interaction_rate: Any,
+    competence: Any,
+    integrity: Any,
+    benevolence: Any,
+    disposition_competence: Any,
+    disposition_integrity: Any,
+    disposition_benevolence: Any,
+    scar: Any,
+    overall: Any,
+    indptr: Any,
+    indices: Any,
+    firm: Any,
+    params: Any,
+    events: Any,
+    message: Any,
+    listener: Any,
+) -> None:
+    """Phase one for everybody (:func:`trustsim.model.phases.decide`), in place; ``overall``
+    (trust at the start of the step) is read, not written."""
+    size = state.size
+    for person in prange(size):
+        c, g, b, s, happened, said, word = phases.decide(
+            key0,
+            key1,
+            step,
+            person,
+            state[person],
+            honest[person],
+            complaint_propensity[person],
+            interaction_rate[person],
+            competence[person],
+            integrity[person],
+            benevolence[person],
+            disposition_competence[person],
+            disposition_integrity[person],
+            disposition_benevolence[person],
+            scar[person],
+            overall[person],
+            firm,
+            params,
+        )
+        competence[person], integrity[person], benevolence[person], scar[person] = c, g, b, s
+        events[person] = happened
+        message[person] = said
+        listener[person] = (
+            phases.contact_of(person, word, indptr, indices, size) if said != 0 else -1
+        )
+
+
+@njit
+def deliver(message: Any, listener: Any, positive: Any, negative: Any) -> None:
+    """Count each listener's positive and negative messages (integers: any order gives
+    the same counts)."""
+    for person in range(message.size):
+        heard_by = listener[person]
+        if heard_by >= 0:
+            if message[person] > 0:
+                positive[heard_by] += 1
+            else:
+                negative[heard_by] += 1
+
+
+@njit(parallel=True)
+def settle_all(
+    key0: Any,
+    key1: Any,
+    step: int,
+    state: Any,
+    competence: Any,
+    integrity: Any,
+    benevolence: Any,
+    weight_competence: Any,
+    weight_integrity: Any,
+    weight_benevolence: Any,
+    wom_sensitivity: Any,
+    positive: Any,
+    negative: Any,
+    overall: Any,
+    active_contacts: Any,
+    indptr: Any,
+    events: Any,
+    tenure_flags: Any,
+    last_problem_step: Any,
+    firm: Any,
+    params: Any,
+) -> None:
+    """Phase two for everybody (:func:`trustsim.model.phases.settle` and
+    :func:`~trustsim.model.phases.tenure`), in place; resets the message counts."""
+    size = state.size
+    for person in prange(size):
+        degree = size - 1 if indptr.size == 0 else indptr[person + 1] - indptr[person]
+        share = active_contacts[person] / degree if degree > 0 else 0.0
+        before = state[person]
+        c, g, b, o, after = phases.settle(
+            key0,
+            key1,
+            step,
+            person,
+            before,
+            competence[person],
+            integrity[person],
+            benevolence[person],
+            weight_competence[person],
+            weight_integrity[person],
+            weight_benevolence[person],
+            wom_sensitivity[person],
+            positive[person],
+            negative[person],
+            overall[person],
+            share,
+            events[person],
+            firm,
+            params,
+        )
+        competence[person], integrity[person], benevolence[person], overall[person] = c, g, b, o
+        positive[person] = 0
+        negative[person] = 0
+        flags = tenure_flags[person]
+        complained, last_step, last_complained, happened = phases.tenure(
+            step,
+            before,
+            after,
+            events[person],
+            (flags & COMPLAINED_IN_TENURE) != 0,
+            last_problem_step[person],
+            (flags & LAST_PROBLEM_COMPLAINED) != 0,
+        )
+        tenure_flags[person] = (COMPLAINED_IN_TENURE if complained else 0) | (
+            LAST_PROBLEM_COMPLAINED if last_complained else 0
+        )
+        last_problem_step[person] = last_step
+        events[person] = happened
+        state[person] = after
 
 
 @dataclass(frozen=True)
@@ -60,7 +205,7 @@ class CustomerView:
 
 
 class ArrayPopulation(Engine):
-    """All customers as arrays; ``step`` runs the customer phases on the whole population."""
+    """All customers as arrays; ``step`` runs the compiled phases over the population."""
 
     def __init__(
         self,
@@ -68,40 +213,42 @@ class ArrayPopulation(Engine):
         config: Scenario,
         network: Network,
         population: PopulationArrays,
+        key: Key,
     ) -> None:
-        super().__init__(model, config, network, population)
+        super().__init__(model, config, network, population, key)
         self.arrays = population
-        self.dispositions = phases.Dispositions(
-            population.competence, population.integrity, population.benevolence
-        )
+        size = population.size
         self.state = population.state.copy()
         self.competence = population.competence.copy()
         self.integrity = population.integrity.copy()
         self.benevolence = population.benevolence.copy()
-        self.scar = np.zeros(population.size)
-        self.complained_in_tenure = np.zeros(population.size, dtype=bool)
-        # The step of each person's last problem and whether they complained about it.
-        self.last_problem_step = np.full(population.size, -(10**9), dtype=np.int64)
-        self.last_problem_complained = np.zeros(population.size, dtype=bool)
+        self.scar = np.zeros(size)
+        self.overall = np.empty(size)
+        overall_trust_all(
+            self.competence,
+            self.integrity,
+            self.benevolence,
+            population.weight_competence,
+            population.weight_integrity,
+            population.weight_benevolence,
+            self.overall,
+        )
+        self.tenure_flags = np.zeros(size, dtype=np.uint8)
+        self.last_problem_step = np.full(size, phases.NO_PROBLEM, dtype=np.int64)
+        self.events = np.zeros(size, dtype=np.int64)
+        self.message = np.zeros(size, dtype=np.int8)
+        self.listener = np.full(size, -1, dtype=np.int64)
+        self.positive = np.zeros(size, dtype=np.int32)
+        self.negative = np.zeros(size, dtype=np.int32)
         # Active contacts per customer, kept up to date incrementally (see step()).
         self.active_contacts = network.contact_counts(self.state == ACTIVE)
-        self.overall = self._overall()
-
-    def _overall(self) -> np.ndarray:
-        arrays = self.arrays
-        return np.asarray(
-            trust.overall_trust(
-                self.competence,
-                self.integrity,
-                self.benevolence,
-                arrays.weight_competence,
-                arrays.weight_integrity,
-                arrays.weight_benevolence,
-            )
-        )
+        empty = np.zeros(0, dtype=np.int64)
+        self._indptr = empty if network.indptr is None else network.indptr
+        self._indices = empty.astype(np.int32) if network.indices is None else network.indices
 
     def snapshot(self) -> Snapshot:
-        """Current state (the arrays themselves; do not modify)."""
+        """Current state: the engine's own arrays (do not modify; the next step updates
+        them in place)."""
         return Snapshot(
             state=self.state,
             competence=self.competence,
@@ -114,161 +261,65 @@ class ArrayPopulation(Engine):
     def step(
         self, firm: phases.FirmState, reputation: float, advertising_multiplier: float
     ) -> StepOutcome:
-        """Both phases of one step on whole arrays, reading only the previous state."""
-        model, scenario, arrays = self.model, self.config, self.arrays
-        size = arrays.size
-        active = self.state == ACTIVE
-        churned = self.state == CHURNED
-        customers = phases.relax(
-            phases.Customers(
-                active=active,
-                honest=arrays.honest,
-                complaint_propensity=arrays.complaint_propensity,
-                interaction_rate=arrays.interaction_rate,
-                competence=self.competence,
-                integrity=self.integrity,
-                benevolence=self.benevolence,
-                scar=self.scar,
-            ),
-            self.dispositions,
-            scenario,
-        )
-        # Uniform draws in float32 (half the cost of float64; probabilities are resolved to
-        # 2**-24). Every customer gets every draw, every step, whether it is used or not:
-        # the random stream then stays aligned between variants that share seeds (common
-        # random numbers), however their states diverge.
-        draws = model.rng.random((len(phases.DRAWS), size), dtype=np.float32)
-        routine_chance, false_chance = phases.claim_probabilities(
-            scenario, firm.levers["verification_strictness"]
-        )
-        eventful = np.flatnonzero(
-            may_have_event(
-                active,
-                draws[phases.DRAW_INDEX["touch"]],
-                arrays.interaction_rate,
-                draws[phases.DRAW_INDEX["claim"]],
-                np.where(arrays.honest, routine_chance, routine_chance + false_chance),
-                firm.breach,
-            )
-        )
-        experience = phases.own_experience(
-            phases.Customers(*(np.asarray(field)[eventful] for field in customers)),
-            draws[: phases.EXPERIENCE_DRAWS, eventful],
-            firm,
-            scenario,
-        )
-        # Without an event, trust stays as relaxed and the scar only heals.
-        dynamics = scenario.trust
-        scar = np.asarray(
-            trust.scar_update(self.scar, 0.0, dynamics.scar_per_betrayal, dynamics.scar_decay)
-        )
-        scar[eventful] = experience.scar
-        competence, integrity, benevolence = (
-            np.array(customers.competence, dtype=np.float64),
-            np.array(customers.integrity, dtype=np.float64),
-            np.array(customers.benevolence, dtype=np.float64),
-        )
-        competence[eventful] = experience.competence
-        integrity[eventful] = experience.integrity
-        benevolence[eventful] = experience.benevolence
-        unresolved = np.zeros(size, dtype=bool)
-        unresolved[eventful] = experience.unresolved
-        wrongfully_denied = np.zeros(size, dtype=bool)
-        wrongfully_denied[eventful] = experience.claim.resolution.wrongful_denial
-        previous_overall = self.overall
-        can_talk = active | (churned & scenario.wom.churned_talk)
-        bad_experience = np.zeros(size, dtype=bool)
-        bad_experience[eventful] = experience.bad_experience
-        message = np.asarray(
-            phases.talk_decision(
-                previous_overall,
-                can_talk,
-                draws[phases.DRAW_INDEX["talk"]],
-                scenario,
-                bad_experience,
-                draws[phases.DRAW_INDEX["tell"]],
-            )
-        )
-        speakers = np.flatnonzero(message != 0)  # a boolean mask: 10x faster than floats
-        contacts = self.network.pick_contact(
-            speakers, draws[phases.DRAW_INDEX["contact"]][speakers]
-        )
-        delivered = contacts >= 0
-        positive = message[speakers] > 0
-        positive_heard = np.bincount(contacts[delivered & positive], minlength=size)
-        negative_heard = np.bincount(contacts[delivered & ~positive], minlength=size)
-        # Only non-customers can adopt, and only listeners and prospects (who drift toward
-        # reputation) change trust in the second phase: compute those subsets.
-        outside = np.flatnonzero(~active)
-        adoption = np.zeros(size)
-        adoption[outside] = phases.adoption_chance(
-            False,
-            churned[outside],
-            self.network.share_from_counts(self.active_contacts, outside),
-            previous_overall[outside],
-            scenario,
-            advertising_multiplier,
-        )
-        prospect = ~active & ~churned
-        hearing = np.flatnonzero((positive_heard > 0) | (negative_heard > 0) | prospect)
-        heard = phases.hear(
-            competence[hearing],
-            integrity[hearing],
-            benevolence[hearing],
-            prospect[hearing],
-            positive_heard[hearing],
-            negative_heard[hearing],
-            arrays.wom_sensitivity[hearing],
-            reputation,
-            scenario,
-        )
-        competence[hearing], integrity[hearing], benevolence[hearing] = heard
-        self.competence, self.integrity, self.benevolence = competence, integrity, benevolence
-        self.overall = self._overall()
-        leaves, adopts = phases.transitions(
+        """Both phases of one step over every customer, reading only the previous state."""
+        arrays, params = self.arrays, self.params
+        key0, key1 = self.key
+        step = self.model.steps
+        firm_record = phases.firm_record(firm, reputation, advertising_multiplier, params)
+        decide_all(
+            key0,
+            key1,
+            step,
+            self.state,
+            arrays.honest,
+            arrays.complaint_propensity,
+            arrays.interaction_rate,
+            self.competence,
+            self.integrity,
+            self.benevolence,
+            arrays.competence,
+            arrays.integrity,
+            arrays.benevolence,
+            self.scar,
             self.overall,
-            active,
-            unresolved,
-            wrongfully_denied,
-            adoption,
-            draws[phases.DRAW_INDEX["leave_or_adopt"]],
-            draws[phases.DRAW_INDEX["leave_or_adopt"]],
-            scenario,
+            self._indptr,
+            self._indices,
+            firm_record,
+            params,
+            self.events,
+            self.message,
+            self.listener,
         )
-        left = np.asarray(leaves, dtype=bool)
-        adopted = np.asarray(adopts, dtype=bool)
-        self.scar = scar
-        self.complained_in_tenure[eventful] |= np.asarray(experience.complained, dtype=bool)
-        had_problem = np.asarray(experience.failure, dtype=bool)
-        self.last_problem_step[eventful[had_problem]] = model.steps
-        self.last_problem_complained[eventful[had_problem]] = np.asarray(
-            experience.complained, dtype=bool
-        )[had_problem]
-        left_after_complaint = left & self.complained_in_tenure
-        recent = model.steps - self.last_problem_step <= phases.DISSATISFIED_WINDOW_DAYS
-        left_dissatisfied = left & recent
-        left_dissatisfied_silent = left_dissatisfied & ~self.last_problem_complained
-        changed = np.flatnonzero(left | adopted)
-        state = self.state.copy()  # a new array: snapshots taken earlier stay as they were
-        state[changed] = np.where(left[changed], CHURNED, ACTIVE)
-        self.state = state
+        deliver(self.message, self.listener, self.positive, self.negative)
+        settle_all(
+            key0,
+            key1,
+            step,
+            self.state,
+            self.competence,
+            self.integrity,
+            self.benevolence,
+            arrays.weight_competence,
+            arrays.weight_integrity,
+            arrays.weight_benevolence,
+            arrays.wom_sensitivity,
+            self.positive,
+            self.negative,
+            self.overall,
+            self.active_contacts,
+            self._indptr,
+            self.events,
+            self.tenure_flags,
+            self.last_problem_step,
+            firm_record,
+            params,
+        )
+        changed = np.flatnonzero(self.events & (phases.LEFT | phases.ADOPTED))
+        joined = (self.events[changed] & phases.ADOPTED) != 0
         self.network.update_contact_counts(
-            self.active_contacts, changed, np.where(adopted[changed], 1, -1).astype(np.int64)
+            self.active_contacts, changed, np.where(joined, 1, -1).astype(np.int64)
         )
-        self.complained_in_tenure &= ~adopted
-        self.last_problem_step[adopted] = -(10**9)
-        return StepOutcome(
-            experience=experience,
-            left=left,
-            adopted=adopted,
-            won_back=adopted & churned,
-            left_after_complaint=left_after_complaint,
-            left_dissatisfied=left_dissatisfied,
-            left_dissatisfied_silent=left_dissatisfied_silent,
-            positive_messages=int(positive.sum()),
-            negative_messages=int(speakers.size - positive.sum()),
-            experienced=eventful,
-        )
+        return StepOutcome(events=self.events)
 
     def customer(self, index: int) -> CustomerView:
         """A read-only view of customer ``index``."""
@@ -284,5 +335,8 @@ class ArrayPopulation(Engine):
             benevolence=float(self.benevolence[index]),
             overall_trust=float(self.overall[index]),
             scar=float(self.scar[index]),
-            complained_in_tenure=bool(self.complained_in_tenure[index]),
+            complained_in_tenure=bool(self.tenure_flags[index] & COMPLAINED_IN_TENURE),
         )
+
+
+__all__ = ["ArrayPopulation", "CustomerView"]
