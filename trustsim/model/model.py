@@ -108,9 +108,7 @@ class TrustModel(mesa.Model):
             scenario.network, population.size, self.key, source_dir
         )
         self.firm = Firm(self, scenario.firm, scenario.trust, self.key)
-        self.engine: Engine = ENGINES[engine](
-            self, scenario, self.network, population, self.key
-        )
+        self.engine: Engine = ENGINES[engine](self, scenario, self.network, population, self.key)
         snapshot = self.engine.snapshot()
         active = snapshot.state == ACTIVE
         overall = snapshot.overall

@@ -105,7 +105,12 @@ EVENT_BITS: tuple[str, ...] = (
     "left_dissatisfied_silent",  # ... without complaining about that problem
 )
 BIT: dict[str, int] = {name: 1 << index for index, name in enumerate(EVENT_BITS)}
-KEPT, BROKEN, MONEY_PROBLEM, FAILURE = BIT["kept"], BIT["broken"], BIT["money_problem"], BIT["failure"]
+KEPT, BROKEN, MONEY_PROBLEM, FAILURE = (
+    BIT["kept"],
+    BIT["broken"],
+    BIT["money_problem"],
+    BIT["failure"],
+)
 COMPLAINED, FILED, FALSE_CLAIM, CHECKED = (
     BIT["complained"],
     BIT["filed"],
@@ -193,9 +198,10 @@ PARAMETER_FIELDS: tuple[tuple[str, Any], ...] = (
 
 def parameters(scenario: Scenario) -> NDArray[Any]:
     """The scenario's constants as a one-element record array (fields
-    :data:`PARAMETER_FIELDS`), the form the compiled phases read. A ``numpy.recarray``,
-    so that the plain Python phases (``function.py_func``) read its fields as attributes
-    too."""
+    :data:`PARAMETER_FIELDS`), the form the compiled phases read. (The plain Python
+    phases, ``function.py_func``, read fields as attributes: give them
+    ``record.view(numpy.recarray)``; compiled, a plain structured array is 5x cheaper to
+    pass.)"""
     dynamics, claim, talk, leave, adopt = (
         scenario.trust,
         scenario.claims,
@@ -206,9 +212,7 @@ def parameters(scenario: Scenario) -> NDArray[Any]:
     values: dict[str, Any] = {
         "relax_share": calendar.share_per_step(dynamics.relaxation_half_life_days),
         "money_problem_chance": calendar.probability_per_step(claim.money_problems_per_year),
-        "false_claim_chance_unchecked": calendar.probability_per_step(
-            claim.false_claims_per_year
-        ),
+        "false_claim_chance_unchecked": calendar.probability_per_step(claim.false_claims_per_year),
         "innovation": calendar.rate_per_step(adopt.innovation_per_year),
         "imitation": calendar.rate_per_step(adopt.imitation_per_year),
     }
@@ -221,7 +225,7 @@ def parameters(scenario: Scenario) -> NDArray[Any]:
     record = np.zeros(1, dtype=list(PARAMETER_FIELDS))
     for name, _ in PARAMETER_FIELDS:
         record[name] = values[name]
-    return record.view(np.recarray)
+    return record
 
 
 @dataclass(frozen=True)
@@ -247,7 +251,43 @@ FIRM_EVENT_FIELDS: tuple[tuple[str, Any], ...] = (
     ("reputation", np.float64),  # public reputation at the start of the step, [0, 1]
     ("advertising_multiplier", np.float64),
     ("false_claim_chance", np.float64),  # a dishonest customer's, this step (deterred)
+    ("leave_bound", np.float64),  # no customer's leave probability is above it this step
+    ("adoption_bound", np.float64),  # nor anybody's adoption probability above this
 )
+
+#: Relative margin of :func:`adoption_bound` over the largest adoption probability, for
+#: rounding (the probability is monotone in each input, its rounding nearly so).
+ADOPTION_BOUND_MARGIN = 1e-9
+
+
+@njit
+def leave_bound(params: Any) -> float:
+    """The largest leave probability any customer can have this step: the rule at its
+    largest inputs (the whole distrust hazard, an unresolved failure and a wrongful denial).
+    Exact, since the rule and its rounding are monotone: a leave draw at or above it cannot
+    lead to leaving, and :func:`settle` then skips the hazard (an exponential)."""
+    hazard = params.base_rate_per_year + params.distrust_rate_per_year
+    return churn.leave_probability(
+        hazard, True, params.unresolved_failure_exit, True, params.wrongful_denial_exit
+    )
+
+
+@njit
+def adoption_bound(advertising_multiplier: float, params: Any) -> float:
+    """An upper bound of anybody's adoption probability this step: the rule at full trust,
+    every contact a customer and no win-back discount, plus a relative margin of
+    :data:`ADOPTION_BOUND_MARGIN` for rounding. An adoption draw at or above it cannot
+    adopt, and :func:`settle` skips the probability (an exponential)."""
+    largest = acquisition.adoption_probability(
+        1.0,
+        1.0,
+        params.innovation,
+        params.imitation,
+        params.trust_elasticity,
+        advertising_multiplier,
+        max(1.0, params.winback_factor),
+    )
+    return largest * (1.0 + ADOPTION_BOUND_MARGIN)
 
 
 def firm_record(
@@ -271,7 +311,10 @@ def firm_record(
         float(scenario_parameters["deterrence"][0]),
         float(firm.levers["verification_strictness"]),
     )
-    return record.view(np.recarray)
+    constants = scenario_parameters.view(np.recarray)[0]
+    record["leave_bound"] = leave_bound.py_func(constants)
+    record["adoption_bound"] = adoption_bound.py_func(advertising_multiplier, constants)
+    return record
 
 
 # --------------------------------------------------------------------------- phase one
@@ -295,8 +338,12 @@ def relax(
         return competence, integrity, benevolence
     slowdown = params.scar_slowdown
     return (
-        relaxation.relax_toward_disposition(competence, disposition_competence, share, scar, slowdown),
-        relaxation.relax_toward_disposition(integrity, disposition_integrity, share, scar, slowdown),
+        relaxation.relax_toward_disposition(
+            competence, disposition_competence, share, scar, slowdown
+        ),
+        relaxation.relax_toward_disposition(
+            integrity, disposition_integrity, share, scar, slowdown
+        ),
         relaxation.relax_toward_disposition(
             benevolence, disposition_benevolence, share, scar, slowdown
         ),
@@ -565,7 +612,9 @@ def decide(
         opinion = wom.sentiment(
             previous_overall, params.promoter_threshold, params.detractor_threshold
         )
-        chance = wom.talk_probability(opinion, params.talk_rate_per_year, params.negative_multiplier)
+        chance = wom.talk_probability(
+            opinion, params.talk_rate_per_year, params.negative_multiplier
+        )
         if talk_draw < chance:
             message = opinion
     contact_word = np.int64(0)
@@ -643,6 +692,8 @@ def settle(
     draw = uniform32(draws(key0, key1, step, person, BLOCK_BASE)[3])
     new_state = state
     if state == ACTIVE:
+        if draw >= firm.leave_bound:  # cannot leave (exact: see leave_bound)
+            return competence, integrity, benevolence, overall, new_state
         hazard = churn.churn_hazard(
             overall,
             params.base_rate_per_year,
@@ -660,6 +711,8 @@ def settle(
         if draw < leave:
             new_state = CHURNED
     else:
+        if draw >= firm.adoption_bound:  # cannot adopt (exact: see adoption_bound)
+            return competence, integrity, benevolence, overall, new_state
         adopt = acquisition.adoption_probability(
             active_contact_share,
             previous_overall,

@@ -70,9 +70,7 @@ def money_problem_or_false_claim(
     """
     problem = claim_draw < money_problem_probability
     false = (
-        not problem
-        and not honest
-        and claim_draw < money_problem_probability + false_probability
+        not problem and not honest and claim_draw < money_problem_probability + false_probability
     )
     return problem, false
 

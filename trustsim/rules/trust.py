@@ -156,7 +156,9 @@ def apply_units(
 
 
 @njit
-def scar_update(scar: float, bad_units: float, scar_per_betrayal: float, scar_decay: float) -> float:
+def scar_update(
+    scar: float, bad_units: float, scar_per_betrayal: float, scar_decay: float
+) -> float:
     """Scar after a step: heals by ``scar_decay``, grows by ``scar_per_betrayal`` per bad unit."""
     return scar * (1.0 - scar_decay) + scar_per_betrayal * bad_units
 

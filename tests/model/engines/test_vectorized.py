@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from trustsim.model import phases
-from trustsim.model.engines.vectorized import may_have_event
 from trustsim.model.model import TrustModel
 from trustsim.model.population import ACTIVE, sample_population
 from trustsim.model.random_numbers import replicate_key
@@ -53,51 +52,62 @@ def test_customer_view_reflects_the_arrays(tiny: Scenario) -> None:
 
 
 @pytest.mark.parametrize("breach", [False, True])
-def test_customers_skipped_as_uneventful_have_no_event(breach: bool) -> None:
-    """The engine runs own_experience only where may_have_event is true; everywhere else a
-    full computation must give no event, unchanged trust and a scar that only heals."""
+def test_customers_skipped_as_uneventful_would_have_had_no_event(breach: bool) -> None:
+    """phases.decide runs the own experience only where phases.eventful holds; everywhere
+    else the experience must give no event, trust exactly as it was and a scar that only
+    heals, so skipping it changes nothing."""
     rng = np.random.default_rng(3)
-    size = 20_000
+    size = 5_000
     scenario = scenario_from_dict({"population": {"customers": size}})
     population = sample_population(scenario.population, replicate_key(np.random.SeedSequence(3)))
     population.honest[:500] = False
-    customers = phases.Customers(
-        active=population.state == ACTIVE,
-        honest=population.honest,
-        complaint_propensity=population.complaint_propensity,
-        interaction_rate=population.interaction_rate,
-        competence=population.competence,
-        integrity=population.integrity,
-        benevolence=population.benevolence,
-        scar=rng.random(size),
-    )
-    draws = rng.random((len(phases.DRAWS), size))
+    params = phases.parameters(scenario)
     levers = {**dict.fromkeys(LEVERS, 0.5), "friendliness": 0.9}
-    firm = phases.FirmState(
-        levers=levers,
-        breach=breach,
-        breach_severity=2.0,
-        breach_affected_share=0.5,
+    firm = phases.firm_record(
+        phases.FirmState(
+            levers=levers, breach=breach, breach_severity=2.0, breach_affected_share=0.5
+        ),
+        0.6,
+        1.0,
+        params,
     )
-    full = phases.own_experience(customers, draws, firm, scenario)
-    problem_chance, false_chance = phases.claim_probabilities(scenario, 0.5)
-    skipped = ~may_have_event(
-        customers.active,
-        draws[phases.DRAW_INDEX["touch"]],
-        population.interaction_rate,
-        draws[phases.DRAW_INDEX["claim"]],
-        np.where(population.honest, problem_chance, problem_chance + false_chance),
-        breach,
-    )
-    assert 1000 < skipped.sum() < size
-    flags = [full.kept, full.failure, full.complained, full.leaked, full.claim.filed]
-    for flag in flags:
-        assert not np.asarray(flag)[skipped].any()
-    for name in ("competence", "integrity", "benevolence"):
-        np.testing.assert_allclose(
-            getattr(full, name)[skipped], getattr(customers, name)[skipped], rtol=0, atol=1e-15
+    firm_view, params_view = firm.view(np.recarray)[0], params.view(np.recarray)[0]
+    scars = rng.random(size)
+    touch, claim = rng.random(size), rng.random(size) ** 4  # claims often enough to matter
+    skipped = 0
+    for person in range(size):
+        honest = bool(population.honest[person])
+        rate = float(population.interaction_rate[person])
+        if phases.eventful.py_func(
+            True, honest, rate, touch[person], claim[person], firm_view, params_view
+        ):
+            continue
+        skipped += 1
+        dimensions = (
+            float(population.competence[person]),
+            float(population.integrity[person]),
+            float(population.benevolence[person]),
         )
-    healed = trust.scar_update(
-        customers.scar, 0.0, scenario.trust.scar_per_betrayal, scenario.trust.scar_decay
-    )
-    np.testing.assert_allclose(full.scar[skipped], healed[skipped], rtol=1e-15)
+        *after, scar, events = phases.experience.py_func(
+            np.uint64(1),
+            np.uint64(2),
+            7,
+            person,
+            honest,
+            float(population.complaint_propensity[person]),
+            rate,
+            *dimensions,
+            float(scars[person]),
+            touch[person],
+            claim[person],
+            firm_view,
+            params_view,
+        )
+        assert events == 0
+        assert tuple(after) == dimensions
+        assert scar == trust.scar_update(
+            scars[person], 0.0, scenario.trust.scar_per_betrayal, scenario.trust.scar_decay
+        )
+    assert (0 if breach else 1000) <= skipped < size
+    if breach:
+        assert skipped == 0  # in a breach every active customer may be leaked

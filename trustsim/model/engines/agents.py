@@ -224,9 +224,7 @@ class AgentPopulation(Engine):
             customer.decide(step, record)
         for customer in self.customers:
             customer.apply(step, contact_share[customer.index], record)
-        return StepOutcome(
-            events=np.fromiter((c.events for c in self.customers), dtype=np.int64)
-        )
+        return StepOutcome(events=np.fromiter((c.events for c in self.customers), dtype=np.int64))
 
     def customer(self, index: int) -> CustomerAgent:
         """The agent of customer ``index``."""
