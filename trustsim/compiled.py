@@ -169,10 +169,19 @@ def threads() -> int:
     return int(numba.get_num_threads())
 
 
-def set_threads(count: int) -> None:
-    """Use ``count`` threads (1 .. numba's maximum, the machine's cores) in parallel loops.
+def most_threads() -> int:
+    """The most threads parallel loops can use: numba's pool size, by default the
+    machine's cores (``NUMBA_NUM_THREADS``)."""
+    return int(_numba_config.NUMBA_NUM_THREADS)
+
+
+def set_threads(count: int | None) -> int:
+    """Use ``count`` threads in parallel loops (None: :func:`most_threads`; more than that
+    are capped to it). Returns the count now in use.
 
     Results never depend on it: every parallel loop of trustsim gives the same numbers
     whatever the thread count (tests check 1 and 2 threads).
     """
-    numba.set_num_threads(count)
+    chosen = most_threads() if count is None else max(1, min(int(count), most_threads()))
+    numba.set_num_threads(chosen)
+    return chosen

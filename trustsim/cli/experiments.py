@@ -53,6 +53,16 @@ def workers_option(text: str) -> int | str:
         ) from None
 
 
+def threads_option(text: str) -> int | str:
+    """``--threads``: a whole number >= 1, or "auto"."""
+    value = workers_option(text)
+    if isinstance(value, int) and value < 1:
+        raise argparse.ArgumentTypeError(
+            f"invalid value {text!r}: expected a whole number >= 1 or 'auto'"
+        )
+    return value
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int, help="number of steps (overrides the scenario)")
     parser.add_argument("--seed", type=int, help="root seed (overrides the scenario)")
@@ -77,6 +87,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--dask", metavar="ADDRESS", help="send runs to this Dask scheduler, e.g. tcp://host:8786"
+    )
+    parser.add_argument(
+        "--threads",
+        type=threads_option,
+        metavar="N|auto",
+        help="threads of each run's compiled loops; results never depend on it (default: "
+        "the scenario's executor block, else 'auto': every core for runs in this process, "
+        "one per worker process)",
     )
     parser.add_argument("--no-figures", action="store_true", help="skip drawing figures")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -127,6 +145,7 @@ def _run(kind: Kind, args: argparse.Namespace) -> int:
         out=args.out,
         workers=args.workers,
         dask=args.dask,
+        threads=args.threads,
         figures=not args.no_figures,
         progress=not args.quiet,
         force=args.force,

@@ -13,6 +13,11 @@ sooner than serially (:func:`choose_workers`). Local pools time each run's CPU s
 that after the work a pool can tell when it did less than one core's work, i.e. one process
 would likely have been as fast (:func:`slower_than_serial`: tiny runs, a loaded machine);
 the note is printed and kept in the manifest (``executor_note``).
+
+**Threads.** A run's compiled loops may use several threads (``--threads`` or
+``executor.threads``); results never depend on the count. By default ("auto") a run in this
+process uses every core and a run in a worker process (local pool or Dask) one thread, so
+that processes and threads do not compete for the same cores.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import Any, Protocol, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 from trustsim.errors import TrustsimError
 from trustsim.experiments.settings import ExecutorSettings
@@ -137,6 +143,29 @@ def slower_than_serial(
     )
 
 
+@dataclass(frozen=True)
+class WithThreads(Generic[Item, Result]):
+    """``function`` run with ``threads`` threads for its compiled loops (None: every core).
+    Picklable, so that worker processes and Dask workers receive it with the run."""
+
+    function: Callable[[Item], Result]
+    threads: int | None
+
+    def __call__(self, item: Item) -> Result:
+        from trustsim.compiled import set_threads
+
+        set_threads(self.threads)
+        return self.function(item)
+
+
+def threads_for(threads: int | str | None, in_worker_processes: bool) -> int | None:
+    """The thread count of a run: a given number, or for "auto"/None every core in this
+    process (None) and one thread in worker processes."""
+    if isinstance(threads, int):
+        return threads
+    return 1 if in_worker_processes else None
+
+
 def timed_call(function: Callable[[Item], Result], item: Item) -> tuple[Result, float]:
     """``function(item)`` and the CPU seconds it took (in the process that ran it)."""
     started = time.process_time()
@@ -149,12 +178,16 @@ class SerialExecutor:
 
     description = "serial (this process)"
 
+    def __init__(self, threads: int | str | None = None) -> None:
+        self.threads = threads_for(threads, in_worker_processes=False)
+
     def map_unordered(
         self, function: Callable[[Item], Result], items: Sequence[tuple[str, Item]]
     ) -> Iterator[tuple[str, Result]]:
         """Yield ``(key, function(item))`` in the order given."""
+        threaded = WithThreads(function, self.threads)
         for key, item in items:
-            yield key, function(item)
+            yield key, threaded(item)
 
     def close(self) -> None:
         """Nothing to release."""
@@ -172,12 +205,14 @@ class ProcessExecutor:
 
     Args:
         workers: number of worker processes, >= 1.
+        threads: threads per run, or "auto"/None (one per worker process).
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, threads: int | str | None = None) -> None:
         if workers < 1:
             raise ExecutorError(f"--workers {workers}: must be a whole number >= 1")
         self.workers = workers
+        self.threads = threads_for(threads, in_worker_processes=True)
         self.description = f"{workers} local worker processes"
         self.note: str | None = None
         self._created = time.perf_counter()
@@ -204,8 +239,9 @@ class ProcessExecutor:
             raise RuntimeError("executor is closed")
         futures: dict[Future[tuple[Result, float]], str] = {}
         try:
+            threaded = WithThreads(function, self.threads)
             for key, item in items:
-                futures[self._pool.submit(timed_call, function, item)] = key
+                futures[self._pool.submit(timed_call, threaded, item)] = key
             for future in as_completed(futures):
                 result, seconds = future.result()
                 self._cpu_seconds += seconds
@@ -259,10 +295,14 @@ class AutoExecutor:
 
     Args:
         cores, load: the machine's cores and load average (None: measured when deciding).
+        threads: threads per run, or "auto"/None (every core here, one per worker process).
     """
 
-    def __init__(self, cores: int | None = None, load: float | None = None) -> None:
+    def __init__(
+        self, cores: int | None = None, load: float | None = None, threads: int | str | None = None
+    ) -> None:
         self.description = "auto (nothing to run)"
+        self.threads = threads
         self.note: str | None = None
         self._cores, self._load = cores, load
         self._pool: ProcessExecutor | None = None
@@ -274,7 +314,7 @@ class AutoExecutor:
         workers = choose_workers(run_seconds, remaining, cores, load)
         measured = f"a run took {run_seconds:.2g} s; load average {load:.1f} on {cores} cores"
         if workers > 1:
-            self._pool = ProcessExecutor(workers)
+            self._pool = ProcessExecutor(workers, self.threads)
             self.description = f"auto: {workers} local worker processes ({measured})"
         else:
             self.description = f"auto: serial, in this process ({measured})"
@@ -285,10 +325,11 @@ class AutoExecutor:
     ) -> Iterator[tuple[str, Result]]:
         """Measure the first run here, decide, then run the others where decided."""
         rest = list(items)
+        here = WithThreads(function, threads_for(self.threads, in_worker_processes=False))
         if not self._decided and rest:
             key, item = rest.pop(0)
             started = time.perf_counter()
-            result = function(item)
+            result = here(item)
             yield key, result
             self._decide(time.perf_counter() - started, len(rest))
         if self._pool is not None:
@@ -296,7 +337,7 @@ class AutoExecutor:
             self.note = self._pool.note
         else:
             for key, item in rest:
-                yield key, function(item)
+                yield key, here(item)
 
     def close(self) -> None:
         """Stop the workers, if any were started."""
@@ -321,7 +362,14 @@ class DaskExecutor:
         ExecutorError: the scheduler does not answer within the timeout.
     """
 
-    def __init__(self, address: str, timeout_seconds: float = 5.0, origin: str = "--dask") -> None:
+    def __init__(
+        self,
+        address: str,
+        timeout_seconds: float = 5.0,
+        origin: str = "--dask",
+        threads: int | str | None = None,
+    ) -> None:
+        self.threads = threads_for(threads, in_worker_processes=True)
         try:
             from distributed import Client
         except ImportError:  # pragma: no cover - a declared dependency
@@ -344,8 +392,9 @@ class DaskExecutor:
         """Submit every item to the cluster; yield results as they arrive."""
         from distributed import as_completed as dask_completed
 
+        threaded = WithThreads(function, self.threads)
         futures = {
-            self._client.submit(function, item, pure=False, key=f"trustsim-{key}-{index}"): key
+            self._client.submit(threaded, item, pure=False, key=f"trustsim-{key}-{index}"): key
             for index, (key, item) in enumerate(items)
         }
         try:
@@ -373,6 +422,7 @@ def make_executor(
     workers: int | str | None = None,
     dask: str | None = None,
     origin: str = "scenario",
+    threads: int | str | None = None,
 ) -> Executor:
     """The executor asked for: command-line options first, then the scenario's ``executor:``.
 
@@ -381,20 +431,25 @@ def make_executor(
         workers: ``--workers``: a count or "auto" (None: from the scenario, else 1).
         dask: ``--dask`` address (None: from the scenario, else local).
         origin: the scenario file, named in errors about its ``executor:`` block.
+        threads: ``--threads``: a count or "auto" (None: from the scenario, else "auto").
     """
     timeout = settings.connect_timeout_seconds if settings is not None else 5.0
+    if threads is None:
+        threads = settings.threads if settings is not None else AUTO
     if dask is not None:
-        return DaskExecutor(dask, timeout, origin="--dask")
+        return DaskExecutor(dask, timeout, origin="--dask", threads=threads)
     if workers is None and settings is not None and settings.dask is not None:
-        return DaskExecutor(settings.dask, timeout, origin=f"{origin}: field 'executor.dask'")
+        return DaskExecutor(
+            settings.dask, timeout, origin=f"{origin}: field 'executor.dask'", threads=threads
+        )
     count = workers if workers is not None else (settings.workers if settings else 1)
     if count == AUTO:
-        return AutoExecutor()
+        return AutoExecutor(threads=threads)
     if not isinstance(count, int) or count < 1:
         raise ExecutorError(
             f"--workers: value {count} is not allowed: expected a whole number >= 1 or 'auto'"
         )
-    return SerialExecutor() if count == 1 else ProcessExecutor(count)
+    return SerialExecutor(threads) if count == 1 else ProcessExecutor(count, threads)
 
 
 @contextmanager
@@ -403,12 +458,13 @@ def executor_for(
     workers: int | str | None = None,
     dask: str | None = None,
     origin: str = "scenario",
+    threads: int | str | None = None,
 ) -> Iterator[Executor]:
     """:func:`make_executor` as a context manager that closes the executor afterwards, or
     aborts it when the block ends with an exception (Ctrl-C and SIGTERM included): local
     workers are terminated at once instead of finishing their runs, wherever the
     interrupt lands (while submitting, while a finished run is being stored...)."""
-    executor = make_executor(settings, workers, dask, origin)
+    executor = make_executor(settings, workers, dask, origin, threads)
     try:
         yield executor
     except BaseException:

@@ -148,8 +148,14 @@ class ExecutorSettings(Block):
     connect_timeout_seconds: Annotated[float, Field(gt=0.0, le=600.0)] = Field(
         5.0, description="How long to wait for the Dask scheduler to answer, seconds."
     )
+    threads: Annotated[int, Field(ge=1, le=1024)] | Literal["auto"] = Field(
+        "auto",
+        description="Threads of each run's compiled loops (results never depend on it); "
+        "'auto' uses every core for runs in this process and one thread per worker process "
+        "(local or Dask); more than the machine's cores are capped to them.",
+    )
 
-    @field_validator("workers", mode="before")
+    @field_validator("workers", "threads", mode="before")
     @classmethod
     def _whole_number_or_auto(cls, value: Any) -> Any:
         """One message for a value of neither form (pydantic would report each member of
@@ -159,7 +165,7 @@ class ExecutorSettings(Block):
         ):
             return value
         shown = "true/false is not a number" if isinstance(value, bool) else f"got {value!r}"
-        raise ValueError(f"expected a whole number of processes from 1 to 1024 or 'auto' ({shown})")
+        raise ValueError(f"expected a whole number from 1 to 1024 or 'auto' ({shown})")
 
 
 #: Variant name -> dotted-key overrides applied to the scenario (the first is the reference).

@@ -80,6 +80,7 @@ def run_experiment(
     figures: bool = True,
     progress: bool = False,
     force: bool = False,
+    threads: int | str | None = None,
 ) -> ExperimentResult:
     """Run an experiment of ``kind`` and write ``out/<name>/<prefix><run-id>/``.
 
@@ -100,6 +101,8 @@ def run_experiment(
         progress: progress bar on stderr.
         force: run even when the memory estimate (:mod:`trustsim.experiments.sizing`)
             exceeds what the machine has.
+        threads: threads of each run's compiled loops, or "auto" (None: the ``executor:``
+            block, else "auto"; see :mod:`trustsim.experiments.executors`).
 
     Raises:
         ScenarioError: bad scenario, block, option or point (nothing is written).
@@ -123,7 +126,7 @@ def run_experiment(
     results: list[PointResult] = []
     computed = reused = 0
     label = f"{chosen.name} {study.base.name}"
-    with executor_for(study.block("executor"), workers, dask, study.origin) as executor:
+    with executor_for(study.block("executor"), workers, dask, study.origin, threads) as executor:
         local = sizing.local_processes(executor)
         while True:
             scenarios = [point.scenario for point in batch]
