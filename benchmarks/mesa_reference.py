@@ -6,8 +6,10 @@ customer with plain ``float`` attributes and Python's ``math``, and a step of tw
 counted; ``apply``: word-of-mouth heard, reputation drift, churn or adoption), all from the
 previous state, like trustsim's synchronous step. Each customer-step
 
-* draws the same 15 uniforms as trustsim's engines (``trustsim.model.phases.DRAWS``), all
-  of them whether used or not, from the model's stdlib generator (``self.random``);
+* draws as many uniforms as trustsim's engines read (``trustsim.model.phases``: four per
+  customer and step, four more for a customer who can have an event, four more for a
+  claim, up to four more to tell, pick a contact or leak), from the model's stdlib
+  generator (``self.random``);
 * reads the same neighbours: a speaker picks one contact, a non-customer counts its
   active contacts;
 * does the arithmetic of ``trustsim/rules`` as of issue 11 (relaxation toward the
@@ -41,7 +43,7 @@ import mesa
 
 REPO = Path(__file__).resolve().parents[1]
 PROSPECT, ACTIVE, CHURNED = 0, 1, 2
-DRAWS_PER_STEP = 15  # len(trustsim.model.phases.DRAWS)
+DRAWS_PER_BLOCK = 4  # trustsim.model.phases draws in blocks of four, each only when read
 DAYS_PER_YEAR = 365.0  # trustsim.rules.calendar.DAYS_PER_YEAR; one step is one day
 
 
@@ -106,7 +108,7 @@ class Customer(mesa.Agent):
         self.contacts: list[Customer] = []
         self.positive = self.negative = 0
         self.unresolved = self.wrongful = False
-        self.draws: list[float] = []
+        self.leave_or_adopt = 1.0
         self.active_share = 0.0
 
     def overall_trust(self) -> float:
@@ -135,45 +137,57 @@ class Customer(mesa.Agent):
         m = self.model
         firm, p = m.firm, m.p
         uniform = self.random.random
-        d = self.draws = [uniform() for _ in range(DRAWS_PER_STEP)]
+        # Block 0 (everybody): touch, claim, talk, leave-or-adopt.
+        touch, claim, talk, self.leave_or_adopt = uniform(), uniform(), uniform(), uniform()
         self.relax()
         self.unresolved = self.wrongful = False
-        if self.state == ACTIVE:
-            touched = d[0] < self.interaction_rate
-            broken = touched and d[1] >= firm["promise_reliability"]
+        strictness = firm["verification_strictness"]
+        problem_chance = p["problem_chance"]
+        false_chance = p["false_chance"] * (1 - p["deterrence"] * strictness)
+        claim_chance = problem_chance + (0.0 if self.honest else false_chance)
+        eventful = self.state == ACTIVE and (touch < self.interaction_rate or claim < claim_chance)
+        if eventful:
+            # Block 1: keep, disclose, complain, raise.
+            keep, disclose, complain, raise_ = uniform(), uniform(), uniform(), uniform()
+            touched = touch < self.interaction_rate
+            broken = touched and keep >= firm["promise_reliability"]
             kept = touched and not broken
-            communicated = d[2] < firm["transparency"]
+            communicated = disclose < firm["transparency"]
             simplicity = 2.0 ** (2 * firm["channel_simplicity"] - 1)
             complain_chance = min(1.0, self.complaint_propensity * simplicity)
             raise_chance = min(1.0, p["money_complaint_propensity"] * simplicity)
-            strictness = firm["verification_strictness"]
-            problem_chance = p["problem_chance"]
-            false_chance = p["false_chance"] * (1 - p["deterrence"] * strictness)
-            money_problem = d[5] < problem_chance
-            false_claim = (
-                not money_problem and not self.honest and d[5] < problem_chance + false_chance
-            )
-            complained = (broken and d[3] < complain_chance) or (
-                money_problem and d[4] < raise_chance
+            money_problem = claim < problem_chance
+            false_claim = not money_problem and not self.honest and claim < claim_chance
+            complained = (broken and complain < complain_chance) or (
+                money_problem and raise_ < raise_chance
             )
             failure = broken or money_problem
             disclosed = failure and communicated
             false_claim = false_claim and not complained
             filed = complained or false_claim
+            check = duration_draw = verdict = recovery = 1.0
+            if filed:  # Block 2: check, duration, verdict, recovery.
+                check, duration_draw, verdict, recovery = (
+                    uniform(), uniform(), uniform(), uniform()
+                )  # fmt: skip
             targeting = p["targeting"]
             chance = strictness ** (1 / targeting) if false_claim else strictness**targeting
-            checked = filed and d[6] < chance
+            checked = filed and check < chance
             duration = 0.0
             if checked and p["check_days_mean"] > 0:
-                duration = math.inf if d[7] == 0 else -p["check_days_mean"] * math.log(d[7])
+                duration = (
+                    math.inf
+                    if duration_draw == 0
+                    else -p["check_days_mean"] * math.log(duration_draw)
+                )
             deadline = p["resolution_deadline_days"]
             timely = checked and not duration > deadline
-            caught = timely and false_claim and d[8] < p["detection_rate"]
-            wrongful = timely and not false_claim and d[8] < p["false_denial_rate"]
+            caught = timely and false_claim and verdict < p["detection_rate"]
+            wrongful = timely and not false_claim and verdict < p["false_denial_rate"]
             approved = filed and not (caught or wrongful)
             waited = checked and not p["background"]
             wait_days = min(duration, deadline) if waited else 0.0
-            good = complained and not wrongful and d[9] < firm["service_recovery"]
+            good = complained and not wrongful and recovery < firm["service_recovery"]
             poor = complained and not good
             friendly = p["friendliness_effect"] * 2 * (firm["friendliness"] - 0.5)
             touches = float(kept) + float(failure)
@@ -220,11 +234,12 @@ class Customer(mesa.Agent):
                 else (-1 if trust < p["detractor_threshold"] else 0)
             )
             rate = p["talk_positive"] if opinion > 0 else (p["talk_negative"] if opinion else 0.0)
-            message = opinion if can_talk and d[11] < rate else 0
-            if (self.unresolved or self.wrongful) and d[12] < p["bad_experience_tell"]:
+            message = opinion if can_talk and talk < rate else 0
+            # Block 3 (tell, contact): only for a bad experience or a speaker.
+            if (self.unresolved or self.wrongful) and uniform() < p["bad_experience_tell"]:
                 message = -1
             if message:
-                listener = self.contacts[int(d[13] * len(self.contacts))]
+                listener = self.contacts[int(uniform() * len(self.contacts))]
                 if message > 0:
                     listener.positive += 1
                 else:
@@ -252,7 +267,7 @@ class Customer(mesa.Agent):
             self.integrity += rate * (m.reputation - self.integrity)
             self.benevolence += rate * (m.reputation - self.benevolence)
         self.overall = self.overall_trust()
-        draw = self.draws[14]
+        draw = self.leave_or_adopt
         if self.state == ACTIVE:
             z = min(max((self.overall - p["distrust_threshold"]) / p["steepness"], -50.0), 50.0)
             hazard = p["base_rate_per_year"] + p["distrust_rate_per_year"] / (1 + math.exp(z))

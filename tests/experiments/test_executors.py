@@ -192,3 +192,69 @@ def test_an_interrupt_outside_the_wait_for_results_terminates_the_workers(
     # (a graceful shutdown of the pool waited for it: two "done" lines).
     assert done.read_text().splitlines() == ["done"]
     assert len(list((tmp_path / "out" / ".runs").glob("*.parquet"))) == 1
+
+
+# --- threads of each run's compiled loops ---------------------------------------------------
+
+
+def _threads_in_use(_: object) -> int:
+    from trustsim.compiled import threads
+
+    return threads()
+
+
+def test_auto_threads_use_every_core_here_and_one_in_worker_processes() -> None:
+    from trustsim.compiled import most_threads
+
+    assert executors.threads_for("auto", in_worker_processes=False) is None
+    assert executors.threads_for(None, in_worker_processes=True) == 1
+    assert executors.threads_for(2, in_worker_processes=True) == 2
+    serial = SerialExecutor("auto")
+    assert [n for _, n in serial.map_unordered(_threads_in_use, [("a", None)])] == [most_threads()]
+    assert [n for _, n in SerialExecutor(1).map_unordered(_threads_in_use, [("a", None)])] == [1]
+    pool = ProcessExecutor(2)
+    try:
+        used = [n for _, n in pool.map_unordered(_threads_in_use, [("a", None), ("b", None)])]
+    finally:
+        pool.close()
+    assert used == [1, 1]
+
+
+def test_the_thread_count_does_not_change_a_single_number(tmp_path: Path) -> None:
+    """``trustsim run --threads 1`` and ``--threads 2`` write the same timeseries bytes."""
+    folders = []
+    for threads in ("1", "2"):
+        out = tmp_path / threads
+        code = main(
+            ["run", str(REPO / "scenarios" / "baseline.yaml"), "--quiet", "--no-figures",
+             "--replicates", "2", "--steps", "60", "--set", "population.customers=3000",
+             "--threads", threads, "--out", str(out)]
+        )  # fmt: skip
+        assert code == 0
+        (folder,) = (out / "baseline").iterdir()
+        folders.append(folder)
+    first, second = ((folder / "timeseries.csv").read_bytes() for folder in folders)
+    assert first == second
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "many"])
+def test_a_bad_thread_count_exits_2_naming_the_option(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", str(REPO / "scenarios" / "baseline.yaml"), "--threads", value,
+              "--out", str(tmp_path)])  # fmt: skip
+    assert exit_info.value.code == 2
+    assert "--threads" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
+def test_the_executor_block_takes_a_thread_count_or_auto() -> None:
+    from pydantic import ValidationError
+
+    from trustsim.experiments.settings import ExecutorSettings
+
+    assert ExecutorSettings(threads=2).threads == 2
+    assert ExecutorSettings().threads == "auto"
+    with pytest.raises(ValidationError, match="whole number from 1 to 1024"):
+        ExecutorSettings(threads=0)

@@ -494,7 +494,6 @@ def claim_outcome_retention(scenario: Scenario, observe_days: int = YEAR) -> Cla
     totals_ = np.zeros(len(EFFORT_CLASSES))
     for replicate in range(setting.replicates):
         model = TrustModel(setting, seed=replicate_seed(setting.seed, replicate))
-        size = setting.population.customers
         events: list[tuple[np.ndarray, int, int]] = []
         departures: list[tuple[np.ndarray, int]] = []
         was_active = model.engine.snapshot().state == ACTIVE

@@ -290,31 +290,62 @@ def adoption_bound(advertising_multiplier: float, params: Any) -> float:
     return largest * (1.0 + ADOPTION_BOUND_MARGIN)
 
 
+class FirmRecords:
+    """Builds each step's firm record (one-element record array: every lever, by its
+    declared name, then :data:`FIRM_EVENT_FIELDS`) into one preallocated array, cheaply:
+    the leave bound is computed once per run, the adoption bound once per advertising
+    multiplier.
+
+    Args:
+        scenario_parameters: the record of :func:`parameters`.
+    """
+
+    def __init__(self, scenario_parameters: NDArray[Any]) -> None:
+        self.parameters = scenario_parameters
+        self._constants = scenario_parameters.view(np.recarray)[0]
+        self._leave_bound = float(leave_bound.py_func(self._constants))
+        self._adoption_bounds: dict[float, float] = {}
+        self._record: NDArray[Any] | None = None
+
+    def build(
+        self, firm: FirmState, reputation: float, advertising_multiplier: float
+    ) -> NDArray[Any]:
+        """The firm record of this step (the same array every step, refilled)."""
+        if self._record is None or self._record.dtype.names[: len(firm.levers)] != tuple(
+            firm.levers
+        ):
+            lever_fields = [(name, np.float64) for name in firm.levers]
+            self._record = np.zeros(1, dtype=lever_fields + list(FIRM_EVENT_FIELDS))
+        bound = self._adoption_bounds.get(advertising_multiplier)
+        if bound is None:
+            bound = float(adoption_bound.py_func(advertising_multiplier, self._constants))
+            self._adoption_bounds[advertising_multiplier] = bound
+        false_chance = claims.false_claim_probability(
+            float(self._constants.false_claim_chance_unchecked),
+            float(self._constants.deterrence),
+            float(firm.levers["verification_strictness"]),
+        )
+        self._record[0] = (
+            *firm.levers.values(),
+            firm.breach,
+            firm.breach_disclosed,
+            firm.breach_severity,
+            firm.breach_affected_share,
+            firm.outage,
+            reputation,
+            advertising_multiplier,
+            false_chance,
+            self._leave_bound,
+            bound,
+        )
+        return self._record
+
+
 def firm_record(
     firm: FirmState, reputation: float, advertising_multiplier: float, scenario_parameters: Any
 ) -> NDArray[Any]:
-    """This step's firm as a one-element record array: every lever (float, by its declared
-    name) and :data:`FIRM_EVENT_FIELDS`."""
-    lever_fields = [(name, np.float64) for name in firm.levers]
-    record = np.zeros(1, dtype=lever_fields + list(FIRM_EVENT_FIELDS))
-    for name, value in firm.levers.items():
-        record[name] = value
-    record["breach"] = firm.breach
-    record["breach_disclosed"] = firm.breach_disclosed
-    record["breach_severity"] = firm.breach_severity
-    record["breach_affected_share"] = firm.breach_affected_share
-    record["outage"] = firm.outage
-    record["reputation"] = reputation
-    record["advertising_multiplier"] = advertising_multiplier
-    record["false_claim_chance"] = claims.false_claim_probability(
-        float(scenario_parameters["false_claim_chance_unchecked"][0]),
-        float(scenario_parameters["deterrence"][0]),
-        float(firm.levers["verification_strictness"]),
-    )
-    constants = scenario_parameters.view(np.recarray)[0]
-    record["leave_bound"] = leave_bound.py_func(constants)
-    record["adoption_bound"] = adoption_bound.py_func(advertising_multiplier, constants)
-    return record
+    """This step's firm as a new one-element record array (see :class:`FirmRecords`)."""
+    return FirmRecords(scenario_parameters).build(firm, reputation, advertising_multiplier).copy()
 
 
 # --------------------------------------------------------------------------- phase one
@@ -567,10 +598,10 @@ def decide(
     Returns ``(competence, integrity, benevolence, scar, events, message, contact_word)``:
     ``message`` is +1, -1 or 0 (silent) and ``contact_word`` the random word that picks
     the contact (:func:`contact_of`) when the person speaks. ``firm_array`` and
-    ``params_array`` are the records of :func:`firm_record` and :func:`parameters`.
+    ``params_array`` are the records of :class:`FirmRecords` and :func:`parameters`.
     """
     firm, params = firm_array[0], params_array[0]
-    w0, w1, w2, w3 = draws(key0, key1, step, person, BLOCK_BASE)
+    w0, w1, w2, _ = draws(key0, key1, step, person, BLOCK_BASE)  # word 3: see settle
     touch_draw, claim_draw, talk_draw = uniform32(w0), uniform32(w1), uniform32(w2)
     competence, integrity, benevolence = relax(
         competence,

@@ -2,8 +2,8 @@
 
 Both engines call the same compiled per-customer functions (:mod:`trustsim.model.phases`)
 with the same counter-based draws, so every timeseries column must be equal, bit for bit:
-the agents engine (one Mesa agent at a time, from Python), the vectorized engine on one
-thread and on two threads (its compiled loops run in parallel). Checked for every scenario
+the agents engine (one Mesa agent at a time, from Python), the vectorized engine's serial
+loops (small populations) and its parallel loops on one and on two threads. Checked for every scenario
 in ``scenarios/`` at a reduced population, over a horizon long enough for their scripted
 events, and for a stress scenario where every mechanism is busy, on every kind of network.
 """
@@ -21,6 +21,7 @@ import pytest
 from trustsim.compiled import set_threads, threads
 from trustsim.experiments.file import load_experiment
 from trustsim.experiments.replicates import simulate
+from trustsim.model.engines import vectorized
 from trustsim.scenario.loading import scenario_from_dict, with_overrides
 from trustsim.scenario.schema import Scenario
 
@@ -43,14 +44,36 @@ def thread_count(count: int) -> Iterator[None]:
         set_threads(before)
 
 
+@contextmanager
+def parallel_loops() -> Iterator[None]:
+    """Make the vectorized engine use its parallel loops whatever the population size
+    (they start at PARALLEL_MIN_CUSTOMERS customers)."""
+    before = vectorized.PARALLEL_MIN_CUSTOMERS
+    vectorized.PARALLEL_MIN_CUSTOMERS = 0
+    try:
+        yield
+    finally:
+        vectorized.PARALLEL_MIN_CUSTOMERS = before
+
+
 def three_ways(scenario: Scenario) -> dict[str, pd.DataFrame]:
-    """The timeseries of the agents engine and of the vectorized engine on 1 and 2 threads."""
+    """The timeseries of the agents engine, of the vectorized engine's serial loops, and of
+    its parallel loops on 1 and 2 threads."""
+    runs = {}
     with thread_count(1):
-        agents = simulate(with_overrides(scenario, {"engine": "agents"}))
-        one = simulate(with_overrides(scenario, {"engine": "vectorized"}))
-    with thread_count(2):
-        two = simulate(with_overrides(scenario, {"engine": "vectorized"}))
-    return {"agents": agents, "vectorized, 1 thread": one, "vectorized, 2 threads": two}
+        runs["agents"] = simulate(with_overrides(scenario, {"engine": "agents"}))
+        runs["vectorized, serial loops"] = simulate(
+            with_overrides(scenario, {"engine": "vectorized"})
+        )
+        with parallel_loops():
+            runs["vectorized, parallel loops on 1 thread"] = simulate(
+                with_overrides(scenario, {"engine": "vectorized"})
+            )
+    with thread_count(2), parallel_loops():
+        runs["vectorized, parallel loops on 2 threads"] = simulate(
+            with_overrides(scenario, {"engine": "vectorized"})
+        )
+    return runs
 
 
 def assert_identical(runs: dict[str, pd.DataFrame], what: str) -> None:

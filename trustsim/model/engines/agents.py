@@ -189,6 +189,7 @@ class AgentPopulation(Engine):
     ) -> None:
         super().__init__(model, config, network, population, key)
         self.size = population.size
+        self.records = phases.FirmRecords(self.params)
         empty = np.zeros(0, dtype=np.int64)
         self.indptr = empty if network.indptr is None else network.indptr
         self.indices = empty.astype(np.int32) if network.indices is None else network.indices
@@ -217,7 +218,7 @@ class AgentPopulation(Engine):
     ) -> StepOutcome:
         """Phase 1 for every agent (reading the previous state), then phase 2 for every agent."""
         step = self.model.steps
-        record = phases.firm_record(firm, reputation, advertising_multiplier, self.params)
+        record = self.records.build(firm, reputation, advertising_multiplier)
         active = np.fromiter((c.state == ACTIVE for c in self.customers), dtype=bool)
         contact_share = self.network.contact_share(active).tolist()
         for customer in self.customers:

@@ -21,7 +21,7 @@ agents engine's, which calls the same functions one Mesa agent at a time
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import mesa
 import numpy as np
@@ -44,61 +44,144 @@ from trustsim.scenario.schema import Scenario
 COMPLAINED_IN_TENURE, LAST_PROBLEM_COMPLAINED = 1, 2
 
 
-@njit(parallel=True)
-def decide_all(
-    key0: Any,
-    key1: Any,
-    step: int,
-    state: Any,
-    honest: Any,
-    complaint_propensity: Any,
-    interaction_rate: Any,
-    competence: Any,
-    integrity: Any,
-    benevolence: Any,
-    disposition_competence: Any,
-    disposition_integrity: Any,
-    disposition_benevolence: Any,
-    scar: Any,
-    overall: Any,
-    indptr: Any,
-    indices: Any,
-    firm: Any,
-    params: Any,
-    events: Any,
-    message: Any,
-    listener: Any,
+#: Smallest population whose step runs its loops on several threads: below it a step is
+#: too short for threads to pay for waking up (and on a busy machine a woken thread may
+#: wait a whole scheduler time slice). Results are the same either way.
+PARALLEL_MIN_CUSTOMERS = 1 << 16
+
+
+class Arrays(NamedTuple):
+    """The population's state and traits as arrays (index = customer), and the network's
+    CSR rows (empty for the complete graph): what the compiled loops read and write."""
+
+    state: NDArray[np.int8]
+    honest: NDArray[np.bool_]
+    complaint_propensity: NDArray[np.float64]
+    interaction_rate: NDArray[np.float64]
+    wom_sensitivity: NDArray[np.float64]
+    weight_competence: NDArray[np.float64]
+    weight_integrity: NDArray[np.float64]
+    weight_benevolence: NDArray[np.float64]
+    disposition_competence: NDArray[np.float64]
+    disposition_integrity: NDArray[np.float64]
+    disposition_benevolence: NDArray[np.float64]
+    competence: NDArray[np.float64]
+    integrity: NDArray[np.float64]
+    benevolence: NDArray[np.float64]
+    overall: NDArray[np.float64]
+    scar: NDArray[np.float64]
+    tenure_flags: NDArray[np.uint8]  # COMPLAINED_IN_TENURE, LAST_PROBLEM_COMPLAINED
+    last_problem_step: NDArray[np.int64]
+    events: NDArray[np.int64]  # this step's event bits
+    message: NDArray[np.int8]  # this step's message: +1, -1, 0
+    listener: NDArray[np.int64]  # who hears it (-1: nobody)
+    positive: NDArray[np.int32]  # messages heard this step
+    negative: NDArray[np.int32]
+    active_contacts: NDArray[np.int64]
+    indptr: NDArray[np.int64]
+    indices: NDArray[np.int32]
+
+
+@njit
+def decide_one(
+    arrays: Any, person: int, key0: Any, key1: Any, step: int, firm: Any, params: Any
 ) -> None:
-    """Phase one for everybody (:func:`trustsim.model.phases.decide`), in place; ``overall``
-    (trust at the start of the step) is read, not written."""
-    size = state.size
-    for person in prange(size):
-        c, g, b, s, happened, said, word = phases.decide(
-            key0,
-            key1,
-            step,
-            person,
-            state[person],
-            honest[person],
-            complaint_propensity[person],
-            interaction_rate[person],
-            competence[person],
-            integrity[person],
-            benevolence[person],
-            disposition_competence[person],
-            disposition_integrity[person],
-            disposition_benevolence[person],
-            scar[person],
-            overall[person],
-            firm,
-            params,
-        )
-        competence[person], integrity[person], benevolence[person], scar[person] = c, g, b, s
-        events[person] = happened
-        message[person] = said
-        listener[person] = (
-            phases.contact_of(person, word, indptr, indices, size) if said != 0 else -1
-        )
+    """Phase one for ``person`` (:func:`trustsim.model.phases.decide`), in place; the
+    overall trust (at the start of the step) is read, not written."""
+    a = arrays
+    c, g, b, s, happened, said, word = phases.decide(
+        key0,
+        key1,
+        step,
+        person,
+        a.state[person],
+        a.honest[person],
+        a.complaint_propensity[person],
+        a.interaction_rate[person],
+        a.competence[person],
+        a.integrity[person],
+        a.benevolence[person],
+        a.disposition_competence[person],
+        a.disposition_integrity[person],
+        a.disposition_benevolence[person],
+        a.scar[person],
+        a.overall[person],
+        firm,
+        params,
+    )
+    a.competence[person], a.integrity[person], a.benevolence[person], a.scar[person] = c, g, b, s
+    a.events[person] = happened
+    a.message[person] = said
+    a.listener[person] = (
+        phases.contact_of(person, word, a.indptr, a.indices, a.state.size) if said != 0 else -1
+    )
+
+
+@njit
+def settle_one(
+    arrays: Any, person: int, key0: Any, key1: Any, step: int, firm: Any, params: Any
+) -> None:
+    """Phase two for ``person`` (:func:`trustsim.model.phases.settle` and
+    :func:`~trustsim.model.phases.tenure`), in place; resets its message counts."""
+    a = arrays
+    size = a.state.size
+    degree = size - 1 if a.indptr.size == 0 else a.indptr[person + 1] - a.indptr[person]
+    share = a.active_contacts[person] / degree if degree > 0 else 0.0
+    before = a.state[person]
+    c, g, b, o, after = phases.settle(
+        key0,
+        key1,
+        step,
+        person,
+        before,
+        a.competence[person],
+        a.integrity[person],
+        a.benevolence[person],
+        a.weight_competence[person],
+        a.weight_integrity[person],
+        a.weight_benevolence[person],
+        a.wom_sensitivity[person],
+        a.positive[person],
+        a.negative[person],
+        a.overall[person],
+        share,
+        a.events[person],
+        firm,
+        params,
+    )
+    a.competence[person], a.integrity[person], a.benevolence[person], a.overall[person] = c, g, b, o
+    a.positive[person] = 0
+    a.negative[person] = 0
+    flags = a.tenure_flags[person]
+    complained, last_step, last_complained, happened = phases.tenure(
+        step,
+        before,
+        after,
+        a.events[person],
+        (flags & COMPLAINED_IN_TENURE) != 0,
+        a.last_problem_step[person],
+        (flags & LAST_PROBLEM_COMPLAINED) != 0,
+    )
+    a.tenure_flags[person] = (COMPLAINED_IN_TENURE if complained else 0) | (
+        LAST_PROBLEM_COMPLAINED if last_complained else 0
+    )
+    a.last_problem_step[person] = last_step
+    a.events[person] = happened
+    a.state[person] = after
+
+
+@njit(parallel=True)
+def decide_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: Any) -> None:
+    """Phase one for everybody, on the threads in use."""
+    for person in prange(arrays.state.size):
+        decide_one(arrays, person, key0, key1, step, firm, params)
+
+
+@njit
+def decide_all_serial(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: Any) -> None:
+    """Phase one for everybody, on this thread (small populations)."""
+    for person in range(arrays.state.size):
+        decide_one(arrays, person, key0, key1, step, firm, params)
 
 
 @njit
@@ -115,76 +198,17 @@ def deliver(message: Any, listener: Any, positive: Any, negative: Any) -> None:
 
 
 @njit(parallel=True)
-def settle_all(
-    key0: Any,
-    key1: Any,
-    step: int,
-    state: Any,
-    competence: Any,
-    integrity: Any,
-    benevolence: Any,
-    weight_competence: Any,
-    weight_integrity: Any,
-    weight_benevolence: Any,
-    wom_sensitivity: Any,
-    positive: Any,
-    negative: Any,
-    overall: Any,
-    active_contacts: Any,
-    indptr: Any,
-    events: Any,
-    tenure_flags: Any,
-    last_problem_step: Any,
-    firm: Any,
-    params: Any,
-) -> None:
-    """Phase two for everybody (:func:`trustsim.model.phases.settle` and
-    :func:`~trustsim.model.phases.tenure`), in place; resets the message counts."""
-    size = state.size
-    for person in prange(size):
-        degree = size - 1 if indptr.size == 0 else indptr[person + 1] - indptr[person]
-        share = active_contacts[person] / degree if degree > 0 else 0.0
-        before = state[person]
-        c, g, b, o, after = phases.settle(
-            key0,
-            key1,
-            step,
-            person,
-            before,
-            competence[person],
-            integrity[person],
-            benevolence[person],
-            weight_competence[person],
-            weight_integrity[person],
-            weight_benevolence[person],
-            wom_sensitivity[person],
-            positive[person],
-            negative[person],
-            overall[person],
-            share,
-            events[person],
-            firm,
-            params,
-        )
-        competence[person], integrity[person], benevolence[person], overall[person] = c, g, b, o
-        positive[person] = 0
-        negative[person] = 0
-        flags = tenure_flags[person]
-        complained, last_step, last_complained, happened = phases.tenure(
-            step,
-            before,
-            after,
-            events[person],
-            (flags & COMPLAINED_IN_TENURE) != 0,
-            last_problem_step[person],
-            (flags & LAST_PROBLEM_COMPLAINED) != 0,
-        )
-        tenure_flags[person] = (COMPLAINED_IN_TENURE if complained else 0) | (
-            LAST_PROBLEM_COMPLAINED if last_complained else 0
-        )
-        last_problem_step[person] = last_step
-        events[person] = happened
-        state[person] = after
+def settle_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: Any) -> None:
+    """Phase two for everybody, on the threads in use."""
+    for person in prange(arrays.state.size):
+        settle_one(arrays, person, key0, key1, step, firm, params)
+
+
+@njit
+def settle_all_serial(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: Any) -> None:
+    """Phase two for everybody, on this thread (small populations)."""
+    for person in range(arrays.state.size):
+        settle_one(arrays, person, key0, key1, step, firm, params)
 
 
 @dataclass(frozen=True)
@@ -218,33 +242,79 @@ class ArrayPopulation(Engine):
         super().__init__(model, config, network, population, key)
         self.arrays = population
         size = population.size
-        self.state = population.state.copy()
-        self.competence = population.competence.copy()
-        self.integrity = population.integrity.copy()
-        self.benevolence = population.benevolence.copy()
-        self.scar = np.zeros(size)
-        self.overall = np.empty(size)
+        empty = np.zeros(0, dtype=np.int64)
+        overall = np.empty(size)
         overall_trust_all(
-            self.competence,
-            self.integrity,
-            self.benevolence,
+            population.competence,
+            population.integrity,
+            population.benevolence,
             population.weight_competence,
             population.weight_integrity,
             population.weight_benevolence,
-            self.overall,
+            overall,
         )
-        self.tenure_flags = np.zeros(size, dtype=np.uint8)
-        self.last_problem_step = np.full(size, phases.NO_PROBLEM, dtype=np.int64)
-        self.events = np.zeros(size, dtype=np.int64)
-        self.message = np.zeros(size, dtype=np.int8)
-        self.listener = np.full(size, -1, dtype=np.int64)
-        self.positive = np.zeros(size, dtype=np.int32)
-        self.negative = np.zeros(size, dtype=np.int32)
-        # Active contacts per customer, kept up to date incrementally (see step()).
-        self.active_contacts = network.contact_counts(self.state == ACTIVE)
-        empty = np.zeros(0, dtype=np.int64)
-        self._indptr = empty if network.indptr is None else network.indptr
-        self._indices = empty.astype(np.int32) if network.indices is None else network.indices
+        state = population.state.copy()
+        self.state_arrays = Arrays(
+            state=state,
+            honest=population.honest,
+            complaint_propensity=population.complaint_propensity,
+            interaction_rate=population.interaction_rate,
+            wom_sensitivity=population.wom_sensitivity,
+            weight_competence=population.weight_competence,
+            weight_integrity=population.weight_integrity,
+            weight_benevolence=population.weight_benevolence,
+            disposition_competence=population.competence,
+            disposition_integrity=population.integrity,
+            disposition_benevolence=population.benevolence,
+            competence=population.competence.copy(),
+            integrity=population.integrity.copy(),
+            benevolence=population.benevolence.copy(),
+            overall=overall,
+            scar=np.zeros(size),
+            tenure_flags=np.zeros(size, dtype=np.uint8),
+            last_problem_step=np.full(size, phases.NO_PROBLEM, dtype=np.int64),
+            events=np.zeros(size, dtype=np.int64),
+            message=np.zeros(size, dtype=np.int8),
+            listener=np.full(size, -1, dtype=np.int64),
+            positive=np.zeros(size, dtype=np.int32),
+            negative=np.zeros(size, dtype=np.int32),
+            # Active contacts per customer, kept up to date incrementally (see step()).
+            active_contacts=network.contact_counts(state == ACTIVE),
+            indptr=empty if network.indptr is None else network.indptr,
+            indices=empty.astype(np.int32) if network.indices is None else network.indices,
+        )
+        self.parallel = size >= PARALLEL_MIN_CUSTOMERS
+        self.records = phases.FirmRecords(self.params)
+
+    @property
+    def state(self) -> NDArray[np.int8]:
+        """Every person's state (PROSPECT, ACTIVE, CHURNED)."""
+        return self.state_arrays.state
+
+    @property
+    def competence(self) -> NDArray[np.float64]:
+        return self.state_arrays.competence
+
+    @property
+    def integrity(self) -> NDArray[np.float64]:
+        return self.state_arrays.integrity
+
+    @property
+    def benevolence(self) -> NDArray[np.float64]:
+        return self.state_arrays.benevolence
+
+    @property
+    def overall(self) -> NDArray[np.float64]:
+        return self.state_arrays.overall
+
+    @property
+    def scar(self) -> NDArray[np.float64]:
+        return self.state_arrays.scar
+
+    @property
+    def active_contacts(self) -> NDArray[np.int64]:
+        """Active contacts of every person (kept up to date as people join and leave)."""
+        return self.state_arrays.active_contacts
 
     def snapshot(self) -> Snapshot:
         """Current state: the engine's own arrays (do not modify; the next step updates
@@ -262,64 +332,23 @@ class ArrayPopulation(Engine):
         self, firm: phases.FirmState, reputation: float, advertising_multiplier: float
     ) -> StepOutcome:
         """Both phases of one step over every customer, reading only the previous state."""
-        arrays, params = self.arrays, self.params
+        arrays, params = self.state_arrays, self.params
         key0, key1 = self.key
         step = self.model.steps
-        firm_record = phases.firm_record(firm, reputation, advertising_multiplier, params)
-        decide_all(
-            key0,
-            key1,
-            step,
-            self.state,
-            arrays.honest,
-            arrays.complaint_propensity,
-            arrays.interaction_rate,
-            self.competence,
-            self.integrity,
-            self.benevolence,
-            arrays.competence,
-            arrays.integrity,
-            arrays.benevolence,
-            self.scar,
-            self.overall,
-            self._indptr,
-            self._indices,
-            firm_record,
-            params,
-            self.events,
-            self.message,
-            self.listener,
+        record = self.records.build(firm, reputation, advertising_multiplier)
+        decide, settle = (
+            (decide_all, settle_all) if self.parallel else (decide_all_serial, settle_all_serial)
         )
-        deliver(self.message, self.listener, self.positive, self.negative)
-        settle_all(
-            key0,
-            key1,
-            step,
-            self.state,
-            self.competence,
-            self.integrity,
-            self.benevolence,
-            arrays.weight_competence,
-            arrays.weight_integrity,
-            arrays.weight_benevolence,
-            arrays.wom_sensitivity,
-            self.positive,
-            self.negative,
-            self.overall,
-            self.active_contacts,
-            self._indptr,
-            self.events,
-            self.tenure_flags,
-            self.last_problem_step,
-            firm_record,
-            params,
-        )
-        changed = np.flatnonzero(self.events & (phases.LEFT | phases.ADOPTED))
-        joined = (self.events[changed] & phases.ADOPTED) != 0
+        decide(arrays, key0, key1, step, record, params)
+        deliver(arrays.message, arrays.listener, arrays.positive, arrays.negative)
+        settle(arrays, key0, key1, step, record, params)
+        events = arrays.events
+        changed = np.flatnonzero(events & (phases.LEFT | phases.ADOPTED))
+        joined = (events[changed] & phases.ADOPTED) != 0
         self.network.update_contact_counts(
-            self.active_contacts, changed, np.where(joined, 1, -1).astype(np.int64)
+            arrays.active_contacts, changed, np.where(joined, 1, -1).astype(np.int64)
         )
-        return StepOutcome(events=self.events)
+        return StepOutcome(events=events)
 
     def customer(self, index: int) -> CustomerView:
         """A read-only view of customer ``index``."""
@@ -335,7 +364,7 @@ class ArrayPopulation(Engine):
             benevolence=float(self.benevolence[index]),
             overall_trust=float(self.overall[index]),
             scar=float(self.scar[index]),
-            complained_in_tenure=bool(self.tenure_flags[index] & COMPLAINED_IN_TENURE),
+            complained_in_tenure=bool(self.state_arrays.tenure_flags[index] & COMPLAINED_IN_TENURE),
         )
 
 
