@@ -6,12 +6,14 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.rules.conftest import EDGE_DRAWS, EDGE_UNIT, around, grid
 from trustsim.rules.recovery import recovery_outcomes, unresolved_failure
 
 
+@settings(deadline=None)  # the first call may compile the rule
 @given(
     complained=st.booleans(),
     wrongful=st.booleans(),
@@ -28,12 +30,16 @@ def test_good_and_poor_partition_complaints(complained, wrongful, draw, service)
         assert bool(good) == (draw < service)
 
 
-def test_arrays_partition_and_wrongful_denial_never_good():
+def test_many_customers_partition_and_wrongful_denial_never_good(elementwise):
     rng = np.random.default_rng(5)
     n = 5000
     complained = rng.random(n) < 0.6
     wrongful = rng.random(n) < 0.3
-    good, poor = recovery_outcomes(complained, wrongful, rng.random(n), 1.0)
+    good, poor = elementwise(
+        recovery_outcomes,
+        {"complained": complained, "wrongful_denial": wrongful, "recovery_draw": rng.random(n)},
+        service_recovery=1.0,
+    )
     assert not (good & poor).any()
     np.testing.assert_array_equal(good | poor, complained)
     assert not good[wrongful].any()
@@ -41,17 +47,23 @@ def test_arrays_partition_and_wrongful_denial_never_good():
     np.testing.assert_array_equal(good, complained & ~wrongful)
 
 
-def test_zero_service_recovery_is_always_poor():
+def test_zero_service_recovery_is_always_poor(elementwise):
     complained = np.array([True, True, False])
-    good, poor = recovery_outcomes(complained, np.zeros(3, dtype=bool), np.zeros(3), 0.0)
+    good, poor = elementwise(
+        recovery_outcomes,
+        {"complained": complained},
+        wrongful_denial=False,
+        recovery_draw=0.0,
+        service_recovery=0.0,
+    )
     assert not good.any()
     np.testing.assert_array_equal(poor, complained)
 
 
-def test_recovery_scalar_matches_array(elementwise):
+def test_recovery_compiled_equals_python(elementwise):
     rng = np.random.default_rng(6)
     n = 200
-    elementwise(
+    good, poor = elementwise(
         recovery_outcomes,
         {
             "complained": rng.random(n) < 0.7,
@@ -60,14 +72,27 @@ def test_recovery_scalar_matches_array(elementwise):
             "service_recovery": rng.random(n),
         },
     )
+    assert not (good & poor).any()
+    inputs = grid(
+        complained=(False, True),
+        wrongful_denial=(False, True),
+        recovery_draw=(*EDGE_DRAWS, *around(0.6)),
+        service_recovery=(*EDGE_UNIT, 0.6),
+    )
+    good, poor = elementwise(recovery_outcomes, inputs)
+    np.testing.assert_array_equal(good | poor, inputs["complained"])
+    # a draw equal to the service level is a poor recovery; one ulp below, a good one
+    below, at, _ = around(0.6)
+    assert recovery_outcomes(True, False, below, 0.6) == (True, False)
+    assert recovery_outcomes(True, False, at, 0.6) == (False, True)
 
 
 def test_good_recovery_frequency():
     n = 200_000
     rng = np.random.default_rng(0)
     service = 0.6
-    good, _ = recovery_outcomes(
-        np.ones(n, dtype=bool), np.zeros(n, dtype=bool), rng.random(n), service
+    good, _ = np.vectorize(recovery_outcomes, otypes=[bool, bool])(
+        True, False, rng.random(n), service
     )
     assert abs(good.mean() - service) < 4 * np.sqrt(service * (1 - service) / n)
 
@@ -77,21 +102,25 @@ def test_unresolved_failure_truth_table(broken, good):
     assert bool(unresolved_failure(broken, good)) == (broken and not good)
 
 
-def test_unresolved_failure_arrays(elementwise):
-    broken = np.array([False, False, True, True])
+def test_unresolved_failure_compiled_equals_python(elementwise):
+    failure = np.array([False, False, True, True])
     good = np.array([False, True, False, True])
-    result = elementwise(unresolved_failure, {"broken": broken, "good_recovery": good})
+    result = elementwise(unresolved_failure, {"failure": failure, "good_recovery": good})
     np.testing.assert_array_equal(result, [False, False, True, False])
 
 
-def test_silent_or_poorly_handled_failures_stay_unresolved():
+def test_silent_or_poorly_handled_failures_stay_unresolved(elementwise):
     rng = np.random.default_rng(9)
     n = 3000
     broken = rng.random(n) < 0.5
     complained = broken & (rng.random(n) < 0.4)
     wrongful = complained & (rng.random(n) < 0.2)
-    good, poor = recovery_outcomes(complained, wrongful, rng.random(n), 0.6)
-    unresolved = unresolved_failure(broken, good)
+    good, poor = elementwise(
+        recovery_outcomes,
+        {"complained": complained, "wrongful_denial": wrongful, "recovery_draw": rng.random(n)},
+        service_recovery=0.6,
+    )
+    unresolved = elementwise(unresolved_failure, {"failure": broken, "good_recovery": good})
     assert unresolved[broken & ~complained].all()  # silent failures
     assert unresolved[poor & broken].all()  # poorly handled
     assert not unresolved[good].any()
