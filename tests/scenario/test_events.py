@@ -70,6 +70,9 @@ def test_outage_breaks_every_promise_while_it_lasts(engine: str) -> None:
         [{"type": "outage", "from": 8, "until": 10}],
         engine,
         firm={"promise_reliability": 1.0, "data_protection": 1.0},
+        # about 70 active customers x 30 steps: the default 0.3 a year would give ~1.7
+        # money problems a run (none at all for about one seed in six); 10 a year gives ~55
+        claims={"money_problems_per_year": 10.0},
     )
     assert frame["money_problems"].sum() > 0  # these go on whatever the promises
     assert frame["failures"].loc[:7].sum() == 0
