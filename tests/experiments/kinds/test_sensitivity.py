@@ -19,9 +19,13 @@ from trustsim.experiments.kinds.sensitivity import OUTPUTS, design_note, sort_in
 
 
 def scenario(method: str, **options: int) -> dict[str, object]:
+    # 90 days: about 100 active customers churn ~6 (reliability 0.6) against ~1 (1.0) in
+    # 90 days; in 30 days it is ~2 against ~0.4, so at some seeds (the default one among
+    # them) nobody churns at any point and final_churned has no variance to attribute.
+    # Tuned on root seeds 1-3; the default seed 12345 and seeds 4-5 passed both tests.
     return {
         "name": "sens",
-        "steps": 30,
+        "steps": 90,
         "replicates": 1,
         "population": {"customers": 200},
         "network": {"kind": "complete"},
