@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from trustsim.experiments.replicates import replicate_seed, simulate
+from trustsim.model.engines.base import Engine
 from trustsim.model.model import TrustModel
 from trustsim.model.population import ACTIVE
 from trustsim.rules import calendar, relaxation, trust
@@ -251,17 +252,11 @@ def repair_paths(
     return RepairPaths(np.array(first), np.array(scarred), start)
 
 
-def _set_state(engine: Any, level: float, scar: np.ndarray) -> None:
+def _set_state(engine: Engine, level: float, scar: np.ndarray) -> None:
     """Put every customer's trust at ``level`` and its scar at ``scar`` (either engine)."""
-    if hasattr(engine, "customers"):  # agents engine
-        for index, agent in enumerate(engine.customers):
-            agent.competence = agent.integrity = agent.benevolence = level
-            agent.scar = float(scar[index])
-        return
-    for name in ("competence", "integrity", "benevolence"):
-        setattr(engine, name, np.full(engine.arrays.size, level))
-    engine.scar = np.asarray(scar, dtype=float).copy()
-    engine.overall = engine._overall()
+    engine.set_trust(
+        np.full(scar.shape, level), np.full(scar.shape, level), np.full(scar.shape, level), scar
+    )
 
 
 def days_to_recover(path: np.ndarray, start: float, target: float) -> np.ndarray:

@@ -3,9 +3,10 @@
 Both engines call the same compiled per-customer functions (:mod:`trustsim.model.phases`)
 with the same counter-based draws, so every timeseries column must be equal, bit for bit:
 the agents engine (one Mesa agent at a time, from Python), the vectorized engine's serial
-loops (small populations) and its parallel loops on one and on two threads. Checked for every scenario
-in ``scenarios/`` at a reduced population, over a horizon long enough for their scripted
-events, and for a stress scenario where every mechanism is busy, on every kind of network.
+loops (small populations) and its parallel loops on one and on two threads. Checked for
+every scenario in ``scenarios/`` at a reduced population, over a horizon long enough for
+their scripted events, and for a stress scenario where every mechanism is busy, on every
+kind of network.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -22,6 +24,8 @@ from trustsim.compiled import set_threads, threads
 from trustsim.experiments.file import load_experiment
 from trustsim.experiments.replicates import simulate
 from trustsim.model.engines import vectorized
+from trustsim.model.model import TrustModel
+from trustsim.rules import trust
 from trustsim.scenario.loading import scenario_from_dict, with_overrides
 from trustsim.scenario.schema import Scenario
 
@@ -165,3 +169,44 @@ def test_the_comparison_sees_the_smallest_change_of_a_rate() -> None:
         base = simulate(scenario)
         changed = simulate(with_overrides(scenario, {"trust.loss_rate": 0.150015}))
     assert not base["trust_mean"].equals(changed["trust_mean"])
+
+
+def test_a_state_set_from_outside_runs_identically_in_both_engines() -> None:
+    """``Engine.set_trust`` (how the scar and repair experiments start a population from a
+    chosen state) puts the same trust and scar into both engines and recomputes overall
+    trust, so the engines go on identically from there."""
+    scenario = scenario_from_dict({**STRESS, "replicates": 1, "network": NETWORKS["complete"]})
+    size = STRESS["population"]["customers"]
+    level = np.linspace(0.1, 0.9, size)
+    scar = np.where(np.arange(size) % 2 == 1, 2.0, 0.0)
+    # The sampled weights of the population (the same for both engines: same seed).
+    population = TrustModel(scenario, engine="vectorized").engine.arrays
+    expected = [
+        trust.overall_trust(c, g, 0.3, wc, wg, wb)
+        for c, g, wc, wg, wb in zip(
+            level,
+            level[::-1],
+            population.weight_competence,
+            population.weight_integrity,
+            population.weight_benevolence,
+            strict=True,
+        )
+    ]
+    paths = {}
+    for engine in ("agents", "vectorized"):
+        model = TrustModel(scenario, engine=engine)
+        before = model.engine.snapshot().overall.copy()
+        model.engine.set_trust(level, level[::-1].copy(), np.full(size, 0.3), scar)
+        snapshot = model.engine.snapshot()
+        np.testing.assert_array_equal(snapshot.competence, level)
+        np.testing.assert_array_equal(snapshot.benevolence, np.full(size, 0.3))
+        np.testing.assert_array_equal(snapshot.overall, expected)
+        assert not np.array_equal(before, snapshot.overall)
+        scars = [model.engine.customer(index).scar for index in range(size)]
+        np.testing.assert_array_equal(scars, scar)
+        path = []
+        for _ in range(20):
+            model.step()
+            path.append(model.engine.snapshot().overall.copy())
+        paths[engine] = np.array(path)
+    np.testing.assert_array_equal(paths["agents"], paths["vectorized"])

@@ -227,6 +227,33 @@ class AgentPopulation(Engine):
             customer.apply(step, contact_share[customer.index], record)
         return StepOutcome(events=np.fromiter((c.events for c in self.customers), dtype=np.int64))
 
+    def set_trust(
+        self,
+        competence: NDArray[np.float64],
+        integrity: NDArray[np.float64],
+        benevolence: NDArray[np.float64],
+        scar: NDArray[np.float64],
+    ) -> None:
+        """Trust and scar of every agent; overall trust recomputed."""
+        size = len(self.customers)
+        columns = [
+            np.broadcast_to(np.asarray(values, dtype=np.float64), (size,)).tolist()
+            for values in (competence, integrity, benevolence, scar)
+        ]
+        for customer, c, g, b, s in zip(self.customers, *columns, strict=True):
+            customer.competence, customer.integrity, customer.benevolence = c, g, b
+            customer.scar = s
+            customer.overall_trust = float(
+                trust.overall_trust(
+                    c,
+                    g,
+                    b,
+                    customer.weight_competence,
+                    customer.weight_integrity,
+                    customer.weight_benevolence,
+                )
+            )
+
     def customer(self, index: int) -> CustomerAgent:
         """The agent of customer ``index``."""
         return self.customers[index]

@@ -97,3 +97,16 @@ class Engine(ABC):
     @abstractmethod
     def customer(self, index: int) -> Any:
         """One customer, for inspection."""
+
+    @abstractmethod
+    def set_trust(
+        self,
+        competence: NDArray[np.float64],
+        integrity: NDArray[np.float64],
+        benevolence: NDArray[np.float64],
+        scar: NDArray[np.float64],
+    ) -> None:
+        """Put every customer's trust (per dimension, in [0, 1]) and scar (>= 0) at these
+        values (index = customer) and recompute the overall trust; for experiments that
+        start a population from a chosen state. The dispositions (what trust relaxes back
+        to) stay as sampled."""

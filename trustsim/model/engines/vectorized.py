@@ -350,6 +350,32 @@ class ArrayPopulation(Engine):
         )
         return StepOutcome(events=events)
 
+    def set_trust(
+        self,
+        competence: NDArray[np.float64],
+        integrity: NDArray[np.float64],
+        benevolence: NDArray[np.float64],
+        scar: NDArray[np.float64],
+    ) -> None:
+        """Trust and scar of every customer, in place; overall trust recomputed."""
+        arrays = self.state_arrays
+        for target, values in (
+            (arrays.competence, competence),
+            (arrays.integrity, integrity),
+            (arrays.benevolence, benevolence),
+            (arrays.scar, scar),
+        ):
+            target[...] = np.broadcast_to(np.asarray(values, dtype=np.float64), target.shape)
+        overall_trust_all(
+            arrays.competence,
+            arrays.integrity,
+            arrays.benevolence,
+            arrays.weight_competence,
+            arrays.weight_integrity,
+            arrays.weight_benevolence,
+            arrays.overall,
+        )
+
     def customer(self, index: int) -> CustomerView:
         """A read-only view of customer ``index``."""
         state = int(self.state[index])
