@@ -349,6 +349,11 @@ def test_network_check_sees_a_well_mixed_market() -> None:
 # --- breaches raise churn by a few points (Ponemon: +2 to +6 pp in the year after) --------
 
 EXCESS_CHURN = (0.02, 0.06)
+#: Replicates of the breach check: the excess churn varies by about 0.007 (sd) between
+#: replicates around 0.035, and with 4 the 95% CI (t = 3.18) reached below 0.02 for 11-23%
+#: of 4-replicate draws at root seeds 8601 and 8602 (40 replicates each); with 8 none did.
+#: Chosen there, validated on the held-out seed 9406: 0.032 [0.024, 0.040].
+BREACH_REPLICATES = 8
 
 
 def breach_excess_churn(severity: float) -> np.ndarray:
@@ -356,7 +361,7 @@ def breach_excess_churn(severity: float) -> np.ndarray:
         SCENARIOS / "baseline.yaml",
         {
             "seed": 9406,
-            "replicates": 4,
+            "replicates": BREACH_REPLICATES,
             "population.customers": 2000,
             "steps": 30 + 365,
             "firm.data_protection": 1.0,
