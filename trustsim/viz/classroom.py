@@ -72,11 +72,8 @@ PROSPECT_COLOUR = to_rgba(palette.PROSPECT)
 TRUST_CMAP = palette.TRUST_CMAP
 TRUST_COLOUR_RANGE = (0.3, 0.8)
 
-#: A customer whose integrity trust falls by at least this much in a step with a data
-#: breach was hit by it (the leak costs a hit customer 0.1-0.25 of integrity, other
-#: experiences of the same step at most a few thousandths); the network picture rings
-#: them for :data:`BREACH_RING_DAYS` steps.
-BREACH_DROP = 0.02
+#: Steps for which the network picture rings the customers whose data leaked in a breach
+#: (the step's ``leaked`` event bits).
 BREACH_RING_DAYS = 14
 
 
@@ -310,18 +307,16 @@ class ClassroomModel(TrustModel):
 
     def step(self) -> None:
         """One step when it is due at :attr:`pace` (the wait is outside the lock, so the
-        page can draw meanwhile), under the lock; customers whose integrity falls by
-        :data:`BREACH_DROP` or more in a breach step are remembered as hit."""
+        page can draw meanwhile), under the lock; customers whose data leaked in the step
+        (its ``leaked`` event bits) are remembered as hit."""
         if self.pace:
             wait, self._due = pace_wait(time.monotonic(), self._due, 1.0 / self.pace)
             if wait > 0:
                 time.sleep(wait)
         with self.lock:
-            before = np.array(self.engine.snapshot().integrity, dtype=np.float64)
             super().step()
-            if self.latest_metrics["breach"]:
-                after = self.engine.snapshot().integrity
-                self.breach_step[before - after >= BREACH_DROP] = self.steps
+            if self.latest_metrics["breach"] and self.last_outcome is not None:
+                self.breach_step[self.last_outcome.has("leaked")] = self.steps
             self.steps_done = self.steps
 
     def trigger(self, event: Mapping[str, Any] | Event) -> Event:
