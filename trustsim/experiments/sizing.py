@@ -12,22 +12,26 @@ runs it anyway.
 
 The estimate is a sum of named parts, each a count times a calibrated cost:
 
-* **people** — bytes per customer: the vectorized engine's arrays and per-step
-  temporaries, or one Mesa agent per customer in the agents engine;
-* **contacts** — bytes per undirected edge while the network is generated (the generator's
-  temporaries dominate) and held as CSR; the number of edges follows from the network
-  kind, ``mean_degree`` and the population (an edge list: from the file's size);
-* **timeseries** — bytes per recorded step: Mesa's DataCollector in the model, and the
-  tables every replicate or run keeps until the results are written;
+* **people** — bytes per customer: the vectorized engine's arrays, or one Mesa agent per
+  customer in the agents engine;
+* **contacts** — bytes per undirected edge while the network is generated and held as CSR
+  (two 32-bit indices per edge, plus the generator's temporaries; an edge list also keeps
+  its parsed file); the number of edges follows from the network kind, ``mean_degree``
+  and the population (an edge list: from the file's size);
+* **timeseries** — bytes per recorded step: the model's recording array and its table, and
+  the tables every replicate or run keeps until the results are written;
+* **compiling** — the first run after an install or an update compiles the model's code
+  (numba; later runs load it from the cache), once in every process that builds models;
 * **points** — bytes per point of a sweep, comparison or sensitivity design (its validated
   scenario and run descriptions);
 * **workers** — one Python process per local worker, each holding one model.
 
-The costs were measured as the increase of peak RSS over the interpreter with trustsim
-imported, for both engines and every network kind (``benchmarks/bench_memory.py``, table
-in docs/performance.md), with the allocator settings of the ``trustsim`` command, and are
-rounded up by about a quarter so that the estimate is an upper bound: it is checked to
-lie between 1x and 2x the measured peak at 10^5 and 10^6 customers.
+The costs were measured as the increase of peak RSS over an interpreter that has trustsim
+imported and its compiled code loaded, for both engines and every network kind
+(``benchmarks/bench_memory.py``, table in docs/performance.md), with the allocator
+settings of the ``trustsim`` command, and are rounded up by about a quarter so that the
+estimate is an upper bound: it is checked to lie between 1x and 2x the measured peak at
+10^5 and 10^6 customers.
 
 What the machine has is the smallest of: the operating system's available memory
 (``MemAvailable``), the room left under a cgroup (container) memory limit, and the
@@ -50,21 +54,28 @@ from trustsim.experiments.executors import DaskExecutor, ProcessExecutor
 from trustsim.scenario.edge_list import located
 from trustsim.scenario.schema import Scenario
 
-#: Bytes per customer in each engine (vectorized: arrays and step temporaries; agents: one
-#: Mesa agent with its attributes and draws). The agents figure was raised from 2,600 to
-#: 4,400 when the issue-11 mechanisms (claims, relaxation, calendar rates) added attributes
-#: per agent: 20,000 agents then peaked at 80.5 MB (tests/experiments/test_sizing.py).
-BYTES_PER_CUSTOMER = {"vectorized": 420, "agents": 4_400}
-#: Bytes per undirected edge while a network of each kind is built and held.
+#: Bytes per customer in each engine (vectorized: the arrays of the compiled step; agents:
+#: one Mesa agent with its attributes). Measured with the compiled step (issue 13): 198-200
+#: bytes (vectorized, 10^5 to 2 x 10^6 customers) and 1,360-1,490 (agents, 2 x 10^4 to
+#: 10^5), down from 420 and 4,400 with the NumPy step.
+BYTES_PER_CUSTOMER = {"vectorized": 250, "agents": 1_900}
+#: Bytes per undirected edge while a network of each kind is built and held (an edge list:
+#: per line, as estimated from the file). Measured: 8-9 (small world, Erdős–Rényi), 9-10.4
+#: (scale free), 22 per estimated line of an edge list (the parsed file stays cached).
 BYTES_PER_EDGE = {
     "complete": 0,
-    "small_world": 80,
-    "erdos_renyi": 110,
-    "scale_free": 140,
-    "edge_list": 100,
+    "small_world": 12,
+    "erdos_renyi": 12,
+    "scale_free": 13,
+    "edge_list": 28,
 }
-#: Bytes per recorded step inside a model (Mesa's DataCollector keeps Python objects).
-BYTES_PER_COLLECTED_STEP = 3_000
+#: Bytes per recorded step inside a model (its preallocated recording array and the
+#: table made from it). Measured: 530 (10^3 customers x 2 x 10^4 steps).
+BYTES_PER_COLLECTED_STEP = 650
+#: Compiling the model's code on the first run after an install or an update (numba's
+#: LLVM modules; later runs load the machine code from the cache). Measured: a cold start
+#: peaks 153 MiB above a cached one.
+BYTES_COMPILING = 190 * 2**20
 #: Bytes per step of a finished run's timeseries kept until the results are written
 #: (the table, its concatenation with the others and the files' writers).
 BYTES_PER_KEPT_STEP = 2_500
@@ -175,10 +186,19 @@ def model_needs(scenario: Scenario) -> list[Need]:
     ]
 
 
+def compiling(field: str, value: Any, processes: int = 1) -> Need:
+    """Compiling the model's code in each of ``processes`` processes (on a cold cache
+    each compiles its own)."""
+    label = "compiling the model (first run after an install)"
+    if processes > 1:
+        label += f" x {processes} workers"
+    return Need(label, processes * BYTES_COMPILING, field, value)
+
+
 def for_model(scenario: Scenario) -> Estimate:
     """One model of ``scenario`` stepped interactively (the classroom view): its people,
-    contacts and collected steps."""
-    return Estimate(tuple(model_needs(scenario)))
+    contacts and collected steps, and compiling it."""
+    return Estimate((*model_needs(scenario), compiling("engine", scenario.engine)))
 
 
 def for_run(scenario: Scenario) -> Estimate:
@@ -194,6 +214,7 @@ def for_run(scenario: Scenario) -> Estimate:
                 scenario.replicates,
             ),
             Need("figures and report", BYTES_FIXED, "steps", scenario.steps),
+            compiling("engine", scenario.engine),
         )
     )
 
@@ -243,6 +264,7 @@ def for_batch(scenarios: Sequence[Scenario], local_processes: int, field: str) -
                     need.value,
                 )
             )
+        needs.append(compiling(field, len(scenarios), local_processes))
         if local_processes > 1:
             needs.append(
                 Need(
