@@ -30,7 +30,7 @@ GAIN, LOSS, SLOWDOWN = 0.04, 0.15, 2.0
 
 def asymmetric_update(trust, scar, good_units, bad_units, gain_rate, loss_rate, scar_slowdown):
     """The trust update as the engines compute it: :func:`update_rates` then
-    :func:`apply_units` (what trustsim.model.phases.trust_after does per dimension)."""
+    :func:`apply_units` (what trustsim.model.phases.experience does per dimension)."""
     rates = update_rates(scar, gain_rate, loss_rate, scar_slowdown)
     return apply_units(trust, good_units, bad_units, *rates)
 
@@ -57,23 +57,43 @@ def test_more_good_units_never_lower_trust(trust, scar, g1, g2, bad, gain, loss)
     g1, g2 = sorted((g1, g2))
     fewer = update(trust, g1, bad, scar, gain, loss)
     more = update(trust, g2, bad, scar, gain, loss)
-    if g1 > 0.0 or g2 == 0.0:
-        assert fewer <= more  # the same formula: exactly monotone
-    else:
-        # No good units skip the formula (trust stays exact) while any good unit takes
-        # 1 - (1 - trust) * keep, whose rounding can land up to half an ulp of 1 below
-        # trust when the gain is ~0: apply_units(0.1, 1, 0, log1p(-0), ...) gives
-        # 0.09999999999999998 (reported to the lead; bounded here so that any larger
-        # drop still fails).
-        assert fewer - more <= 2.0**-53
+    assert fewer <= more  # to the bit, from 0 good units to some too
 
 
-def test_a_good_unit_at_zero_gain_lowers_trust_by_rounding_at_most():
-    log_keep_distance, log_keep_trust = update_rates(0.0, 0.0, LOSS, SLOWDOWN)
-    for trust in (*EDGE_UNIT, 0.1, 0.3, 1e-12):
-        one_unit = apply_units(trust, 1.0, 0.0, log_keep_distance, log_keep_trust)
-        assert one_unit == 1.0 - (1.0 - trust)  # the round trip, nothing else
-        assert abs(one_unit - trust) <= 2.0**-53
+@settings(deadline=None)  # the first call may compile the rule
+@given(
+    trust=unit,
+    g1=units,
+    g2=units,
+    bad=units,
+    log_keep_distance=st.floats(math.log1p(-(1.0 - 1e-12)), 0.0),
+    log_keep_trust=st.floats(math.log1p(-(1.0 - 1e-12)), 0.0),
+)
+def test_apply_units_is_monotone_in_good_units(
+    trust, g1, g2, bad, log_keep_distance, log_keep_trust
+):
+    """Any retention factors, the tiny gains (log factor -1e-300) included: a good unit
+    never lowers trust, not even by the rounding of ``1 - (1 - trust)``."""
+    g1, g2 = sorted((g1, g2))
+    fewer = apply_units(trust, g1, bad, log_keep_distance, log_keep_trust)
+    more = apply_units(trust, g2, bad, log_keep_distance, log_keep_trust)
+    assert fewer <= more
+    assert apply_units.py_func(trust, g2, bad, log_keep_distance, log_keep_trust) == more
+
+
+def test_a_good_unit_at_zero_gain_never_lowers_trust():
+    """The case that broke monotonicity: at gain ~0, ``1 - (1 - 0.1)`` is
+    0.09999999999999998, below 0.1; the rule keeps the trust after the losses instead
+    (the round trip may still round up, as for 2**-53)."""
+    assert 1.0 - (1.0 - 0.1) < 0.1  # the rounding the rule guards against
+    log_keep_trust = update_rates(0.0, 0.0, LOSS, SLOWDOWN)[1]
+    assert same_bits(apply_units(0.1, 1.0, 0.0, 0.0, log_keep_trust), 0.1)
+    for log_keep_distance in (0.0, -1e-300, -1e-17):
+        for trust in (*EDGE_UNIT, 0.1, 0.3, 1e-12):
+            for bad in (0.0, 1.0):
+                without = apply_units(trust, 0.0, bad, log_keep_distance, log_keep_trust)
+                one_unit = apply_units(trust, 1.0, bad, log_keep_distance, log_keep_trust)
+                assert without <= one_unit <= without + 2.0**-53
 
 
 @settings(deadline=None)  # the first call may compile the rule

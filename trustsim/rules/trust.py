@@ -147,12 +147,15 @@ def apply_units(
     (each keeps ``1 - gain`` of the distance to 1), with the factors of :func:`update_rates`.
 
     No units leave trust exactly as it is (no rounding through ``1 - (1 - trust)``), so
-    skipping a customer without experience and applying zero units agree to the bit."""
+    skipping a customer without experience and applying zero units agree to the bit. Good
+    units never lower trust: where the gain rounds away (``1 - (1 - t)`` can be ``t`` minus
+    an ulp), the result is the trust after the losses, so trust is non-decreasing in
+    ``good_units`` at the last bit too."""
     after_loss = trust * math.exp(bad_units * log_keep_trust) if bad_units != 0.0 else trust
     if good_units == 0.0:
         return min(max(after_loss, 0.0), 1.0)
     updated = 1.0 - (1.0 - after_loss) * math.exp(good_units * log_keep_distance)
-    return min(max(updated, 0.0), 1.0)
+    return min(max(updated, after_loss, 0.0), 1.0)
 
 
 @njit
