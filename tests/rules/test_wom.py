@@ -251,9 +251,9 @@ def test_reputation_moves_toward_positive_share(reputation, positive, negative, 
 
 
 def test_reputation_compiled_equals_python(elementwise):
-    # message counts are whole numbers; subnormal ones are checked bit for bit only
-    # (memory * positive / total rounds 0.75 * 5e-324 up to 5e-324: reputation above 1)
-    elementwise(
+    # message counts are whole numbers; subnormal ones too stay in [0, 1] (the share is
+    # taken first: memory * positive / total rounded 0.75 * 5e-324 up to 5e-324 and left it)
+    new = elementwise(
         reputation_update,
         grid(
             reputation=EDGE_UNIT,
@@ -262,6 +262,7 @@ def test_reputation_compiled_equals_python(elementwise):
             memory=EDGE_UNIT,
         ),
     )
+    assert np.all((new >= 0.0) & (new <= 1.0))
     counts = (0.0, 1.0, 3.0, 1e6)
     new = elementwise(
         reputation_update,

@@ -68,11 +68,15 @@ def apply_message_factors(
 def reputation_update(
     reputation: float, positive_messages: float, negative_messages: float, memory: float
 ) -> float:
-    """Public reputation in [0, 1]: EMA of the share of positive messages; unchanged if silent."""
+    """Public reputation in [0, 1]: EMA of the share of positive messages; unchanged if silent.
+
+    The share ``positive / total`` is taken first: it lies in [0, 1] whatever the counts,
+    so the average stays in [0, 1] (``memory * positive / total`` rounds ``0.75 * 5e-324``
+    up to ``5e-324`` and can leave it)."""
     total = positive_messages + negative_messages
     if total <= 0:
         return reputation
-    return (1.0 - memory) * reputation + memory * positive_messages / total
+    return (1.0 - memory) * reputation + memory * (positive_messages / total)
 
 
 @njit
