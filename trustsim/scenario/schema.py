@@ -425,7 +425,9 @@ class Scenario(Block):
     engine: Literal["agents", "vectorized"] = Field(
         "vectorized",
         description="Simulation engine: 'agents' (one Mesa agent per customer, the readable "
-        "reference) or 'vectorized' (arrays; same rules, far faster).",
+        "reference) or 'vectorized' (arrays in compiled loops, far faster). Both run the same "
+        "compiled rules on the same random numbers: identical numbers for the same scenario "
+        "and seed.",
     )
     population: PopulationSettings = Field(
         default_factory=PopulationSettings, description="The customers."
