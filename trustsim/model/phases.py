@@ -311,7 +311,7 @@ class FirmRecords:
         self, firm: FirmState, reputation: float, advertising_multiplier: float
     ) -> NDArray[Any]:
         """The firm record of this step (the same array every step, refilled)."""
-        if self._record is None or self._record.dtype.names[: len(firm.levers)] != tuple(
+        if self._record is None or (self._record.dtype.names or ())[: len(firm.levers)] != tuple(
             firm.levers
         ):
             lever_fields = [(name, np.float64) for name in firm.levers]
@@ -586,7 +586,7 @@ def decide(
     previous_overall: float,
     firm_array: Any,
     params_array: Any,
-) -> tuple[float, float, float, float, int, int, int]:
+) -> tuple[float, float, float, float, int, int, np.int64]:
     """Phase one of a step for one person, from the state at the start of the step.
 
     Relaxation, then (for an active customer who can have an event) the own experience,
@@ -656,7 +656,9 @@ def decide(
 
 
 @njit
-def contact_of(person: int, contact_word: int, indptr: Any, indices: Any, size: int) -> int:
+def contact_of(
+    person: int, contact_word: int | np.int64, indptr: Any, indices: Any, size: int
+) -> int:
     """The contact a speaker tells: contact number ``contact_word * degree >> 32`` of the
     person's CSR row (uniform up to a bias of degree / 2**32), or, on the complete graph
     (``indptr`` empty), one of the other ``size - 1`` people; -1 without contacts."""
