@@ -82,14 +82,15 @@ class Arrays(NamedTuple):
     indices: NDArray[np.int32]
 
 
-@njit
+@njit(inline=True)
 def decide_one(
     arrays: Any, person: int, key0: Any, key1: Any, step: int, firm: Any, params: Any
 ) -> None:
-    """Phase one for ``person`` (:func:`trustsim.model.phases.decide`), in place; the
-    overall trust (at the start of the step) is read, not written."""
+    """Phase one for ``person`` (:func:`trustsim.model.phases.decide_record`), in place; the
+    overall trust (at the start of the step) is read, not written. ``firm`` and ``params``
+    are records; inlined into the loops."""
     a = arrays
-    c, g, b, s, happened, said, word = phases.decide(
+    c, g, b, s, happened, said, word = phases.decide_record(
         key0,
         key1,
         step,
@@ -117,18 +118,19 @@ def decide_one(
     )
 
 
-@njit
+@njit(inline=True)
 def settle_one(
     arrays: Any, person: int, key0: Any, key1: Any, step: int, firm: Any, params: Any
 ) -> None:
-    """Phase two for ``person`` (:func:`trustsim.model.phases.settle` and
-    :func:`~trustsim.model.phases.tenure`), in place; resets its message counts."""
+    """Phase two for ``person`` (:func:`trustsim.model.phases.settle_record` and
+    :func:`~trustsim.model.phases.tenure`), in place; resets its message counts. Inlined
+    into the loops."""
     a = arrays
     size = a.state.size
     degree = size - 1 if a.indptr.size == 0 else a.indptr[person + 1] - a.indptr[person]
     share = a.active_contacts[person] / degree if degree > 0 else 0.0
     before = a.state[person]
-    c, g, b, o, after = phases.settle(
+    c, g, b, o, after = phases.settle_record(
         key0,
         key1,
         step,
@@ -173,15 +175,17 @@ def settle_one(
 @njit(parallel=True)
 def decide_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: Any) -> None:
     """Phase one for everybody, on the threads in use."""
+    firm_now, constants = firm[0], params[0]  # the records, read once
     for person in prange(arrays.state.size):
-        decide_one(arrays, person, key0, key1, step, firm, params)
+        decide_one(arrays, person, key0, key1, step, firm_now, constants)
 
 
 @njit
 def decide_all_serial(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: Any) -> None:
     """Phase one for everybody, on this thread (small populations)."""
+    firm_now, constants = firm[0], params[0]  # the records, read once
     for person in range(arrays.state.size):
-        decide_one(arrays, person, key0, key1, step, firm, params)
+        decide_one(arrays, person, key0, key1, step, firm_now, constants)
 
 
 @njit
@@ -200,15 +204,17 @@ def deliver(message: Any, listener: Any, positive: Any, negative: Any) -> None:
 @njit(parallel=True)
 def settle_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: Any) -> None:
     """Phase two for everybody, on the threads in use."""
+    firm_now, constants = firm[0], params[0]  # the records, read once
     for person in prange(arrays.state.size):
-        settle_one(arrays, person, key0, key1, step, firm, params)
+        settle_one(arrays, person, key0, key1, step, firm_now, constants)
 
 
 @njit
 def settle_all_serial(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: Any) -> None:
     """Phase two for everybody, on this thread (small populations)."""
+    firm_now, constants = firm[0], params[0]  # the records, read once
     for person in range(arrays.state.size):
-        settle_one(arrays, person, key0, key1, step, firm, params)
+        settle_one(arrays, person, key0, key1, step, firm_now, constants)
 
 
 @dataclass(frozen=True)
