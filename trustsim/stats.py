@@ -200,3 +200,29 @@ def replicate_band(timeseries: pd.DataFrame, column: str, window: int = 1) -> pd
     )
     band.index.name = "step"
     return band
+
+
+def weighted_quantiles(
+    values: ArrayLike, weights: ArrayLike, quantiles: ArrayLike
+) -> NDArray[np.float64]:
+    """Quantiles of a weighted sample (an ABC population): the inverse of the weighted
+    empirical distribution function, interpolated linearly between the sorted values at
+    the midpoints of their weights (so equal weights give NumPy's ``hazen`` quantiles)."""
+    data = np.asarray(values, dtype=np.float64)
+    mass = np.asarray(weights, dtype=np.float64)
+    order = np.argsort(data, kind="stable")
+    data, mass = data[order], mass[order]
+    total = mass.sum()
+    if data.size == 0 or total <= 0:
+        return np.full(np.shape(quantiles), np.nan)
+    positions = (np.cumsum(mass) - 0.5 * mass) / total
+    return np.interp(np.asarray(quantiles, dtype=np.float64), positions, data)
+
+
+def weighted_mean_sd(values: ArrayLike, weights: ArrayLike) -> tuple[float, float]:
+    """Mean and standard deviation of a weighted sample (weights normalised to 1)."""
+    data = np.asarray(values, dtype=np.float64)
+    mass = np.asarray(weights, dtype=np.float64)
+    mass = mass / mass.sum()
+    mean = float(np.sum(mass * data))
+    return mean, float(np.sqrt(np.sum(mass * (data - mean) ** 2)))

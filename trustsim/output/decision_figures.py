@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from trustsim.output import palette
 from trustsim.output.experiment_figures import _save, _thousands
 from trustsim.output.labels import label, parameter_label
+from trustsim.stats import weighted_quantiles
 
 
 def _short_label(key: str) -> str:
@@ -171,13 +172,6 @@ def plot_importances(importances: pd.DataFrame, folder: Path, title: str) -> Pat
     return _save(figure, folder / "parameter_importances.png")
 
 
-def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: Sequence[float]) -> list[float]:
-    order = np.argsort(values)
-    cumulative = np.cumsum(weights[order])
-    cumulative = cumulative / cumulative[-1]
-    return [float(np.interp(q, cumulative, values[order])) for q in qs]
-
-
 def plot_posterior_pairs(
     posterior: pd.DataFrame,
     priors: Mapping[str, tuple[float, float, str]],
@@ -208,7 +202,7 @@ def plot_posterior_pairs(
                     np.geomspace(low, high, 31) if log_x else np.linspace(low, high, 31)
                 )
                 ax.hist(x, bins=bins, weights=weights, color=palette.SKY, edgecolor="white")
-                lo95, hi95 = _weighted_quantiles(x, weights, (0.025, 0.975))
+                lo95, hi95 = weighted_quantiles(x, weights, (0.025, 0.975))
                 ax.axvspan(lo95, hi95, color=palette.BLUE, alpha=0.12,
                            label="95% credible interval")
                 if truth and x_key in truth:

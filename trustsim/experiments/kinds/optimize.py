@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import html
 import math
-import shutil
-import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -314,20 +312,9 @@ class OptimizeKind(Kind):
         database: Path | None = study.state.get("database")
         if database is None or not database.is_file():
             return []
-        target = folder / STUDY_COPY
-        folder.mkdir(parents=True, exist_ok=True)
-        source = sqlite3.connect(database)
-        try:
-            copy = sqlite3.connect(target)
-            try:
-                source.backup(copy)
-            finally:
-                copy.close()
-        finally:
-            source.close()
-        if not target.is_file():  # pragma: no cover - sqlite always writes the file
-            shutil.copyfile(database, target)
-        return [target]
+        from trustsim.experiments.study_files import copy_sqlite
+
+        return [copy_sqlite(database, folder / STUDY_COPY)]
 
     def figures(self, study: Study, tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
         """Optimisation history, Pareto front (two or more objectives), importances."""
