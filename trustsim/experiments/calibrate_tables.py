@@ -45,7 +45,8 @@ def populations_table(history: Any, keys: Sequence[str], names: dict[str, str]) 
 
 def parameters_table(posterior: pd.DataFrame, settings: CalibrateSettings) -> pd.DataFrame:
     """Per parameter: prior, posterior mean, sd, median, 95% credible interval, and the
-    interval's width as a share of the prior's."""
+    interval's width as a share of the prior's (of their logarithms for a log-uniform
+    prior, whose natural scale is orders of magnitude)."""
     weights = posterior["weight"].to_numpy(dtype=float)
     rows = []
     for key, prior in settings.parameters.items():
@@ -64,7 +65,11 @@ def parameters_table(posterior: pd.DataFrame, settings: CalibrateSettings) -> pd
                 "median": median,
                 "ci95_low": low,
                 "ci95_high": high,
-                "interval_share_of_prior": (high - low) / (prior_high - prior_low),
+                "interval_share_of_prior": (
+                    (high - low) / (prior_high - prior_low)
+                    if prior.kind == "uniform"
+                    else float(np.log(high / low) / np.log(prior_high / prior_low))
+                ),
             }
         )
     return pd.DataFrame(rows)

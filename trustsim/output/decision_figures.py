@@ -249,7 +249,8 @@ def plot_predictive(predictive: pd.DataFrame, folder: Path, title: str, step_uni
                         label="model, 50% band")
         ax.plot(rows["step"], rows["q50"], color=colour, linewidth=1.2, label="model, median")
         observed = rows.dropna(subset=["observed"])
-        ax.scatter(observed["step"], observed["observed"], color=palette.BLACK, s=18, zorder=5,
+        ax.scatter(observed["step"], observed["observed"], color=palette.VERMILION, s=22, zorder=5,
+                   edgecolors=palette.BLACK, linewidths=0.6,
                    label="observed")
         ax.set_ylabel(label(column), fontsize=9)
         ax.grid(True, alpha=0.3)
