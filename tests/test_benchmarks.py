@@ -50,3 +50,9 @@ def test_sweep_benchmark_finds_identical_tables_serially_and_with_workers() -> N
 def test_profile_script_runs_a_small_model() -> None:
     _run("benchmarks/profile_engine.py", "500", "3", "agents")
     _run("benchmarks/profile_engine.py", "500", "3")
+
+
+def test_decision_benchmark_prints_rates_and_finds_identical_tables() -> None:
+    output = _run("benchmarks/bench_decisions.py", "--quick")
+    assert "trials/s" in output and "simulations/s" in output
+    assert "tables identical for 1 and 2 workers: yes" in output

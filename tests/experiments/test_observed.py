@@ -18,9 +18,7 @@ def _read(tmp_path: Path, text: str, horizon: int = 100, **kwargs: object) -> ob
 
 
 def test_a_good_table_is_read_in_step_order(tmp_path: Path) -> None:
-    observed = _read(
-        tmp_path, "# SYNTHETIC\nstep,active,trust_mean\n60,90,0.61\n30,95,0.63\n\n"
-    )
+    observed = _read(tmp_path, "# SYNTHETIC\nstep,active,trust_mean\n60,90,0.61\n30,95,0.63\n\n")
     assert observed.steps == (30, 60)  # type: ignore[attr-defined]
     assert observed.columns == {"active": (95.0, 90.0), "trust_mean": (0.63, 0.61)}  # type: ignore[attr-defined]
 

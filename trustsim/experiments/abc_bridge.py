@@ -42,7 +42,7 @@ import numpy as np
 STOP = object()
 
 
-class Proposed(Exception):  # noqa: N818 - a signal, not an error
+class Proposed(Exception):
     """Raised by the model in the propose phase: the parameters are drawn, stop here."""
 
     def __init__(self, parameters: Mapping[str, float]) -> None:
@@ -50,7 +50,7 @@ class Proposed(Exception):  # noqa: N818 - a signal, not an error
         self.parameters = dict(parameters)
 
 
-class Stopped(Exception):  # noqa: N818 - a signal, not an error
+class Stopped(Exception):
     """The template's side went away (an error or an interruption): end the pyABC run."""
 
 
@@ -73,7 +73,7 @@ class Bridge:
 def _model_class() -> type:
     import pyabc
 
-    class TemplateModel(pyabc.Model):  # type: ignore[misc]
+    class TemplateModel(pyabc.Model):
         """A pyABC model whose simulations are done elsewhere: it raises
         :class:`Proposed` in the propose phase and answers from the batch's results in
         the accept phase."""
@@ -107,7 +107,7 @@ def make_model() -> Any:
 def _sampler_class() -> type:
     from pyabc.sampler import Sampler
 
-    class BatchSampler(Sampler):  # type: ignore[misc]
+    class BatchSampler(Sampler):
         """A pyABC sampler that proposes a batch, has it simulated by the template, and
         judges it in proposal order (see the module docstring)."""
 
@@ -204,9 +204,7 @@ def stop(thread: threading.Thread, bridge: Bridge) -> None:
         thread.join(timeout=30)
 
 
-def weighted_sample(
-    values: np.ndarray, weights: np.ndarray, count: int, seed: int
-) -> np.ndarray:
+def weighted_sample(values: np.ndarray, weights: np.ndarray, count: int, seed: int) -> np.ndarray:
     """Indices of ``count`` draws with replacement, with probabilities ``weights``."""
     rng = np.random.default_rng(seed)
     probabilities = np.asarray(weights, dtype=float)

@@ -19,9 +19,11 @@ import pandas as pd
 
 from trustsim.experiments.decision_settings import CalibrateSettings
 from trustsim.experiments.kind import PointResult, Study
-from trustsim.experiments.kinds.calibrate import BANDS
 from trustsim.output.labels import format_number, label, parameter_label
 from trustsim.stats import weighted_mean_sd, weighted_quantiles
+
+#: Quantiles of the posterior-predictive bands, and their column names.
+BANDS = {"q02_5": 0.025, "q25": 0.25, "q50": 0.5, "q75": 0.75, "q97_5": 0.975}
 
 
 def populations_table(history: Any, keys: Sequence[str], names: dict[str, str]) -> pd.DataFrame:
@@ -52,7 +54,9 @@ def parameters_table(posterior: pd.DataFrame, settings: CalibrateSettings) -> pd
     for key, prior in settings.parameters.items():
         values = posterior[key].to_numpy(dtype=float)
         mean, sd = weighted_mean_sd(values, weights)
-        low, median, high = (float(v) for v in weighted_quantiles(values, weights, (0.025, 0.5, 0.975)))
+        low, median, high = (
+            float(v) for v in weighted_quantiles(values, weights, (0.025, 0.5, 0.975))
+        )
         prior_low, prior_high = prior.bounds
         rows.append(
             {

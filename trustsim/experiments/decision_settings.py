@@ -44,8 +44,7 @@ class SearchRange(Block):
             raise ValueError("log: true and step cannot be combined (optuna does not sample both)")
         if self.integer and (self.low != int(self.low) or self.high != int(self.high)):
             raise ValueError(
-                f"integer: true needs whole-number bounds, got low={self.low:g}, "
-                f"high={self.high:g}"
+                f"integer: true needs whole-number bounds, got low={self.low:g}, high={self.high:g}"
             )
         return self
 

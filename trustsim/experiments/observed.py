@@ -176,9 +176,7 @@ def read_observed(
     for index, row in enumerate(rows[1:], start=2):
         where = f"{shown}: row {index}"
         if len(row) != len(header):
-            raise ScenarioError(
-                f"{where}: {len(row)} cell(s) where the header has {len(header)}"
-            )
+            raise ScenarioError(f"{where}: {len(row)} cell(s) where the header has {len(header)}")
         cells = dict(zip(header, row, strict=True))
         if when[0] == "step":
             value = _number(cells["step"], where, "step")

@@ -22,7 +22,6 @@ import pandas as pd
 from trustsim.experiments import policy_search as search
 from trustsim.experiments.decision_settings import OptimizeSettings
 from trustsim.experiments.kind import PointResult, Study
-from trustsim.experiments.kinds.optimize import BASE_FRESH_LABEL, reported_kpis
 from trustsim.output.labels import format_interval, format_number, label, parameter_label
 
 
@@ -53,7 +52,9 @@ def best_table(
 
     winners: dict[str, int] = study.state["winners"]
     optuna_study = study.state["optuna"]
-    frames = [replicate_kpis(by_label[BASE_FRESH_LABEL].timeseries).assign(variant="reference")]
+    frames = [
+        replicate_kpis(by_label[search.BASE_FRESH_LABEL].timeseries).assign(variant="reference")
+    ]
     for text in winners:
         frames.append(replicate_kpis(by_label[text].timeseries).assign(variant=text))
     kpis = pd.concat(frames, ignore_index=True)
@@ -65,10 +66,10 @@ def best_table(
         own = kpis[kpis["variant"] == text]
         _, violations, _ = search.scores(own, settings.objectives, settings.constraints)
         searched = trial.user_attrs.get("scores", {})
-        for kpi in reported_kpis(settings):
+        for kpi in search.reported_kpis(settings):
             mine = ci_columns(own[kpi].to_numpy())
             theirs = ci_columns(reference[kpi].to_numpy())
-            paired = differences.loc[(text, kpi)]
+            paired: Any = differences.loc[(text, kpi)]
             rows.append(
                 {
                     "rank": rank,
@@ -101,9 +102,7 @@ def importance_table(optuna_study: Any, settings: OptimizeSettings, seed: int) -
     import optuna
     from optuna.importance import FanovaImportanceEvaluator, get_param_importances
 
-    complete = optuna_study.get_trials(
-        deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)
-    )
+    complete = optuna_study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     rows: list[dict[str, Any]] = []
     if len(complete) < 2 or len(settings.parameters) < 2:
         return pd.DataFrame(columns=["objective", "parameter", "importance"])
@@ -113,7 +112,7 @@ def importance_table(optuna_study: Any, settings: OptimizeSettings, seed: int) -
             found = get_param_importances(
                 optuna_study,
                 evaluator=evaluator,
-                target=lambda trial, i=index: trial.values[i],
+                target=_objective_value(index),
                 normalize=True,
             )
         except (RuntimeError, ValueError, ZeroDivisionError):
@@ -127,6 +126,15 @@ def importance_table(optuna_study: Any, settings: OptimizeSettings, seed: int) -
                 }
             )
     return pd.DataFrame(rows, columns=["objective", "parameter", "importance"])
+
+
+def _objective_value(index: int) -> Any:
+    """optuna's importance target: a trial's ``index``-th objective value."""
+
+    def value(trial: Any) -> float:
+        return float(trial.values[index])
+
+    return value
 
 
 def _difference(row: Any) -> str:
@@ -283,7 +291,9 @@ def _curse_note(best: pd.DataFrame, plan: Mapping[str, Any]) -> str:
     )
 
 
-def _search_section(plan: Mapping[str, Any], trials: pd.DataFrame, manifest: Mapping[str, Any]) -> str:
+def _search_section(
+    plan: Mapping[str, Any], trials: pd.DataFrame, manifest: Mapping[str, Any]
+) -> str:
     from trustsim.output.report import html_table
 
     objectives = ", ".join(
@@ -292,8 +302,13 @@ def _search_section(plan: Mapping[str, Any], trials: pd.DataFrame, manifest: Map
     )
     feasible = int(trials["feasible"].sum()) if "feasible" in trials else 0
     rows = [
-        [parameter_label(key), json.dumps(spec), format_number(plan["scenario_values"].get(key))
-         if isinstance(plan["scenario_values"].get(key), float) else str(plan["scenario_values"].get(key))]
+        [
+            parameter_label(key),
+            json.dumps(spec),
+            format_number(plan["scenario_values"].get(key))
+            if isinstance(plan["scenario_values"].get(key), float)
+            else str(plan["scenario_values"].get(key)),
+        ]
         for key, spec in plan.get("parameters", {}).items()
     ]
     table = html_table(["decision variable", "searched", "scenario's value"], rows)

@@ -45,6 +45,11 @@ if TYPE_CHECKING:
 VIOLATIONS = "constraint_violations"
 #: The key of a trial's user attribute holding its batch number.
 BATCH = "batch"
+#: Label of the scenario's own policy on the search's seeds, and on the fresh seeds.
+BASE_LABEL = "the scenario's policy"
+BASE_FRESH_LABEL = "the scenario's policy (fresh replicates)"
+#: KPIs every optimisation reports, next to its objectives and constraints.
+ALWAYS_REPORTED = ("final_cumulative_profit", "final_trust_mean", "final_churned")
 #: Added to the scenario's seed (through SeedSequence) for the re-evaluation replicates.
 FRESH_SEED_SALT = 1_480_921
 
@@ -343,3 +348,9 @@ def base_values(scenario: Scenario, keys: Sequence[str]) -> dict[str, Any]:
                 break
         values[key] = node
     return values
+
+
+def reported_kpis(settings: OptimizeSettings) -> list[str]:
+    """Objectives, constraint KPIs and :data:`ALWAYS_REPORTED`, each once, in that order."""
+    names = [o.kpi for o in settings.objectives] + [c.kpi for c in settings.constraints]
+    return list(dict.fromkeys([*names, *ALWAYS_REPORTED]))

@@ -53,8 +53,12 @@ def plot_history(
         feasible = done[done["feasible"].astype(bool)]
         broken = done[~done["feasible"].astype(bool)]
         ax.scatter(
-            broken["trial"], broken[column], facecolors="none", edgecolors=palette.GREY,
-            label="trial (broke a constraint)", s=28,
+            broken["trial"],
+            broken[column],
+            facecolors="none",
+            edgecolors=palette.GREY,
+            label="trial (broke a constraint)",
+            s=28,
         )
         ax.scatter(feasible["trial"], feasible[column], color=palette.BLUE, label="trial", s=28)
         if not feasible.empty:
@@ -64,11 +68,22 @@ def plot_history(
                 if objective.direction == "maximize"
                 else np.minimum.accumulate(values)
             )
-            ax.step(feasible["trial"], best, where="post", color=palette.ORANGE, linewidth=2,
-                    label="best feasible so far")
+            ax.step(
+                feasible["trial"],
+                best,
+                where="post",
+                color=palette.ORANGE,
+                linewidth=2,
+                label="best feasible so far",
+            )
         if column in base_scores:
-            ax.axhline(base_scores[column], color=palette.BLACK, linestyle="--", linewidth=1,
-                       label="the scenario's policy")
+            ax.axhline(
+                base_scores[column],
+                color=palette.BLACK,
+                linestyle="--",
+                linewidth=1,
+                label="the scenario's policy",
+            )
         ax.set_ylabel(_objective_text(objective), fontsize=9)
         ax.grid(True, alpha=0.3)
         _thousands(ax, done[column].to_numpy(dtype=float))
@@ -107,32 +122,63 @@ def plot_pareto(
     figure = Figure(figsize=(7.5, 5.5), layout="constrained")
     ax = figure.subplots()
     figure.suptitle(f"{title} — trade-off between the objectives", fontsize=12)
-    ax.scatter(broken[x_column], broken[y_column], facecolors="none", edgecolors=palette.GREY,
-               s=30, label="trial (broke a constraint)")
-    ax.scatter(feasible[x_column], feasible[y_column], color=palette.BLUE, s=30,
-               label="feasible trial")
+    ax.scatter(
+        broken[x_column],
+        broken[y_column],
+        facecolors="none",
+        edgecolors=palette.GREY,
+        s=30,
+        label="trial (broke a constraint)",
+    )
+    ax.scatter(
+        feasible[x_column], feasible[y_column], color=palette.BLUE, s=30, label="feasible trial"
+    )
     if not feasible.empty:
         signs = [1.0 if o.direction == "maximize" else -1.0 for o in (first, second)]
         values = feasible[[x_column, y_column]].to_numpy(dtype=float)
         front = feasible[pareto_mask(values, signs)].sort_values(x_column)
-        ax.plot(front[x_column], front[y_column], color=palette.ORANGE, marker="o",
-                markersize=8, linewidth=1.5, label="Pareto set (search's estimate)")
+        ax.plot(
+            front[x_column],
+            front[y_column],
+            color=palette.ORANGE,
+            marker="o",
+            markersize=8,
+            linewidth=1.5,
+            label="Pareto set (search's estimate)",
+        )
     if not best.empty and first.kpi in set(best["kpi"]) and second.kpi in set(best["kpi"]):
         for rank, group in best.groupby("rank", sort=True):
             rows = group.set_index("kpi")
             x, y = rows.loc[first.kpi], rows.loc[second.kpi]
             ax.errorbar(
-                x["mean"], y["mean"],
+                x["mean"],
+                y["mean"],
                 xerr=[[x["mean"] - x["ci95_low"]], [x["ci95_high"] - x["mean"]]],
                 yerr=[[y["mean"] - y["ci95_low"]], [y["ci95_high"] - y["mean"]]],
-                color=palette.VERMILION, capsize=3, marker="s", markersize=5,
+                color=palette.VERMILION,
+                capsize=3,
+                marker="s",
+                markersize=5,
                 label="winners on fresh replicates (mean, 95% CI)" if rank == 1 else None,
             )
-            ax.annotate(f"#{rank}", (x["mean"], y["mean"]), textcoords="offset points",
-                        xytext=(6, 6), fontsize=8, color=palette.VERMILION)
+            ax.annotate(
+                f"#{rank}",
+                (x["mean"], y["mean"]),
+                textcoords="offset points",
+                xytext=(6, 6),
+                fontsize=8,
+                color=palette.VERMILION,
+            )
     if x_column in base_scores and y_column in base_scores:
-        ax.scatter([base_scores[x_column]], [base_scores[y_column]], marker="*", s=260,
-                   color=palette.BLACK, zorder=5, label="the scenario's policy")
+        ax.scatter(
+            [base_scores[x_column]],
+            [base_scores[y_column]],
+            marker="*",
+            s=260,
+            color=palette.BLACK,
+            zorder=5,
+            label="the scenario's policy",
+        )
     ax.set_xlabel(_objective_text(first), fontsize=9)
     ax.set_ylabel(_objective_text(second), fontsize=9)
     ax.grid(True, alpha=0.3)
@@ -145,12 +191,11 @@ def plot_importances(importances: pd.DataFrame, folder: Path, title: str) -> Pat
     """Horizontal bars: each variable's share of each objective's variation (fANOVA)."""
     objectives = list(dict.fromkeys(importances["objective"]))
     parameters = list(dict.fromkeys(importances["parameter"]))
-    order = (
-        importances.groupby("parameter")["importance"].mean().sort_values(ascending=True).index
-    )
+    order = importances.groupby("parameter")["importance"].mean().sort_values(ascending=True).index
     parameters = [p for p in order if p in parameters]
-    figure = Figure(figsize=(7.5, 1.2 + 0.55 * len(parameters) * len(objectives)),
-                    layout="constrained")
+    figure = Figure(
+        figsize=(7.5, 1.2 + 0.55 * len(parameters) * len(objectives)), layout="constrained"
+    )
     ax = figure.subplots()
     figure.suptitle(f"{title} — parameter importances (fANOVA)", fontsize=12)
     colours = (palette.BLUE, palette.ORANGE, palette.GREEN, palette.PURPLE)
@@ -160,10 +205,24 @@ def plot_importances(importances: pd.DataFrame, folder: Path, title: str) -> Pat
         rows = importances[importances["objective"] == objective].set_index("parameter")
         values = [float(rows["importance"].get(p, 0.0)) for p in parameters]
         kpi = objective.split("_", 1)[1] if "_" in objective else objective
-        kpi = next((k for k in (objective[len(s) + 1:] for s in ("mean", "median", "ci95_low",
-                    "ci95_high", "p10", "p90") if objective.startswith(s + "_"))), kpi)
-        ax.barh(y + (index - (len(objectives) - 1) / 2) * height, values, height=height,
-                color=colours[index % len(colours)], label=label(kpi))
+        kpi = next(
+            (
+                k
+                for k in (
+                    objective[len(s) + 1 :]
+                    for s in ("mean", "median", "ci95_low", "ci95_high", "p10", "p90")
+                    if objective.startswith(s + "_")
+                )
+            ),
+            kpi,
+        )
+        ax.barh(
+            y + (index - (len(objectives) - 1) / 2) * height,
+            values,
+            height=height,
+            color=colours[index % len(colours)],
+            label=label(kpi),
+        )
     ax.set_yticks(y, [_short_label(p) for p in parameters], fontsize=9)
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the objective's variation across trials")
@@ -198,27 +257,34 @@ def plot_posterior_pairs(
                 continue
             x = posterior[x_key].to_numpy(dtype=float)
             if row == column:
-                bins = (
-                    np.geomspace(low, high, 31) if log_x else np.linspace(low, high, 31)
-                )
+                bins = np.geomspace(low, high, 31) if log_x else np.linspace(low, high, 31)
                 ax.hist(x, bins=bins, weights=weights, color=palette.SKY, edgecolor="white")
                 lo95, hi95 = weighted_quantiles(x, weights, (0.025, 0.975))
-                ax.axvspan(lo95, hi95, color=palette.BLUE, alpha=0.12,
-                           label="95% credible interval")
+                ax.axvspan(
+                    lo95, hi95, color=palette.BLUE, alpha=0.12, label="95% credible interval"
+                )
                 if truth and x_key in truth:
-                    ax.axvline(truth[x_key], color=palette.VERMILION, linewidth=2,
-                               label="true value")
+                    ax.axvline(
+                        truth[x_key], color=palette.VERMILION, linewidth=2, label="true value"
+                    )
                 ax.set_yticks([])
                 if row == 0:
                     ax.legend(fontsize=7, frameon=False, loc="upper left")
             else:
                 y = posterior[y_key].to_numpy(dtype=float)
                 y_low, y_high, y_kind = priors[y_key]
-                ax.scatter(x, y, s=6 + 400 * weights, color=palette.BLUE, alpha=0.5,
-                           edgecolors="none")
+                ax.scatter(
+                    x, y, s=6 + 400 * weights, color=palette.BLUE, alpha=0.5, edgecolors="none"
+                )
                 if truth and x_key in truth and y_key in truth:
-                    ax.scatter([truth[x_key]], [truth[y_key]], marker="x", s=80,
-                               color=palette.VERMILION, linewidths=2)
+                    ax.scatter(
+                        [truth[x_key]],
+                        [truth[y_key]],
+                        marker="x",
+                        s=80,
+                        color=palette.VERMILION,
+                        linewidths=2,
+                    )
                 ax.set_ylim(y_low, y_high)
                 if y_kind == "log_uniform":
                     ax.set_yscale("log")
@@ -243,15 +309,34 @@ def plot_predictive(predictive: pd.DataFrame, folder: Path, title: str, step_uni
     for ax, column in zip(axes, columns, strict=True):
         rows = predictive[predictive["column"] == column].sort_values("step")
         colour = palette.series_colour(column) if column in palette.SERIES else palette.BLUE
-        ax.fill_between(rows["step"], rows["q02_5"], rows["q97_5"], color=colour, alpha=0.15,
-                        label="model, 95% band")
-        ax.fill_between(rows["step"], rows["q25"], rows["q75"], color=colour, alpha=0.35,
-                        label="model, 50% band")
+        ax.fill_between(
+            rows["step"],
+            rows["q02_5"],
+            rows["q97_5"],
+            color=colour,
+            alpha=0.15,
+            label="model, 95% band",
+        )
+        ax.fill_between(
+            rows["step"],
+            rows["q25"],
+            rows["q75"],
+            color=colour,
+            alpha=0.35,
+            label="model, 50% band",
+        )
         ax.plot(rows["step"], rows["q50"], color=colour, linewidth=1.2, label="model, median")
         observed = rows.dropna(subset=["observed"])
-        ax.scatter(observed["step"], observed["observed"], color=palette.VERMILION, s=22, zorder=5,
-                   edgecolors=palette.BLACK, linewidths=0.6,
-                   label="observed")
+        ax.scatter(
+            observed["step"],
+            observed["observed"],
+            color=palette.VERMILION,
+            s=22,
+            zorder=5,
+            edgecolors=palette.BLACK,
+            linewidths=0.6,
+            label="observed",
+        )
         ax.set_ylabel(label(column), fontsize=9)
         ax.grid(True, alpha=0.3)
         _thousands(ax, rows["q97_5"].to_numpy(dtype=float))

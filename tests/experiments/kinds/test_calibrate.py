@@ -52,23 +52,28 @@ calibrate:
 
 def _recover(tmp_path: Path, data_seed: int, truth: dict[str, float]) -> pd.DataFrame:
     path = tmp_path / f"recovery{data_seed}.yaml"
-    path.write_text(RECOVERY.format(baseline=REPO / "scenarios" / "baseline.yaml",
-                                    seed=100 + data_seed))
+    path.write_text(
+        RECOVERY.format(baseline=REPO / "scenarios" / "baseline.yaml", seed=100 + data_seed)
+    )
     scenario = load_experiment(path)
     table = synthetic_observations(
         scenario, truth, 10_000 + data_seed, 30, ["active", "churned", "trust_mean"]
     )
-    data = write_synthetic(tmp_path / f"observed{data_seed}.csv", table, truth, data_seed,
-                           "tests/experiments/kinds/test_calibrate.py")
-    result = run_experiment("calibrate", [path], options={"data": data}, out=tmp_path,
-                            figures=False)
+    data = write_synthetic(
+        tmp_path / f"observed{data_seed}.csv",
+        table,
+        truth,
+        data_seed,
+        "tests/experiments/kinds/test_calibrate.py",
+    )
+    result = run_experiment(
+        "calibrate", [path], options={"data": data}, out=tmp_path, figures=False
+    )
     return result.parameters.set_index("parameter")
 
 
 @pytest.mark.parametrize("data_seed", [3, 4])
-def test_known_parameters_are_recovered_from_synthetic_data(
-    tmp_path: Path, data_seed: int
-) -> None:
+def test_known_parameters_are_recovered_from_synthetic_data(tmp_path: Path, data_seed: int) -> None:
     parameters = _recover(tmp_path, data_seed, TRUTH)
     for key, value in TRUTH.items():
         row = parameters.loc[key]
@@ -120,8 +125,9 @@ def test_interrupted_calibration_replays_to_the_same_posterior(
 ) -> None:
     scenario, observed = _small(tmp_path)
     options = {"data": observed}
-    whole = run_experiment("calibrate", [scenario], options=options, out=tmp_path / "whole",
-                           figures=False)
+    whole = run_experiment(
+        "calibrate", [scenario], options=options, out=tmp_path / "whole", figures=False
+    )
     real = template.run_batch
     calls = {"n": 0}
 
@@ -146,10 +152,12 @@ def test_interrupted_calibration_replays_to_the_same_posterior(
 
 def test_worker_count_does_not_change_the_posterior(tmp_path: Path) -> None:
     scenario, observed = _small(tmp_path)
-    one = run_experiment("calibrate", [scenario], options={"data": observed},
-                         out=tmp_path / "one", workers=1)
-    two = run_experiment("calibrate", [scenario], options={"data": observed},
-                         out=tmp_path / "two", workers=2)
+    one = run_experiment(
+        "calibrate", [scenario], options={"data": observed}, out=tmp_path / "one", workers=1
+    )
+    two = run_experiment(
+        "calibrate", [scenario], options={"data": observed}, out=tmp_path / "two", workers=2
+    )
     pd.testing.assert_frame_equal(_posterior(one.path), _posterior(two.path))
     pd.testing.assert_frame_equal(one.predictive, two.predictive)
     assert one.path is not None
@@ -174,8 +182,9 @@ def test_bad_data_exit_2_naming_file_row_and_column(
 ) -> None:
     scenario, observed = _small(tmp_path, data=data)
     out = tmp_path / "out"
-    status = main(["calibrate", str(scenario), "--data", str(observed), "--out", str(out),
-                   "--quiet"])
+    status = main(
+        ["calibrate", str(scenario), "--data", str(observed), "--out", str(out), "--quiet"]
+    )
     assert status == 2
     message = capsys.readouterr().err
     for part in expected:
@@ -186,18 +195,30 @@ def test_bad_data_exit_2_naming_file_row_and_column(
 @pytest.mark.parametrize(
     ("replace", "expected"),
     [
-        (("{uniform: [0.8, 1.0]}", "{uniform: [1.0, 0.8]}"),
-         ["calibrate.parameters.firm.promise_reliability", "low < high"]),
-        (("{uniform: [0.8, 1.0]}", "{uniform: [0.8, 1.5]}"),
-         ["calibrate.parameters.firm.promise_reliability", "1.5"]),
-        (("{log_uniform: [0.01, 1.0]}", "{log_uniform: [0.0, 1.0]}"),
-         ["calibrate.parameters.churn.base_rate_per_year", "low > 0"]),
-        (("firm.promise_reliability:", "firm.promise_reliabilty:"),
-         ["firm.promise_reliabilty", "did you mean"]),
-        (("  population_size: 10\n", "  population_size: 10\n  columns: {nps: 1}\n"),
-         ["calibrate.columns.nps", "no column 'nps'"]),
-        (("  population_size: 10\n", "  population_size: 10\n  distance: euclid\n"),
-         ["calibrate.distance", "'euclid'"]),
+        (
+            ("{uniform: [0.8, 1.0]}", "{uniform: [1.0, 0.8]}"),
+            ["calibrate.parameters.firm.promise_reliability", "low < high"],
+        ),
+        (
+            ("{uniform: [0.8, 1.0]}", "{uniform: [0.8, 1.5]}"),
+            ["calibrate.parameters.firm.promise_reliability", "1.5"],
+        ),
+        (
+            ("{log_uniform: [0.01, 1.0]}", "{log_uniform: [0.0, 1.0]}"),
+            ["calibrate.parameters.churn.base_rate_per_year", "low > 0"],
+        ),
+        (
+            ("firm.promise_reliability:", "firm.promise_reliabilty:"),
+            ["firm.promise_reliabilty", "did you mean"],
+        ),
+        (
+            ("  population_size: 10\n", "  population_size: 10\n  columns: {nps: 1}\n"),
+            ["calibrate.columns.nps", "no column 'nps'"],
+        ),
+        (
+            ("  population_size: 10\n", "  population_size: 10\n  distance: euclid\n"),
+            ["calibrate.distance", "'euclid'"],
+        ),
     ],
 )
 def test_bad_calibrate_blocks_exit_2_naming_the_field(
@@ -208,8 +229,9 @@ def test_bad_calibrate_blocks_exit_2_naming_the_field(
 ) -> None:
     scenario, observed = _small(tmp_path, block=SMALL.replace(*replace))
     out = tmp_path / "out"
-    status = main(["calibrate", str(scenario), "--data", str(observed), "--out", str(out),
-                   "--quiet"])
+    status = main(
+        ["calibrate", str(scenario), "--data", str(observed), "--out", str(out), "--quiet"]
+    )
     assert status == 2
     message = capsys.readouterr().err
     for part in expected:

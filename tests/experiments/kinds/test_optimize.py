@@ -99,8 +99,9 @@ def test_optimize_finds_the_dense_grids_optimum_within_one_grid_step(tmp_path: P
     assert _within_one_step(_best(result), optimum), (_best(result), optimum)
     # companion: the check is not met by any policy: minimising profit ends at the
     # opposite corner, far outside one grid step of the maximum
-    worst = run_experiment("optimize", [_optimum_file(tmp_path, "minimize")], out=tmp_path,
-                           figures=False)
+    worst = run_experiment(
+        "optimize", [_optimum_file(tmp_path, "minimize")], out=tmp_path, figures=False
+    )
     assert not _within_one_step(_best(worst), optimum), _best(worst)
     assert _within_one_step(_best(worst), _grid_optimum(tmp_path, path, -1.0))
 
@@ -142,12 +143,14 @@ def test_winners_are_rerun_on_fresh_seeds_and_paired_with_the_scenarios_policy(
     assert fresh and all(p.scenario.seed == plan["reevaluation_seed"] for p in fresh)
     assert all(p.scenario.replicates == 3 for p in fresh)
     best = result.best
-    reference = result.points[[p.label for p in result.points].index(
-        "the scenario's policy (fresh replicates)")]
+    reference = result.points[
+        [p.label for p in result.points].index("the scenario's policy (fresh replicates)")
+    ]
     assert reference.values == {"seed": plan["reevaluation_seed"], "replicates": 3}
     # the paired difference of means is the difference of the means (same replicates)
-    np.testing.assert_allclose(best["difference"], best["mean"] - best["reference_mean"],
-                               rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        best["difference"], best["mean"] - best["reference_mean"], rtol=1e-9, atol=1e-9
+    )
     assert {"final_cumulative_profit", "final_trust_mean", "final_churned"} <= set(best["kpi"])
     folder = result.path
     assert folder is not None
@@ -188,8 +191,9 @@ def test_interrupted_optimisation_resumes_and_matches_an_uninterrupted_one(
     resumed = run_experiment("optimize", [path], out=out, figures=False)
     # the first batch is not run again (the study has it); the base's runs come from the
     # run store; only the second batch and the re-evaluation are computed
-    trials_run = [p.label for p in resumed.points if p.label.startswith("trial ")
-                  and "fresh" not in p.label]
+    trials_run = [
+        p.label for p in resumed.points if p.label.startswith("trial ") and "fresh" not in p.label
+    ]
     assert trials_run == ["trial 4", "trial 5", "trial 6", "trial 7"]
     fresh = sum(p.scenario.replicates for p in resumed.points if "fresh" in p.label)
     assert (resumed.computed, resumed.reused) == (4 * 2 + fresh, 2)
@@ -210,14 +214,22 @@ def test_worker_count_does_not_change_the_trials(tmp_path: Path) -> None:
 
 
 BAD_BLOCKS = [
-    ("  objectives: [{kpi: profit}]\n", ["optimize.objectives.0.kpi", "'profit'",
-                                         "final_cumulative_profit"]),
-    ("  objectives: [{kpi: final_trust_mean, direction: up}]\n",
-     ["optimize.objectives.0.direction", "'up'", "maximize"]),
-    ("  objectives: [{kpi: final_trust_mean}]\n  constraints: ['trust above 0.6']\n",
-     ["optimize.constraints.0", "trust above 0.6", "kpi >= value"]),
-    ("  objectives: [{kpi: final_trust_mean}]\n  constraints: ['final_trst_mean >= 0.6']\n",
-     ["optimize.constraints.0.kpi", "final_trst_mean", "did you mean 'final_trust_mean'"]),
+    (
+        "  objectives: [{kpi: profit}]\n",
+        ["optimize.objectives.0.kpi", "'profit'", "final_cumulative_profit"],
+    ),
+    (
+        "  objectives: [{kpi: final_trust_mean, direction: up}]\n",
+        ["optimize.objectives.0.direction", "'up'", "maximize"],
+    ),
+    (
+        "  objectives: [{kpi: final_trust_mean}]\n  constraints: ['trust above 0.6']\n",
+        ["optimize.constraints.0", "trust above 0.6", "kpi >= value"],
+    ),
+    (
+        "  objectives: [{kpi: final_trust_mean}]\n  constraints: ['final_trst_mean >= 0.6']\n",
+        ["optimize.constraints.0.kpi", "final_trst_mean", "did you mean 'final_trust_mean'"],
+    ),
     ("  objectives: [{kpi: final_trust_mean}]\n  trials: 1\n", ["optimize.trials", "1"]),
 ]
 
@@ -245,8 +257,10 @@ def test_bad_optimize_blocks_exit_2_naming_the_field_and_write_nothing(
     [
         ("    firm.transparancy: {low: 0.0, high: 1.0}\n", ["firm.transparancy", "did you mean"]),
         ("    firm.transparency: {low: 0.8, high: 0.2}\n", ["optimize.parameters", "low < high"]),
-        ("    firm.transparency: {low: 0.0, high: 1.5}\n",
-         ["optimize.parameters.firm.transparency", "1.5"]),
+        (
+            "    firm.transparency: {low: 0.0, high: 1.5}\n",
+            ["optimize.parameters.firm.transparency", "1.5"],
+        ),
     ],
 )
 def test_bad_decision_variables_exit_2(
@@ -265,17 +279,29 @@ def test_bad_decision_variables_exit_2(
     assert not (tmp_path / "out" / "bad").exists()
 
 
-def test_an_unusable_storage_url_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unusable_storage_url_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _file(tmp_path, SMALL)
-    status = main(["optimize", str(path), "--out", str(tmp_path / "out"), "--quiet",
-                   "--storage", "nosuchdb://user:secret@host/db"])
+    status = main(
+        [
+            "optimize",
+            str(path),
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+            "--storage",
+            "nosuchdb://user:secret@host/db",
+        ]
+    )
     assert status == 2
     message = capsys.readouterr().err
     assert "--storage" in message and "secret" not in message
 
 
 def test_the_example_runs_from_its_file() -> None:
-    scenario = load_experiment(Path(__file__).resolve().parents[3] / "scenarios" /
-                               "optimize_policy.yaml")
+    scenario = load_experiment(
+        Path(__file__).resolve().parents[3] / "scenarios" / "optimize_policy.yaml"
+    )
     block = scenario.optimize  # type: ignore[attr-defined]
     assert block is not None and block.constraints and len(block.objectives) == 2

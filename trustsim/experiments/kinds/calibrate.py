@@ -45,8 +45,6 @@ if TYPE_CHECKING:
 GENERATION_SALT, PARTICLE_SALT, DRAW_SALT, PREDICTIVE_SALT = 101, 202, 303, 404
 #: File name of the history database's copy in the result folder.
 HISTORY_COPY = "abc_history.sqlite3"
-#: Quantiles of the posterior-predictive bands, and their column names.
-BANDS = {"q02_5": 0.025, "q25": 0.25, "q50": 0.5, "q75": 0.75, "q97_5": 0.975}
 
 
 def plan(scenario: Any, origin: str) -> CalibrateSettings:
@@ -162,11 +160,13 @@ class CalibrateKind(Kind):
     def design_size(self, study: Study) -> tuple[float, str, Any]:
         """One generation's population at a time, sized by ``population_size``."""
         settings = plan(study.base, study.origin)
-        return float(settings.batch or settings.population_size), "calibrate.population_size", (
-            settings.population_size
+        return (
+            float(settings.batch or settings.population_size),
+            "calibrate.population_size",
+            (settings.population_size),
         )
 
-    def rounds(self, study: Study) -> Rounds:  # noqa: C901 - one linear story
+    def rounds(self, study: Study) -> Rounds:
         """pyABC's batches of proposals, then the posterior-predictive draws."""
         import numpy as np
         import pyabc
@@ -190,7 +190,9 @@ class CalibrateKind(Kind):
         for key, prior in settings.parameters.items():
             low, high = prior.bounds
             for value in (low, high, low + 0.37 * (high - low)):
-                checks.append((f"field 'calibrate.parameters.{key}' (value {value:g})", {key: value}))
+                checks.append(
+                    (f"field 'calibrate.parameters.{key}' (value {value:g})", {key: value})
+                )
         points(study.base, [o for _, o in checks], [text for text, _ in checks], origin)
         seed = calibration_seed(settings, study.base)
         names = {key: f"p{index}" for index, key in enumerate(keys)}
@@ -248,8 +250,13 @@ class CalibrateKind(Kind):
             logging.getLogger(logger).setLevel(logging.WARNING)
         abc.new(f"sqlite:///{database}", x_0)
         study.state.update(
-            observed=observed, columns=columns, keys=keys, names=names, database=database,
-            seed=seed, identity=identity,
+            observed=observed,
+            columns=columns,
+            keys=keys,
+            names=names,
+            database=database,
+            seed=seed,
+            identity=identity,
         )
         replicates = settings.replicates
         counters: dict[int, int] = {}
@@ -292,7 +299,9 @@ class CalibrateKind(Kind):
         frame, weights_final = history.get_distribution(m=0, t=history.max_t)
         frame = frame.rename(columns={names[key]: key for key in keys})
         draws = abc_bridge.weighted_sample(
-            frame.index.to_numpy(), np.asarray(weights_final), settings.predictive,
+            frame.index.to_numpy(),
+            np.asarray(weights_final),
+            settings.predictive,
             derived_seed(seed, DRAW_SALT),
         )
         overrides, labels = [], []

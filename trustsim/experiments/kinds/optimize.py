@@ -18,7 +18,6 @@ objective).
 from __future__ import annotations
 
 import argparse
-import html
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -39,11 +38,6 @@ from trustsim.experiments.kind import (
 if TYPE_CHECKING:
     import pandas as pd
 
-#: Label of the scenario's own policy on the search's seeds, and on the fresh seeds.
-BASE_LABEL = "the scenario's policy"
-BASE_FRESH_LABEL = "the scenario's policy (fresh replicates)"
-#: KPIs every optimisation reports, next to its objectives and constraints.
-ALWAYS_REPORTED = ("final_cumulative_profit", "final_trust_mean", "final_churned")
 #: File name of the study database's copy in the result folder.
 STUDY_COPY = "study.sqlite3"
 
@@ -64,12 +58,6 @@ def plan(scenario: Any, origin: str) -> OptimizeSettings:
     return block
 
 
-def reported_kpis(settings: OptimizeSettings) -> list[str]:
-    """Objectives, constraint KPIs and :data:`ALWAYS_REPORTED`, each once, in that order."""
-    names = [o.kpi for o in settings.objectives] + [c.kpi for c in settings.constraints]
-    return list(dict.fromkeys([*names, *ALWAYS_REPORTED]))
-
-
 def _base_scores(settings: OptimizeSettings, result: PointResult) -> dict[str, float]:
     """The scenario's own policy scored as a trial is (on the search's replicates)."""
     from trustsim.experiments import policy_search as search
@@ -77,7 +65,7 @@ def _base_scores(settings: OptimizeSettings, result: PointResult) -> dict[str, f
 
     kpis = replicate_kpis(result.timeseries)
     _, _, used = search.scores(kpis, settings.objectives, settings.constraints)
-    for kpi in reported_kpis(settings):
+    for kpi in search.reported_kpis(settings):
         used.setdefault(f"mean_{kpi}", search.score(kpis[kpi].to_numpy(), "mean"))
     return used
 
@@ -130,8 +118,10 @@ class OptimizeKind(Kind):
     def design_size(self, study: Study) -> tuple[float, str, Any]:
         """Trials plus the base and the re-evaluated policies, sized by ``trials``."""
         settings = plan(study.base, study.origin)
-        return float(settings.trials + settings.reevaluate.top + 2), "optimize.trials", (
-            settings.trials
+        return (
+            float(settings.trials + settings.reevaluate.top + 2),
+            "optimize.trials",
+            (settings.trials),
         )
 
     def rounds(self, study: Study) -> Rounds:
@@ -174,12 +164,14 @@ class OptimizeKind(Kind):
             identity=identity,
         )
         distributions = search.distributions(settings)
-        base = points(study.base, [{"replicates": replicates}], [BASE_LABEL], origin)
+        base = points(study.base, [{"replicates": replicates}], [search.BASE_LABEL], origin)
         waiting = list(base)
         states = (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)
         batches = math.ceil(settings.trials / settings.batch)
         for batch in range(batches):
-            numbers = range(batch * settings.batch, min((batch + 1) * settings.batch, settings.trials))
+            numbers = range(
+                batch * settings.batch, min((batch + 1) * settings.batch, settings.trials)
+            )
             known = {trial.number for trial in optuna_study.get_trials(deepcopy=False)}
             for number in numbers:
                 if number in known:
@@ -209,25 +201,25 @@ class OptimizeKind(Kind):
             if waiting:
                 study.state["base_scores"] = _base_scores(settings, results[0])
             waiting = []
-            for trial, result in zip(to_run, results[-len(to_run) :], strict=True):
+            for told, result in zip(to_run, results[-len(to_run) :], strict=True):
                 kpis = replicate_kpis(result.timeseries)
                 values, violations, used = search.scores(
                     kpis, settings.objectives, settings.constraints
                 )
-                for kpi in reported_kpis(settings):
+                for kpi in search.reported_kpis(settings):
                     used.setdefault(f"mean_{kpi}", search.score(kpis[kpi].to_numpy(), "mean"))
-                handle = optuna.trial.Trial(optuna_study, trial._trial_id)
+                handle = optuna.trial.Trial(optuna_study, told._trial_id)
                 handle.set_user_attr(search.VIOLATIONS, violations)
                 for index, violation in enumerate(violations):
                     handle.set_constraint(f"constraint_{index}", violation)
                 handle.set_user_attr("scores", used)
                 optuna_study.sampler = search.make_sampler(
-                    settings, search.derived_seed(seed, trial.number)
+                    settings, search.derived_seed(seed, told.number)
                 )
                 if search.is_finite(values):
-                    optuna_study.tell(trial.number, values)
+                    optuna_study.tell(told.number, values)
                 else:
-                    optuna_study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
+                    optuna_study.tell(told.number, state=optuna.trial.TrialState.FAIL)
         if waiting:  # every trial was told before (a resumed study): the base still runs
             results = yield waiting
             study.state["base_scores"] = _base_scores(settings, results[0])
@@ -242,7 +234,9 @@ class OptimizeKind(Kind):
         winners = search.ranked_winners(complete, settings.objectives, settings.reevaluate.top)
         fresh = search.fresh_seed(study.base.seed)
         again = settings.reevaluate.replicates
-        labels = [BASE_FRESH_LABEL] + [f"trial {w.number} (fresh replicates)" for w in winners]
+        labels = [search.BASE_FRESH_LABEL] + [
+            f"trial {w.number} (fresh replicates)" for w in winners
+        ]
         study.state["winners"] = {
             label: winner.number for label, winner in zip(labels[1:], winners, strict=True)
         }
