@@ -110,9 +110,8 @@ def main() -> None:
         for workers in (1, 2):
             out = Path(root) / f"calibrate-{workers}"
             data = Path(root) / "observed.csv"
-            data.write_text(
-                f"step,active,churned\n{steps // 2},{customers // 2},1\n{steps},{customers // 2},2\n"
-            )
+            half = customers // 2
+            data.write_text(f"step,active,churned\n{steps // 2},{half},1\n{steps},{half},2\n")
             start = time.perf_counter()
             result = run_experiment(
                 "calibrate",
