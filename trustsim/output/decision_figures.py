@@ -169,6 +169,19 @@ def plot_pareto(
                 fontsize=8,
                 color=palette.VERMILION,
             )
+    if not best.empty and first.kpi in set(best["kpi"]) and second.kpi in set(best["kpi"]):
+        rows = best[best["rank"] == best["rank"].min()].set_index("kpi")
+        ax.scatter(
+            [rows.loc[first.kpi, "reference_mean"]],
+            [rows.loc[second.kpi, "reference_mean"]],
+            marker="*",
+            s=260,
+            facecolors="none",
+            edgecolors=palette.BLACK,
+            zorder=5,
+            linewidths=1.2,
+            label="the scenario's policy on the fresh replicates",
+        )
     if x_column in base_scores and y_column in base_scores:
         ax.scatter(
             [base_scores[x_column]],
@@ -177,7 +190,7 @@ def plot_pareto(
             s=260,
             color=palette.BLACK,
             zorder=5,
-            label="the scenario's policy",
+            label="the scenario's policy (search's replicates)",
         )
     ax.set_xlabel(_objective_text(first), fontsize=9)
     ax.set_ylabel(_objective_text(second), fontsize=9)

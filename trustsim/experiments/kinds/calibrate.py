@@ -138,7 +138,7 @@ class CalibrateKind(Kind):
         "parameters can stand in for each other.",
         "posterior_predictive.png": "Posterior predictive check: the model run with "
         "parameters drawn from the posterior (fresh seeds), as its median (line) and 50% "
-        "and 95% bands, with the observed points in black. Observed points mostly inside "
+        "and 95% bands, with the observed points as vermilion dots. Observed points mostly inside "
         "the 95% band mean the fitted model reproduces the data; a run of points outside "
         "shows what it misses.",
     }

@@ -88,10 +88,14 @@ class OptimizeKind(Kind):
         "score on the search's replicates (hollow grey: it broke a constraint); the line is "
         "the best feasible score so far and the dashed line the scenario's own policy on the "
         "same replicates.",
-        "pareto_front.png": "Every trial on the first two objectives (grey: broke a "
-        "constraint; blue: feasible; orange: the Pareto set, where no objective can improve "
-        "without another getting worse). The black star is the scenario's own policy; the "
-        "error bars are the re-evaluated winners' means with 95% CIs on fresh replicates.",
+        "pareto_front.png": "Every trial on the first two objectives, scored on the search's "
+        "replicates (hollow grey: broke a constraint; blue: feasible; orange: the Pareto set, "
+        "where no objective improves without another getting worse), with the scenario's own "
+        "policy on the same replicates (black star). The re-evaluated winners (vermilion, "
+        "mean and 95% CI across replicates) ran on fresh seeds, next to the scenario's policy "
+        "on those seeds (hollow star): a set of seeds can shift every policy's level, so "
+        "compare a winner with the hollow star; best.csv gives the paired differences, whose "
+        "CIs are far narrower than these bars.",
         "parameter_importances.png": "How much of each objective's variation across trials "
         "each decision variable explains (optuna's fANOVA importance; shares sum to 1). It "
         "describes the region searched, not the model everywhere.",
@@ -208,18 +212,25 @@ class OptimizeKind(Kind):
                 )
                 for kpi in search.reported_kpis(settings):
                     used.setdefault(f"mean_{kpi}", search.score(kpis[kpi].to_numpy(), "mean"))
-                handle = optuna.trial.Trial(optuna_study, told._trial_id)
-                handle.set_user_attr(search.VIOLATIONS, violations)
-                for index, violation in enumerate(violations):
-                    handle.set_constraint(f"constraint_{index}", violation)
-                handle.set_user_attr("scores", used)
-                optuna_study.sampler = search.make_sampler(
-                    settings, search.derived_seed(seed, told.number)
-                )
-                if search.is_finite(values):
-                    optuna_study.tell(told.number, values)
-                else:
-                    optuna_study.tell(told.number, state=optuna.trial.TrialState.FAIL)
+                try:
+                    handle = optuna.trial.Trial(optuna_study, told._trial_id)
+                    handle.set_user_attr(search.VIOLATIONS, violations)
+                    for index, violation in enumerate(violations):
+                        handle.set_constraint(f"constraint_{index}", violation)
+                    handle.set_user_attr("scores", used)
+                    optuna_study.sampler = search.make_sampler(
+                        settings, search.derived_seed(seed, told.number)
+                    )
+                    if search.is_finite(values):
+                        optuna_study.tell(told.number, values)
+                    else:
+                        optuna_study.tell(told.number, state=optuna.trial.TrialState.FAIL)
+                except (RuntimeError, ValueError) as error:  # told meanwhile by another process
+                    raise ScenarioError(
+                        f"{origin}: the optuna study {name!r} in {study.state['storage']}: "
+                        f"trial {told.number} cannot be told ({error}); another process is "
+                        "driving the same study: run one `trustsim optimize` per study"
+                    ) from None
         if waiting:  # every trial was told before (a resumed study): the base still runs
             results = yield waiting
             study.state["base_scores"] = _base_scores(settings, results[0])
