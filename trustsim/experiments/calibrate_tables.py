@@ -85,6 +85,8 @@ def generations_table(history: Any) -> pd.DataFrame:
     table = history.get_all_populations()
     table = table.rename(columns={"t": "generation", "samples": "simulations"})
     table = table[["generation", "epsilon", "particles", "simulations"]].copy()
+    prior = table["generation"] < 0  # pyABC records its prior sample as one "particle"
+    table.loc[prior, "particles"] = table.loc[prior, "simulations"]
     table["acceptance_rate"] = table["particles"] / table["simulations"].where(
         table["simulations"] > 0
     )
@@ -232,6 +234,8 @@ def report_section(folder: Path, manifest: dict[str, Any]) -> str:
         f"{html.escape(str(plan.get('distance')))} p-norm distance (p = {plan.get('p')}), "
         f"median epsilon schedule, {plan.get('replicates_per_particle')} replicate(s) per "
         f"particle, seed {plan.get('seed')}, proposals in batches of {plan.get('batch')}. The "
-        f"full history is in {html.escape(str(plan.get('history')))}.</p>"
+        f"full history is in {html.escape(str(plan.get('history')))}. With the adaptive distance "
+        "each generation measures distance on its own scale (re-estimated from its "
+        "particles), so epsilon need not fall from one generation to the next.</p>"
     )
     return words + "<h2>Parameters</h2>" + table + method + steps

@@ -301,6 +301,24 @@ def _signed(value: float) -> str:
     return f"{'+' if value >= 0 else ''}{format_number(value)}"
 
 
+def _searched(spec: Any) -> str:
+    """A decision variable's search space in words: ``0 to 1``, ``0.2 to 0.95 in steps of
+    0.05``, ``1 to 100 (log scale, whole numbers)``, ``one of false, true``."""
+    if isinstance(spec, list):
+        return "one of " + ", ".join(json.dumps(value) for value in spec)
+    if "choices" in spec:
+        return "one of " + ", ".join(json.dumps(value) for value in spec["choices"])
+    text = f"{format_number(float(spec['low']))} to {format_number(float(spec['high']))}"
+    notes = []
+    if spec.get("step") is not None:
+        notes.append(f"in steps of {format_number(float(spec['step']))}")
+    if spec.get("log"):
+        notes.append("log scale")
+    if spec.get("integer"):
+        notes.append("whole numbers")
+    return text + (f" ({', '.join(notes)})" if notes else "")
+
+
 def _search_section(
     plan: Mapping[str, Any], trials: pd.DataFrame, manifest: Mapping[str, Any]
 ) -> str:
@@ -314,7 +332,7 @@ def _search_section(
     rows = [
         [
             parameter_label(key),
-            json.dumps(spec),
+            _searched(spec),
             format_number(plan["scenario_values"].get(key))
             if isinstance(plan["scenario_values"].get(key), float)
             else str(plan["scenario_values"].get(key)),
