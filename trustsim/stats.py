@@ -205,9 +205,10 @@ def replicate_band(timeseries: pd.DataFrame, column: str, window: int = 1) -> pd
 def weighted_quantiles(
     values: ArrayLike, weights: ArrayLike, quantiles: ArrayLike
 ) -> NDArray[np.float64]:
-    """Quantiles of a weighted sample (an ABC population): the inverse of the weighted
-    empirical distribution function, interpolated linearly between the sorted values at
-    the midpoints of their weights (so equal weights give NumPy's ``hazen`` quantiles)."""
+    """Quantiles of a weighted sample (an ABC population): the inverse of its weighted
+    empirical distribution function, the smallest value whose cumulative weight reaches the
+    quantile (with equal weights, NumPy's ``inverted_cdf`` quantiles). A value without
+    weight is never returned in place of one that carries it."""
     data = np.asarray(values, dtype=np.float64)
     mass = np.asarray(weights, dtype=np.float64)
     order = np.argsort(data, kind="stable")
@@ -215,8 +216,11 @@ def weighted_quantiles(
     total = mass.sum()
     if data.size == 0 or total <= 0:
         return np.full(np.shape(quantiles), np.nan)
-    positions = (np.cumsum(mass) - 0.5 * mass) / total
-    return np.interp(np.asarray(quantiles, dtype=np.float64), positions, data)
+    cumulative = np.cumsum(mass) / total
+    wanted = np.asarray(quantiles, dtype=np.float64)
+    index = np.searchsorted(cumulative, wanted - 1e-12, side="left")
+    result: NDArray[np.float64] = data[np.minimum(index, data.size - 1)]
+    return result
 
 
 def weighted_mean_sd(values: ArrayLike, weights: ArrayLike) -> tuple[float, float]:
