@@ -305,3 +305,28 @@ def test_the_example_runs_from_its_file() -> None:
     )
     block = scenario.optimize  # type: ignore[attr-defined]
     assert block is not None and block.constraints and len(block.objectives) == 2
+
+
+def test_storage_url_holds_the_study_and_a_second_command_continues_it(tmp_path: Path) -> None:
+    path = _file(tmp_path, SMALL)
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    first = run_experiment(
+        "optimize", [path], options={"storage": url}, out=tmp_path / "a", figures=False
+    )
+    assert first.manifest["optimize"]["storage"] == url
+    assert not (tmp_path / "a" / ".studies").exists()  # the study is where the URL says
+    with sqlite3.connect(tmp_path / "shared.db") as db:
+        (count,) = db.execute("select count(*) from trials").fetchone()
+    assert count == 8
+    more = run_experiment(
+        "optimize",
+        [path],
+        options={"storage": url},
+        overrides={"optimize.trials": 12},
+        out=tmp_path / "b",
+        figures=False,
+    )
+    trials = [
+        p.label for p in more.points if p.label.startswith("trial ") and "fresh" not in p.label
+    ]
+    assert trials == ["trial 8", "trial 9", "trial 10", "trial 11"]  # the budget was raised
