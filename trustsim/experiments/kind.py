@@ -123,6 +123,10 @@ class Kind(ABC):
     parquet: ClassVar[tuple[str, ...]] = ()
     #: What each figure the kind draws shows, by file name (report captions).
     captions: ClassVar[Mapping[str, str]] = {}
+    #: The sentence under the report's title saying what its intervals are.
+    intervals: ClassVar[str] = (
+        "Intervals are Student-t 95% confidence intervals of the mean across replicates."
+    )
 
     @property
     def folder_prefix(self) -> str:

@@ -175,7 +175,9 @@ def run_experiment(
             tables,
             chosen.parquet,
             draw,
-            lambda folder: write_report(folder, chosen.report_section, chosen.captions),
+            lambda folder: write_report(
+                folder, chosen.report_section, chosen.captions, chosen.intervals
+            ),
         )
     points = [result.point for result in results]
     return ExperimentResult(
@@ -197,4 +199,4 @@ def rebuild_report(folder: str | Path) -> Path:
             f"{list(KINDS)}"
         )
     kind = KINDS[name]
-    return write_report(folder, kind.report_section, kind.captions)
+    return write_report(folder, kind.report_section, kind.captions, kind.intervals)

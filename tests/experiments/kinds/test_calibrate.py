@@ -172,6 +172,23 @@ def test_worker_count_does_not_change_the_posterior(tmp_path: Path) -> None:
     assert figures == {"posterior_pairs.png", "posterior_predictive.png"}
     report = (one.path / "report.html").read_text()
     assert "What the data say" in report and "credible interval" in report
+    assert "Student-t" not in report  # the header says what a calibration's intervals are
+
+
+def test_without_an_output_folder_nothing_is_left_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    scenario, observed = _small(tmp_path)
+    result = run_experiment("calibrate", [scenario], options={"data": observed}, out=None)
+    assert result.path is None and len(result.parameters) > 0
+    gc.collect()
+    assert list(scratch.iterdir()) == []  # the scratch ABC history is gone with the study
 
 
 @pytest.mark.parametrize(

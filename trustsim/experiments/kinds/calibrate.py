@@ -18,7 +18,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shutil
 import tempfile
+import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -130,6 +132,11 @@ class CalibrateKind(Kind):
         "weights, the distance and the ABC-SMC settings (ignored by other commands)."
     )
     parquet = ("populations",)
+    intervals: ClassVar[str] = (
+        "Parameter intervals are 95% credible intervals (weighted quantiles of the final "
+        "ABC-SMC population); predictive bands are the 50% and 95% ranges of simulations "
+        "drawn from the posterior."
+    )
     captions: ClassVar[Mapping[str, str]] = {
         "posterior_pairs.png": "The posterior: on the diagonal each parameter's weighted "
         "histogram over its prior's whole range, with the 95% credible interval shaded; "
@@ -240,7 +247,10 @@ class CalibrateKind(Kind):
             study.workspace.mkdir(parents=True, exist_ok=True)
             database = study.workspace / f"calibrate-{study.base.name}-{identity[:12]}.sqlite3"
         else:
+            # Nothing is written (out=None): the history lives in a scratch folder that is
+            # removed when the study is garbage-collected, or at interpreter exit at the latest.
             scratch = tempfile.mkdtemp(prefix="trustsim-abc-")
+            weakref.finalize(study, shutil.rmtree, scratch, True)
             database = Path(scratch) / "history.sqlite3"
         for leftover in (database, database.with_name(database.name + "-journal")):
             leftover.unlink(missing_ok=True)  # a replay starts a fresh history (see abc_bridge)

@@ -83,6 +83,11 @@ class OptimizeKind(Kind):
         "constraints and budget (ignored by other commands)."
     )
     parquet = ("trials",)
+    intervals: ClassVar[str] = (
+        "Intervals are Student-t 95% confidence intervals over fresh replicates run after "
+        "the search (paired differences use common random numbers); the search's own "
+        "estimates carry no interval."
+    )
     captions: ClassVar[Mapping[str, str]] = {
         "optimization_history.png": "The search, trial by trial: each dot is one trial's "
         "score on the search's replicates (hollow grey: it broke a constraint); the line is "
