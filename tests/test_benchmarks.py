@@ -95,3 +95,15 @@ def test_build_benchmark_reports_times_memory_and_load_per_network_kind() -> Non
     for row in rows:
         peak_gib = float(row[10])
         assert 0 < peak_gib < 4
+
+
+def test_decision_benchmark_prints_rates_and_finds_identical_tables() -> None:
+    output = _run("benchmarks/bench_decisions.py", "--quick")
+    assert "trials/s" in output and "simulations/s" in output
+    assert "tables identical for 1 and 2 workers: yes" in output
+
+
+def test_recovery_benchmark_prints_a_row_per_data_set_and_the_coverage() -> None:
+    output = _run("benchmarks/bench_recovery.py", "--datasets", "1", "--quick")
+    assert output.count("| 101 |") == 1
+    assert "truth inside the 95% interval in" in output

@@ -182,3 +182,28 @@ def test_collapse_is_ending_below_the_stated_share_of_the_start() -> None:
     assert kpis["collapsed"].tolist() == [0.0, 1.0, 0.0]
     summary = summarize(frame).set_index("kpi")
     assert summary.loc["collapsed", "mean"] == pytest.approx(1 / 3)
+
+
+def test_weighted_quantiles_with_equal_weights_are_numpys_inverted_cdf_quantiles() -> None:
+    from trustsim.stats import weighted_quantiles
+
+    values = np.array([3.0, 1.0, 4.0, 1.5, 9.0, 2.6])
+    found = weighted_quantiles(values, np.ones(6), [0.1, 0.5, 0.9])
+    np.testing.assert_allclose(found, np.quantile(values, [0.1, 0.5, 0.9], method="inverted_cdf"))
+
+
+def test_weighted_quantiles_follow_the_weights() -> None:
+    from trustsim.stats import weighted_mean_sd, weighted_quantiles
+
+    # nearly all the weight on one value: every central quantile is that value
+    np.testing.assert_allclose(
+        weighted_quantiles([1.0, 2.0, 5.0], [1e-9, 1.0, 1e-9], [0.1, 0.5, 0.9]), 2.0, atol=1e-6
+    )
+    # a value with weight 3 counts as three copies of it
+    np.testing.assert_allclose(
+        weighted_quantiles([1.0, 2.0], [1.0, 3.0], [0.2, 0.5, 0.9]),
+        np.quantile([1.0, 2.0, 2.0, 2.0], [0.2, 0.5, 0.9], method="inverted_cdf"),
+    )
+    # and so for the mean and sd
+    mean, sd = weighted_mean_sd([1.0, 2.0], [1.0, 3.0])
+    assert mean == 1.75 and abs(sd - np.std([1.0, 2.0, 2.0, 2.0])) < 1e-12

@@ -200,3 +200,33 @@ def replicate_band(timeseries: pd.DataFrame, column: str, window: int = 1) -> pd
     )
     band.index.name = "step"
     return band
+
+
+def weighted_quantiles(
+    values: ArrayLike, weights: ArrayLike, quantiles: ArrayLike
+) -> NDArray[np.float64]:
+    """Quantiles of a weighted sample (an ABC population): the inverse of its weighted
+    empirical distribution function, the smallest value whose cumulative weight reaches the
+    quantile (with equal weights, NumPy's ``inverted_cdf`` quantiles). A value without
+    weight is never returned in place of one that carries it."""
+    data = np.asarray(values, dtype=np.float64)
+    mass = np.asarray(weights, dtype=np.float64)
+    order = np.argsort(data, kind="stable")
+    data, mass = data[order], mass[order]
+    total = mass.sum()
+    if data.size == 0 or total <= 0:
+        return np.full(np.shape(quantiles), np.nan)
+    cumulative = np.cumsum(mass) / total
+    wanted = np.asarray(quantiles, dtype=np.float64)
+    index = np.searchsorted(cumulative, wanted - 1e-12, side="left")
+    result: NDArray[np.float64] = data[np.minimum(index, data.size - 1)]
+    return result
+
+
+def weighted_mean_sd(values: ArrayLike, weights: ArrayLike) -> tuple[float, float]:
+    """Mean and standard deviation of a weighted sample (weights normalised to 1)."""
+    data = np.asarray(values, dtype=np.float64)
+    mass = np.asarray(weights, dtype=np.float64)
+    mass = mass / mass.sum()
+    mean = float(np.sum(mass * data))
+    return mean, float(np.sqrt(np.sum(mass * (data - mean) ** 2)))

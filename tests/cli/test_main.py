@@ -286,7 +286,18 @@ def test_errors_caused_by_method_are_labelled_method(
 
 
 #: Modules that take seconds to import; none may load before the input is validated.
-NUMERICAL_STACK = ("pandas", "matplotlib", "scipy", "mesa", "numba", "pyarrow", "dask", "SALib")
+NUMERICAL_STACK = (
+    "pandas",
+    "matplotlib",
+    "scipy",
+    "mesa",
+    "numba",
+    "pyarrow",
+    "dask",
+    "SALib",
+    "optuna",
+    "pyabc",
+)
 
 
 def test_the_command_line_loads_no_numerical_stack_to_check_input(tmp_path: Path) -> None:

@@ -21,10 +21,10 @@ from trustsim.experiments.template import rebuild_report, run_experiment
 BASE = {"name": "adaptive", "steps": 10, "replicates": 2, "population": {"customers": 60}}
 
 
-def test_the_four_kinds_are_discovered_and_their_blocks_are_in_the_file_schema() -> None:
-    assert list(KINDS) == ["run", "sweep", "compare", "sensitivity"]
+def test_the_six_kinds_are_discovered_and_their_blocks_are_in_the_file_schema() -> None:
+    assert list(KINDS) == ["run", "sweep", "compare", "sensitivity", "optimize", "calibrate"]
     fields = set(ExperimentFile.model_fields)
-    assert {"sweep", "variants", "sensitivity", "executor"} <= fields
+    assert {"sweep", "variants", "sensitivity", "optimize", "calibrate", "executor"} <= fields
 
 
 def test_a_new_kind_is_a_new_module_and_nothing_else(

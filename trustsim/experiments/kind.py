@@ -77,12 +77,19 @@ class Study:
         origin: how to name ``base`` in error messages (its path).
         files: every file given, resolved, with its origin (several for ``compare``).
         options: the kind's own options (``--grid``, ``--method``...), by name.
+        workspace: where an adaptive kind keeps what must outlive an interrupted command
+            (an optimisation's study database, an ABC history): ``<out>/.studies``, next
+            to the run store; None when nothing is written (``out=None``).
+        state: what an adaptive kind's rounds learned and its tables need (the optuna
+            study, the ABC history), by name; filled by the kind, empty for a fixed design.
     """
 
     base: Scenario
     origin: str
     files: list[tuple[Scenario, str]]
     options: dict[str, Any] = field(default_factory=dict)
+    workspace: Path | None = None
+    state: dict[str, Any] = field(default_factory=dict)
 
     def block(self, name: str) -> Any:
         """The base file's experiment block ``name`` (None when absent)."""
@@ -116,6 +123,10 @@ class Kind(ABC):
     parquet: ClassVar[tuple[str, ...]] = ()
     #: What each figure the kind draws shows, by file name (report captions).
     captions: ClassVar[Mapping[str, str]] = {}
+    #: The sentence under the report's title saying what its intervals are.
+    intervals: ClassVar[str] = (
+        "Intervals are Student-t 95% confidence intervals of the mean across replicates."
+    )
 
     @property
     def folder_prefix(self) -> str:
@@ -160,6 +171,11 @@ class Kind(ABC):
 
     def figures(self, study: Study, tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
         """Draw the figures into ``folder``; return their paths."""
+        return []
+
+    def files(self, study: Study, folder: Path) -> list[Path]:
+        """Write the kind's other files into the (still hidden) result folder ``folder``
+        (a copy of the study database); return their paths. None by default."""
         return []
 
     @abstractmethod

@@ -64,6 +64,10 @@ def resolve(
     return Study(base=base, origin=origin, files=files, options=dict(options or {}))
 
 
+#: Folder of ``--out`` where adaptive kinds keep their state (:attr:`Study.workspace`).
+WORKSPACE_DIR = ".studies"
+
+
 def _specs(point: Point) -> list[RunSpec]:
     return [make_spec(point.scenario, r) for r in range(point.scenario.replicates)]
 
@@ -114,6 +118,7 @@ def run_experiment(
     chosen = kind_named(kind) if isinstance(kind, str) else kind
     clock = Clock()
     study = resolve(chosen, sources, overrides, options)
+    study.workspace = Path(out) / WORKSPACE_DIR if out is not None else None
     count, size_field, size_value = chosen.design_size(study)
     base = study.base
     design = sizing.for_points(count, size_field, size_value, base.steps, base.replicates)
@@ -162,8 +167,9 @@ def run_experiment(
     path = None
     if out is not None:
 
-        def draw(folder: Path) -> list[Path]:
-            return chosen.figures(study, tables, folder)
+        def draw(folder: Path) -> list[Path]:  # folder: <result folder>/figures
+            written = chosen.files(study, folder.parent)
+            return written + (chosen.figures(study, tables, folder) if figures else [])
 
         path = write_folder(
             Path(out),
@@ -171,8 +177,10 @@ def run_experiment(
             manifest,
             tables,
             chosen.parquet,
-            draw if figures else None,
-            lambda folder: write_report(folder, chosen.report_section, chosen.captions),
+            draw,
+            lambda folder: write_report(
+                folder, chosen.report_section, chosen.captions, chosen.intervals
+            ),
         )
     points = [result.point for result in results]
     return ExperimentResult(
@@ -194,4 +202,4 @@ def rebuild_report(folder: str | Path) -> Path:
             f"{list(KINDS)}"
         )
     kind = KINDS[name]
-    return write_report(folder, kind.report_section, kind.captions)
+    return write_report(folder, kind.report_section, kind.captions, kind.intervals)

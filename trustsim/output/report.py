@@ -202,7 +202,10 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
 
 
 def render_report(
-    folder: str | Path, section: Section, captions: Mapping[str, str] | None = None
+    folder: str | Path,
+    section: Section,
+    captions: Mapping[str, str] | None,
+    intervals: str,
 ) -> str:
     """The HTML text of the report of a result folder.
 
@@ -210,6 +213,8 @@ def render_report(
         folder: the result folder.
         section: the kind's section, from the folder's files and manifest.
         captions: what each figure shows, by file name (figures not listed get their name).
+        intervals: one sentence under the title saying what the report's intervals are
+            (the kind's :attr:`~trustsim.experiments.kind.Kind.intervals`).
 
     Raises:
         ResultsError: the folder is not a trustsim result folder, or a file the report
@@ -218,7 +223,7 @@ def render_report(
     path = Path(folder)
     manifest = read_manifest(path)
     try:
-        return _render(path, manifest, section, captions)
+        return _render(path, manifest, section, captions, intervals)
     except ResultsError:
         raise
     except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
@@ -232,7 +237,11 @@ def render_report(
 
 
 def _render(
-    path: Path, manifest: dict[str, Any], section: Section, captions: Mapping[str, str] | None
+    path: Path,
+    manifest: dict[str, Any],
+    section: Section,
+    captions: Mapping[str, str] | None,
+    intervals: str,
 ) -> str:
     kind = str(manifest.get("kind", "run"))
     scenario = manifest.get("scenario", {})
@@ -246,8 +255,7 @@ def _render(
         f"<title>trustsim {kind}: {name}</title><style>{_STYLE}</style></head><body>"
         f"<h1>trustsim {kind} report: {name}</h1>"
         f"<p class='note'>Run id {html.escape(str(manifest.get('run_id', '')))}, finished "
-        f"{html.escape(str(manifest.get('finished_at', '')))}. Intervals are Student-t 95% "
-        "confidence intervals of the mean across replicates.</p>"
+        f"{html.escape(str(manifest.get('finished_at', '')))}. {html.escape(intervals)}</p>"
         f"{teaching}<h2>The scenario in words</h2>{words}"
         + section(path, manifest)
         + _figures(path, captions or {})
@@ -259,11 +267,14 @@ def _render(
 
 
 def write_report(
-    folder: str | Path, section: Section, captions: Mapping[str, str] | None = None
+    folder: str | Path,
+    section: Section,
+    captions: Mapping[str, str] | None,
+    intervals: str,
 ) -> Path:
     """Write (or rebuild) ``report.html`` in a result folder; return its path."""
     path = Path(folder)
-    text = render_report(path, section, captions)
+    text = render_report(path, section, captions, intervals)
     target = path / REPORT_FILE
     temporary = path / f".{REPORT_FILE}.tmp"
     try:
