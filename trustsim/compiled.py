@@ -35,7 +35,8 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -173,6 +174,18 @@ def most_threads() -> int:
     """The most threads parallel loops can use: numba's pool size, by default the
     machine's cores (``NUMBA_NUM_THREADS``)."""
     return int(_numba_config.NUMBA_NUM_THREADS)
+
+
+@contextmanager
+def threads_at_most(count: int) -> Iterator[int]:
+    """Within the block, parallel loops use at most ``count`` threads (at least one); the
+    thread count in use before is restored after it. Yields the count in use."""
+    before = int(numba.get_num_threads())
+    numba.set_num_threads(max(1, min(int(count), before)))
+    try:
+        yield int(numba.get_num_threads())
+    finally:
+        numba.set_num_threads(before)
 
 
 def set_threads(count: int | None) -> int:

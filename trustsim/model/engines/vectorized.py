@@ -2,7 +2,7 @@
 
 A step runs the per-customer functions of :mod:`trustsim.model.phases` inside two compiled
 loops over the customers, in parallel (``numba.prange``) on as many threads as
-:func:`trustsim.compiled.set_threads` allows:
+:func:`trustsim.compiled.set_threads` allows (one below :data:`PARALLEL_MIN_CUSTOMERS`):
 
 1. :func:`decide_all`: relaxation, own experience and the message of every person, from the
    state at the start of the step; a speaker's contact goes into ``listener``.
@@ -20,6 +20,7 @@ agents engine's, which calls the same functions one Mesa agent at a time
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -27,7 +28,7 @@ import mesa
 import numpy as np
 from numpy.typing import NDArray
 
-from trustsim.compiled import njit, prange
+from trustsim.compiled import njit, prange, threads_at_most
 from trustsim.model import phases
 from trustsim.model.engines.base import Engine, Snapshot, StepOutcome
 from trustsim.model.network import Network
@@ -46,7 +47,8 @@ COMPLAINED_IN_TENURE, LAST_PROBLEM_COMPLAINED = 1, 2
 
 #: Smallest population whose step runs its loops on several threads: below it a step is
 #: too short for threads to pay for waking up (and on a busy machine a woken thread may
-#: wait a whole scheduler time slice). Results are the same either way.
+#: wait a whole scheduler time slice), so smaller populations run the same loops on one
+#: thread (:func:`trustsim.compiled.threads_at_most`). Results are the same either way.
 PARALLEL_MIN_CUSTOMERS = 1 << 16
 
 
@@ -82,110 +84,56 @@ class Arrays(NamedTuple):
     indices: NDArray[np.int32]
 
 
-@njit(inline=True)
-def decide_one(
-    arrays: Any, person: int, key0: Any, key1: Any, step: int, firm: Any, params: Any
-) -> None:
-    """Phase one for ``person`` (:func:`trustsim.model.phases.decide_record`), in place; the
-    overall trust (at the start of the step) is read, not written. ``firm`` and ``params``
-    are records; inlined into the loops."""
-    a = arrays
-    c, g, b, s, happened, said, word = phases.decide_record(
-        key0,
-        key1,
-        step,
-        person,
-        a.state[person],
-        a.honest[person],
-        a.complaint_propensity[person],
-        a.interaction_rate[person],
-        a.competence[person],
-        a.integrity[person],
-        a.benevolence[person],
-        a.disposition_competence[person],
-        a.disposition_integrity[person],
-        a.disposition_benevolence[person],
-        a.scar[person],
-        a.overall[person],
-        firm,
-        params,
-    )
-    a.competence[person], a.integrity[person], a.benevolence[person], a.scar[person] = c, g, b, s
-    a.events[person] = happened
-    a.message[person] = said
-    a.listener[person] = (
-        phases.contact_of(person, word, a.indptr, a.indices, a.state.size) if said != 0 else -1
-    )
-
-
-@njit(inline=True)
-def settle_one(
-    arrays: Any, person: int, key0: Any, key1: Any, step: int, firm: Any, params: Any
-) -> None:
-    """Phase two for ``person`` (:func:`trustsim.model.phases.settle_record` and
-    :func:`~trustsim.model.phases.tenure`), in place; resets its message counts. Inlined
-    into the loops."""
-    a = arrays
-    size = a.state.size
-    degree = size - 1 if a.indptr.size == 0 else a.indptr[person + 1] - a.indptr[person]
-    share = a.active_contacts[person] / degree if degree > 0 else 0.0
-    before = a.state[person]
-    c, g, b, o, after = phases.settle_record(
-        key0,
-        key1,
-        step,
-        person,
-        before,
-        a.competence[person],
-        a.integrity[person],
-        a.benevolence[person],
-        a.weight_competence[person],
-        a.weight_integrity[person],
-        a.weight_benevolence[person],
-        a.wom_sensitivity[person],
-        a.positive[person],
-        a.negative[person],
-        a.overall[person],
-        share,
-        a.events[person],
-        firm,
-        params,
-    )
-    a.competence[person], a.integrity[person], a.benevolence[person], a.overall[person] = c, g, b, o
-    a.positive[person] = 0
-    a.negative[person] = 0
-    flags = a.tenure_flags[person]
-    complained, last_step, last_complained, happened = phases.tenure(
-        step,
-        before,
-        after,
-        a.events[person],
-        (flags & COMPLAINED_IN_TENURE) != 0,
-        a.last_problem_step[person],
-        (flags & LAST_PROBLEM_COMPLAINED) != 0,
-    )
-    a.tenure_flags[person] = (COMPLAINED_IN_TENURE if complained else 0) | (
-        LAST_PROBLEM_COMPLAINED if last_complained else 0
-    )
-    a.last_problem_step[person] = last_step
-    a.events[person] = happened
-    a.state[person] = after
-
-
 @njit(parallel=True)
 def decide_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: Any) -> None:
-    """Phase one for everybody, on the threads in use."""
-    firm_now, constants = firm[0], params[0]  # the records, read once
-    for person in prange(arrays.state.size):
-        decide_one(arrays, person, key0, key1, step, firm_now, constants)
+    """Phase one for everybody (:func:`trustsim.model.phases.decide_record`), in place, on
+    the threads in use; overall trust (at the start of the step) is read, not written.
 
-
-@njit
-def decide_all_serial(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: Any) -> None:
-    """Phase one for everybody, on this thread (small populations)."""
-    firm_now, constants = firm[0], params[0]  # the records, read once
-    for person in range(arrays.state.size):
-        decide_one(arrays, person, key0, key1, step, firm_now, constants)
+    The arrays are taken out of the NamedTuple before the loop: numba 0.68.1 loses writes
+    made through a NamedTuple's fields inside a ``prange`` body (``a.x[i] = v`` leaves
+    ``x`` unchanged; inlining a per-person function that does so lost every trust update,
+    which the engine tests caught), and a per-person function that takes the NamedTuple
+    copies its 26 array descriptors at every call (a whole step at 10^6 customers on one
+    thread: 240 ns a customer that way, 80 ns this way). The records are indexed inside
+    the loop, as numba cannot pass a record from outside a parallel loop into it.
+    """
+    state, honest = arrays.state, arrays.honest
+    complaint_propensity, interaction_rate = arrays.complaint_propensity, arrays.interaction_rate
+    competence, integrity, benevolence = arrays.competence, arrays.integrity, arrays.benevolence
+    disposition_competence = arrays.disposition_competence
+    disposition_integrity = arrays.disposition_integrity
+    disposition_benevolence = arrays.disposition_benevolence
+    scar, overall, events = arrays.scar, arrays.overall, arrays.events
+    message, listener = arrays.message, arrays.listener
+    indptr, indices = arrays.indptr, arrays.indices
+    size = state.size
+    for person in prange(size):
+        c, g, b, s, happened, said, word = phases.decide_record(
+            key0,
+            key1,
+            step,
+            person,
+            state[person],
+            honest[person],
+            complaint_propensity[person],
+            interaction_rate[person],
+            competence[person],
+            integrity[person],
+            benevolence[person],
+            disposition_competence[person],
+            disposition_integrity[person],
+            disposition_benevolence[person],
+            scar[person],
+            overall[person],
+            firm[0],
+            params[0],
+        )
+        competence[person], integrity[person], benevolence[person], scar[person] = c, g, b, s
+        events[person] = happened
+        message[person] = said
+        listener[person] = (
+            phases.contact_of(person, word, indptr, indices, size) if said != 0 else -1
+        )
 
 
 @njit
@@ -203,18 +151,64 @@ def deliver(message: Any, listener: Any, positive: Any, negative: Any) -> None:
 
 @njit(parallel=True)
 def settle_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: Any) -> None:
-    """Phase two for everybody, on the threads in use."""
-    firm_now, constants = firm[0], params[0]  # the records, read once
-    for person in prange(arrays.state.size):
-        settle_one(arrays, person, key0, key1, step, firm_now, constants)
-
-
-@njit
-def settle_all_serial(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: Any) -> None:
-    """Phase two for everybody, on this thread (small populations)."""
-    firm_now, constants = firm[0], params[0]  # the records, read once
-    for person in range(arrays.state.size):
-        settle_one(arrays, person, key0, key1, step, firm_now, constants)
+    """Phase two for everybody (:func:`trustsim.model.phases.settle_record` and
+    :func:`~trustsim.model.phases.tenure`), in place, on the threads in use; resets the
+    message counts. Arrays and records are handled as in :func:`decide_all`."""
+    state, events = arrays.state, arrays.events
+    competence, integrity, benevolence = arrays.competence, arrays.integrity, arrays.benevolence
+    weight_competence = arrays.weight_competence
+    weight_integrity = arrays.weight_integrity
+    weight_benevolence = arrays.weight_benevolence
+    wom_sensitivity, overall = arrays.wom_sensitivity, arrays.overall
+    positive, negative, active_contacts = arrays.positive, arrays.negative, arrays.active_contacts
+    tenure_flags, last_problem_step = arrays.tenure_flags, arrays.last_problem_step
+    indptr = arrays.indptr
+    size = state.size
+    complete = indptr.size == 0
+    for person in prange(size):
+        degree = size - 1 if complete else indptr[person + 1] - indptr[person]
+        share = active_contacts[person] / degree if degree > 0 else 0.0
+        before = state[person]
+        c, g, b, o, after = phases.settle_record(
+            key0,
+            key1,
+            step,
+            person,
+            before,
+            competence[person],
+            integrity[person],
+            benevolence[person],
+            weight_competence[person],
+            weight_integrity[person],
+            weight_benevolence[person],
+            wom_sensitivity[person],
+            positive[person],
+            negative[person],
+            overall[person],
+            share,
+            events[person],
+            firm[0],
+            params[0],
+        )
+        competence[person], integrity[person], benevolence[person], overall[person] = c, g, b, o
+        positive[person] = 0
+        negative[person] = 0
+        flags = tenure_flags[person]
+        complained, last_step, last_complained, happened = phases.tenure(
+            step,
+            before,
+            after,
+            events[person],
+            (flags & COMPLAINED_IN_TENURE) != 0,
+            last_problem_step[person],
+            (flags & LAST_PROBLEM_COMPLAINED) != 0,
+        )
+        tenure_flags[person] = (COMPLAINED_IN_TENURE if complained else 0) | (
+            LAST_PROBLEM_COMPLAINED if last_complained else 0
+        )
+        last_problem_step[person] = last_step
+        events[person] = happened
+        state[person] = after
 
 
 @dataclass(frozen=True)
@@ -342,12 +336,10 @@ class ArrayPopulation(Engine):
         key0, key1 = self.key
         step = self.model.steps
         record = self.records.build(firm, reputation, advertising_multiplier)
-        decide, settle = (
-            (decide_all, settle_all) if self.parallel else (decide_all_serial, settle_all_serial)
-        )
-        decide(arrays, key0, key1, step, record, params)
-        deliver(arrays.message, arrays.listener, arrays.positive, arrays.negative)
-        settle(arrays, key0, key1, step, record, params)
+        with nullcontext() if self.parallel else threads_at_most(1):
+            decide_all(arrays, key0, key1, step, record, params)
+            deliver(arrays.message, arrays.listener, arrays.positive, arrays.negative)
+            settle_all(arrays, key0, key1, step, record, params)
         events = arrays.events
         changed = np.flatnonzero(events & (phases.LEFT | phases.ADOPTED))
         joined = (events[changed] & phases.ADOPTED) != 0
