@@ -8,8 +8,10 @@ Run from the repository root:
 
 Each size is measured for three models in the same run: ``mesa-ref``, the same
 per-customer work written as idiomatic Mesa (benchmarks/mesa_reference.py: plain floats,
-two ``shuffle_do`` phases, 13 draws per customer-step, the same neighbour reads), and
-trustsim's two engines; the last column is each one's rate divided by the reference's.
+two ``shuffle_do`` phases, as many draws as the engines read, the same neighbour reads), and
+trustsim's two engines, the vectorized one once per thread count of ``--threads`` (default
+1 and 2; rows ``vec/1t``, ``vec/2t``); the last column is each one's rate divided by the
+reference's.
 Every measurement runs in a fresh subprocess so that its peak resident memory (RSS) is its
 own. The reference and the agents engine are measured while their estimated time stays
 under two minutes; above that they run fewer steps (the rate is per customer-step, so it
@@ -47,6 +49,10 @@ if sys.argv[5] == "tuned":
 from trustsim.model.model import TrustModel
 from trustsim.experiments.file import load_experiment
 customers, steps, engine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+if engine.startswith("vectorized:"):
+    from trustsim.compiled import set_threads
+    set_threads(int(engine.split(":")[1]))
+    engine = "vectorized"
 baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 scenario = load_experiment(sys.argv[4], {"population.customers": customers, "replicates": 1})
 started = time.perf_counter()
@@ -123,6 +129,13 @@ def main() -> None:
         "--repeat", type=int, default=3, help="runs per vectorized measurement (median shown)"
     )
     parser.add_argument(
+        "--threads",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="thread counts of the vectorized engine's loops (one row each)",
+    )
+    parser.add_argument(
         "--no-malloc-tuning",
         action="store_true",
         help="measure without trustsim.memory.keep_freed_memory (which the CLI applies)",
@@ -139,7 +152,8 @@ def main() -> None:
     print("-" * len(header))
     for customers in sizes:
         rates: dict[str, float] = {}
-        for engine in MODELS:
+        models = [*MODELS[:-1], *(f"vectorized:{count}" for count in args.threads)]
+        for engine in models:
             steps = args.steps
             if engine in RATE_GUESS:
                 affordable = int(AGENTS_BUDGET_SECONDS * RATE_GUESS[engine] / customers)
@@ -165,15 +179,16 @@ def main() -> None:
             )
             rates[engine] = rate
             ratio = (
-                f"{rates['vectorized'] / rates['agents']:>10.0f}"
-                if engine == "vectorized" and "agents" in rates
+                f"{rate / rates['agents']:>10.0f}"
+                if engine.startswith("vectorized") and "agents" in rates
                 else f"{'':>10}"
             )
             per_customer = (result["peak_rss"] - result["baseline_rss"]) / customers
             reference = rates.get(MODELS[0])
             versus = f"{rate / reference:>10.3g}" if reference else f"{'-':>10}"
+            label = engine.replace("vectorized:", "vec/") + ("t" if ":" in engine else "")
             print(
-                f"{customers:>9} {engine:>10} {steps:>5} {result['build_seconds']:>8.2f} "
+                f"{customers:>9} {label:>10} {steps:>5} {result['build_seconds']:>8.2f} "
                 f"{result['step_seconds']:>8.2f} {rate:>13.3g} {spread:>17} {ratio} "
                 f"{result['peak_rss'] / 2**20:>12.0f} {per_customer:>10.0f} {versus}",
                 flush=True,

@@ -28,20 +28,21 @@ def test_engine_benchmark_prints_a_row_per_engine_with_rates_and_the_ratio() -> 
         for line in output.splitlines()
         if line.strip().startswith("200")
     }
-    assert set(rows) == {"mesa-ref", "agents", "vectorized"}
-    reference, agents, vectorized = rows["mesa-ref"], rows["agents"], rows["vectorized"]
-    # N engine steps build step rate [range] [ratio] rss bytes/customer ratio-to-reference
-    assert float(agents[5]) > 0 and float(vectorized[5]) > 0 and float(reference[5]) > 0
-    low, high = (float(value) for value in vectorized[6].split("-"))
-    assert low <= float(vectorized[5]) <= high  # the median run lies in the range of runs
-    # The ratio is printed as a whole number from the unrounded rates; the printed rates
-    # carry three significant digits (up to 0.5% off each, so up to 1% for their quotient).
-    ratio, printed = float(vectorized[7]), float(vectorized[5]) / float(agents[5])
-    assert abs(ratio - printed) <= 0.01 * printed + 0.5
-    assert float(vectorized[8]) > 0  # peak RSS in MiB
+    assert set(rows) == {"mesa-ref", "agents", "vec/1t", "vec/2t"}  # --threads 1 2
+    reference, agents = rows["mesa-ref"], rows["agents"]
+    for vectorized in (rows["vec/1t"], rows["vec/2t"]):
+        # N engine steps build step rate [range] [ratio] rss bytes/customer ratio-to-reference
+        assert float(agents[5]) > 0 and float(vectorized[5]) > 0 and float(reference[5]) > 0
+        low, high = (float(value) for value in vectorized[6].split("-"))
+        assert low <= float(vectorized[5]) <= high  # the median run lies in the range of runs
+        # The ratio is printed as a whole number from the unrounded rates; the printed rates
+        # carry three significant digits (up to 0.5% off each, so up to 1% for their quotient).
+        ratio, printed = float(vectorized[7]), float(vectorized[5]) / float(agents[5])
+        assert abs(ratio - printed) <= 0.01 * printed + 0.5
+        assert float(vectorized[8]) > 0  # peak RSS in MiB
     # Each model against the Mesa reference measured in the same run.
     assert float(reference[-1]) == 1
-    for row in (agents, vectorized):
+    for row in (agents, rows["vec/1t"], rows["vec/2t"]):
         versus = float(row[5]) / float(reference[5])
         assert abs(float(row[-1]) - versus) <= 0.015 * versus  # three digits each
     assert "load average after N = 200" in output

@@ -31,6 +31,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any, Generic, Protocol, TypeVar
 
 from trustsim.errors import TrustsimError
@@ -173,6 +174,16 @@ def timed_call(function: Callable[[Item], Result], item: Item) -> tuple[Result, 
     return result, time.process_time() - started
 
 
+def start_worker(reader: Connection, warm_up: Callable[[], None] | None) -> None:
+    """Initializer of a local worker process: die with the trustsim process
+    (:func:`trustsim.system.lifetime.worker_initializer`), then call ``warm_up`` (the
+    experiments pass :func:`trustsim.model.model.load_compiled_step`), so that the runs the
+    worker times do not include that one-time cost: it counts as starting the pool."""
+    lifetime.worker_initializer(reader)
+    if warm_up is not None:
+        warm_up()
+
+
 class SerialExecutor:
     """Runs everything in this process, one after the other."""
 
@@ -206,9 +217,16 @@ class ProcessExecutor:
     Args:
         workers: number of worker processes, >= 1.
         threads: threads per run, or "auto"/None (one per worker process).
+        warm_up: called once in each worker as it starts (a picklable module-level
+            function), before any run is timed.
     """
 
-    def __init__(self, workers: int, threads: int | str | None = None) -> None:
+    def __init__(
+        self,
+        workers: int,
+        threads: int | str | None = None,
+        warm_up: Callable[[], None] | None = None,
+    ) -> None:
         if workers < 1:
             raise ExecutorError(f"--workers {workers}: must be a whole number >= 1")
         self.workers = workers
@@ -226,8 +244,8 @@ class ProcessExecutor:
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             workers,
             mp_context=context,
-            initializer=lifetime.worker_initializer,
-            initargs=(reader,),
+            initializer=start_worker,
+            initargs=(reader, warm_up),
         )
 
     def map_unordered(
@@ -296,13 +314,19 @@ class AutoExecutor:
     Args:
         cores, load: the machine's cores and load average (None: measured when deciding).
         threads: threads per run, or "auto"/None (every core here, one per worker process).
+        warm_up: passed to the worker processes (:class:`ProcessExecutor`).
     """
 
     def __init__(
-        self, cores: int | None = None, load: float | None = None, threads: int | str | None = None
+        self,
+        cores: int | None = None,
+        load: float | None = None,
+        threads: int | str | None = None,
+        warm_up: Callable[[], None] | None = None,
     ) -> None:
         self.description = "auto (nothing to run)"
         self.threads = threads
+        self.warm_up = warm_up
         self.note: str | None = None
         self._cores, self._load = cores, load
         self._pool: ProcessExecutor | None = None
@@ -314,7 +338,7 @@ class AutoExecutor:
         workers = choose_workers(run_seconds, remaining, cores, load)
         measured = f"a run took {run_seconds:.2g} s; load average {load:.1f} on {cores} cores"
         if workers > 1:
-            self._pool = ProcessExecutor(workers, self.threads)
+            self._pool = ProcessExecutor(workers, self.threads, self.warm_up)
             self.description = f"auto: {workers} local worker processes ({measured})"
         else:
             self.description = f"auto: serial, in this process ({measured})"
@@ -423,6 +447,7 @@ def make_executor(
     dask: str | None = None,
     origin: str = "scenario",
     threads: int | str | None = None,
+    warm_up: Callable[[], None] | None = None,
 ) -> Executor:
     """The executor asked for: command-line options first, then the scenario's ``executor:``.
 
@@ -432,6 +457,8 @@ def make_executor(
         dask: ``--dask`` address (None: from the scenario, else local).
         origin: the scenario file, named in errors about its ``executor:`` block.
         threads: ``--threads``: a count or "auto" (None: from the scenario, else "auto").
+        warm_up: called once in each local worker process as it starts (see
+            :class:`ProcessExecutor`).
     """
     timeout = settings.connect_timeout_seconds if settings is not None else 5.0
     if threads is None:
@@ -444,12 +471,12 @@ def make_executor(
         )
     count = workers if workers is not None else (settings.workers if settings else 1)
     if count == AUTO:
-        return AutoExecutor(threads=threads)
+        return AutoExecutor(threads=threads, warm_up=warm_up)
     if not isinstance(count, int) or count < 1:
         raise ExecutorError(
             f"--workers: value {count} is not allowed: expected a whole number >= 1 or 'auto'"
         )
-    return SerialExecutor(threads) if count == 1 else ProcessExecutor(count, threads)
+    return SerialExecutor(threads) if count == 1 else ProcessExecutor(count, threads, warm_up)
 
 
 @contextmanager
@@ -459,12 +486,13 @@ def executor_for(
     dask: str | None = None,
     origin: str = "scenario",
     threads: int | str | None = None,
+    warm_up: Callable[[], None] | None = None,
 ) -> Iterator[Executor]:
     """:func:`make_executor` as a context manager that closes the executor afterwards, or
     aborts it when the block ends with an exception (Ctrl-C and SIGTERM included): local
     workers are terminated at once instead of finishing their runs, wherever the
     interrupt lands (while submitting, while a finished run is being stored...)."""
-    executor = make_executor(settings, workers, dask, origin, threads)
+    executor = make_executor(settings, workers, dask, origin, threads, warm_up)
     try:
         yield executor
     except BaseException:

@@ -26,6 +26,7 @@ from trustsim.experiments.registry import KINDS
 from trustsim.experiments.replicates import seed_entries
 from trustsim.experiments.runs import RunSpec, batch_table, make_spec, run_batch
 from trustsim.experiments.store import store_for
+from trustsim.model.model import load_compiled_step
 from trustsim.output.folders import check_experiment_output, write_folder
 from trustsim.output.lesson import read_lesson
 from trustsim.output.manifest import Clock, build_manifest
@@ -131,7 +132,9 @@ def run_experiment(
     results: list[PointResult] = []
     computed = reused = 0
     label = f"{chosen.name} {study.base.name}"
-    with executor_for(study.block("executor"), workers, dask, study.origin, threads) as executor:
+    with executor_for(
+        study.block("executor"), workers, dask, study.origin, threads, load_compiled_step
+    ) as executor:
         local = sizing.local_processes(executor)
         while True:
             scenarios = [point.scenario for point in batch]

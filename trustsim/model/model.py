@@ -229,3 +229,25 @@ class TrustModel(mesa.Model):
     def customers(self) -> list[Any]:
         """Every customer (agents engine: the agents; vectorized: views built on demand)."""
         return [self.customer(index) for index in range(self.config.population.customers)]
+
+
+def load_compiled_step(customers: int = 20) -> None:
+    """Load the compiled step into this process: build a ``customers``-person model on
+    each engine and run one step (the numbers are thrown away).
+
+    numba loads a compiled function from its cache on its first call, so the first step of
+    a process spends about 0.45 s of CPU loading the step's machine code. Worker processes
+    of an experiment call this as they start, so that the one-time cost is part of starting
+    the pool (as importing trustsim is) and not of the first run they time
+    (:func:`trustsim.experiments.executors.slower_than_serial` compares the pool's wall time
+    with the CPU time of its runs)."""
+    for engine in ("vectorized", "agents"):
+        scenario = Scenario.model_validate(
+            {
+                "name": "warm-up",
+                "steps": 1,
+                "population": {"customers": customers},
+                "engine": engine,
+            }
+        )
+        TrustModel(scenario, seed=0).step()
