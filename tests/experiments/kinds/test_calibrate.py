@@ -11,14 +11,20 @@ in the 95% credible intervals and each interval must be at most half its prior's
 used: it acts only on the few customers whose trust is below the distrust threshold, and
 data sets of CI size barely constrain it (docs/validation.md). The model's cost is per
 step (5000 customers take little longer than 200), so the synthetic firm is large and
-short: 5000 people, 180 days, observed every 30 days (active, churned, mean trust); 30
-particles, 5 generations (about 400 simulations). The sizes were tuned on data seed 1
-and are checked here on data seeds 3 and 4; the coverage over many data sets
-is the benchmark benchmarks/bench_recovery.py (docs/validation.md). At this size promise
-reliability's 95% interval is 0.08-0.10 wide (measured on data seeds 1, 3, 4 and 101-104); on the
-benchmark's prior [0.8, 1] that is 39-53% of the prior, at the test's limit, so the test
-uses the wider prior [0.7, 1] (a firm that may break up to three promises in ten), where
-the same data give about a third.
+short: 5000 people, 360 days, observed every 30 days (active, churned, mean trust); 30
+particles, 5 generations (about 400 simulations). The checks run on data seeds 3 and 4;
+the coverage over many data sets is the benchmark benchmarks/bench_recovery.py
+(docs/validation.md).
+
+The window was 180 days until the engines' random numbers became counter-based (issue 13):
+on the new numbers, 180 days left promise reliability's interval at 0.29-0.52 of the prior
+on the tuning data seeds 1, 2, 5, 6, 7, 8 (0.57 on data seed 4, over the test's limit; 50
+particles did not help: 0.36-0.60), as trust has not yet drifted far from the starting
+dispositions. 360 days gives 0.22-0.33 of the prior on the same tuning seeds (base churn
+rate 0.09-0.16), every interval holding the truth; data seeds 3 and 4 are the held-out
+check. The wider prior [0.7, 1] for promise reliability (a firm that may break up to
+three promises in ten) was chosen earlier, when the benchmark's prior [0.8, 1] put the
+interval at the test's limit.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ PRIOR_WIDTH_SHARE = 0.5
 RECOVERY = """# recovery
 name: recovery
 extends: {baseline}
-steps: 180
+steps: 360
 replicates: 1
 seed: {seed}
 population: {{customers: 5000}}
