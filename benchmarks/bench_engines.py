@@ -37,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 AGENTS_BUDGET_SECONDS = 120.0
 #: Customer-steps per second, to plan the runs of the slow models within the budget.
-RATE_GUESS = {"mesa-ref": 70_000.0, "agents": 5_000.0}
+RATE_GUESS = {"mesa-ref": 100_000.0, "agents": 300_000.0}
 #: The models of each size, in order; the first is the reference of the last column.
 MODELS = ("mesa-ref", "agents", "vectorized")
 

@@ -11,7 +11,8 @@ Each measurement runs in a fresh process and reports its CPU seconds (user + sys
 * ``trustsim run`` of a small baseline (200 customers, 30 steps, one replicate, no
   figures) with an **empty** compiled-code cache (``TRUSTSIM_CACHE_DIR`` pointing at a new
   temporary folder: every compiled function is compiled), then the same command again with
-  that cache filled (the functions are loaded). The difference is the one-time cost of
+  that cache filled (the functions are loaded). Each run writes into a folder of its own,
+  so that none reuses a stored run instead of simulating. The difference is the one-time cost of
   compiling after an install or an edit of the sources (docs/architecture.md, "Compiled
   code").
 
@@ -53,12 +54,16 @@ def main() -> None:
     args = parser.parse_args()
     python = sys.executable
     with tempfile.TemporaryDirectory() as scratch:
-        out = str(Path(scratch) / "results")
-        run = [
-            python, "-m", "trustsim", "run", "scenarios/baseline.yaml", "--quiet", "--no-figures",
-            "--replicates", "1", "--steps", "30", "--set", "population.customers=200",
-            "--out", out,
-        ]  # fmt: skip
+
+        def run(out: str) -> list[str]:
+            """The measured run, writing into its own folder ``out``: a folder that holds
+            the same run already would reuse it instead of simulating."""
+            return [
+                python, "-m", "trustsim", "run", "scenarios/baseline.yaml", "--quiet",
+                "--no-figures", "--replicates", "1", "--steps", "30",
+                "--set", "population.customers=200", "--out", out,
+            ]  # fmt: skip
+
         rows: list[tuple[str, list[tuple[float, float]]]] = []
         environment = dict(os.environ)
         rows.append(
@@ -73,8 +78,8 @@ def main() -> None:
         for index in range(args.repeat):
             cache = Path(scratch) / f"cache-{index}"
             environment = {**os.environ, "TRUSTSIM_CACHE_DIR": str(cache)}
-            first.append(timed(run, environment))
-            cached.append(timed(run, environment))
+            first.append(timed(run(f"{scratch}/first-{index}"), environment))
+            cached.append(timed(run(f"{scratch}/cached-{index}"), environment))
         rows.append(("trustsim run, empty cache (compiles)", first))
         rows.append(("trustsim run, cache filled", cached))
     print(f"{'what':<40} {'CPU s (median)':>15} {'wall s (median)':>16} {'CPU range':>14}")

@@ -94,8 +94,10 @@ def test_build_benchmark_reports_times_memory_and_load_per_network_kind() -> Non
     ]
     assert [row[0] for row in rows] == ["small_world", "scale_free"]
     for row in rows:
-        peak_gib = float(row[10])
-        assert 0 < peak_gib < 4
+        # kind, then wall / CPU pairs of population, network, model and step (4 x 3 cells)
+        step_ms, built_gib, peak_gib = float(row[10]), float(row[13]), float(row[14])
+        assert step_ms > 0
+        assert 0 < built_gib <= peak_gib < 4
 
 
 def test_decision_benchmark_prints_rates_and_finds_identical_tables() -> None:
