@@ -39,7 +39,7 @@ def peak():  # VmHWM: this program's peak RSS (ru_maxrss would include the paren
 keep_freed_memory()
 from trustsim.experiments import sizing
 from trustsim.experiments.api import run
-from trustsim.model.engines import vectorized
+from trustsim import compiled
 from trustsim.scenario.loading import scenario_from_dict
 engine, customers, kind, degree, steps, replicates = sys.argv[1:7]
 def scenario(people, steps, replicates):
@@ -51,9 +51,9 @@ def scenario(people, steps, replicates):
 with tempfile.TemporaryDirectory() as out:
     # Warm-up with the parallel loops too: the compiled code is loaded (or compiled) before
     # the measurement, whatever the state of the cache.
-    threshold, vectorized.PARALLEL_MIN_CUSTOMERS = vectorized.PARALLEL_MIN_CUSTOMERS, 0
+    threshold, compiled.PARALLEL_MIN_ITEMS = compiled.PARALLEL_MIN_ITEMS, 0
     run(scenario(50, 3, 1), out=out)
-    vectorized.PARALLEL_MIN_CUSTOMERS = threshold
+    compiled.PARALLEL_MIN_ITEMS = threshold
     warm = peak()
     wanted = scenario(customers, steps, replicates)
     run(wanted, out=out)

@@ -173,7 +173,7 @@ def peak():  # VmHWM: this program's peak RSS (ru_maxrss would include the paren
 keep_freed_memory()
 from trustsim.experiments import sizing
 from trustsim.experiments.replicates import run_replicate
-from trustsim.model.engines import vectorized
+from trustsim import compiled
 from trustsim.scenario.loading import scenario_from_dict
 def make(people, engine):
     return scenario_from_dict({"name": "m", "engine": engine, "steps": int(sys.argv[3]),
@@ -181,9 +181,9 @@ def make(people, engine):
 # Warm-up: compiles or loads every compiled loop, the parallel ones included (a run that
 # large uses them), so that what follows is the model's memory whatever the state of the
 # cache (compiling is a part of its own: sizing.BYTES_COMPILING).
-threshold, vectorized.PARALLEL_MIN_CUSTOMERS = vectorized.PARALLEL_MIN_CUSTOMERS, 0
+threshold, compiled.PARALLEL_MIN_ITEMS = compiled.PARALLEL_MIN_ITEMS, 0
 run_replicate(make(50, "vectorized"), 0)
-vectorized.PARALLEL_MIN_CUSTOMERS = threshold
+compiled.PARALLEL_MIN_ITEMS = threshold
 run_replicate(make(50, sys.argv[2]), 0)
 before = peak()
 scenario = make(int(sys.argv[1]), sys.argv[2])

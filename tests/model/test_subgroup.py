@@ -8,7 +8,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from trustsim.model.subgroup import PERCENTILE_BINS, SMALL_GROUP, Subgroup, bins_for
+from trustsim.model import subgroup
+from trustsim.model.subgroup import PERCENTILE_BINS, Subgroup, bins_for
 
 PERCENTS = [0, 10, 25, 50, 90, 99.9, 100]
 
@@ -158,27 +159,28 @@ def test_empty_group_and_bad_ranks_raise() -> None:
         some.order_statistics(values, [-1])
 
 
-def test_small_groups_are_partitioned_and_large_ones_binned(
+def test_auto_uses_the_compiled_histogram_for_small_and_large_groups(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """ "auto" partitions a copy of groups up to SMALL_GROUP members and bins larger ones
-    (seen through whether the histogram is counted); both give numpy's percentiles."""
-    histograms: list[int] = []
-    counted = Subgroup._bin_counts
+    """ "auto" finds order statistics with the compiled histogram whatever the group's size
+    (seen through calls to it), and gives numpy's percentiles; "partition" does not call it."""
+    calls: list[int] = []
+    compiled = subgroup.histogram_order_statistics
 
-    def spy(self: Subgroup, bins: np.ndarray, bin_count: int) -> np.ndarray:
-        histograms.append(self.count)
-        return counted(self, bins, bin_count)
+    def spy(values: np.ndarray, members: np.ndarray, count: int, *rest: object) -> None:
+        calls.append(count)
+        compiled(values, members, count, *rest)
 
-    monkeypatch.setattr(Subgroup, "_bin_counts", spy)
-    values = np.random.default_rng(3).random(3 * SMALL_GROUP)
-    for count in (SMALL_GROUP, SMALL_GROUP + 1):
+    monkeypatch.setattr(subgroup, "histogram_order_statistics", spy)
+    values = np.random.default_rng(3).random(3000)
+    for count in (1, 7, 2999):
         members = np.arange(values.size) < count
-        np.testing.assert_array_equal(
-            Subgroup(members).percentiles(values, [10, 50, 90]),
-            np.percentile(values[members], [10, 50, 90]),
-        )
-    assert histograms == [SMALL_GROUP + 1]
+        for method in ("auto", "partition"):
+            np.testing.assert_array_equal(
+                Subgroup(members).percentiles(values, [10, 50, 90], method=method),
+                np.percentile(values[members], [10, 50, 90]),
+            )
+    assert calls == [1, 7, 2999]
 
 
 def test_bin_count_grows_with_the_group_up_to_the_cap() -> None:

@@ -101,7 +101,7 @@ def attach_all(key0: Any, key1: Any, links: int, targets: Any) -> None:
     """``targets[e]`` = :func:`attached_node` of every Barabási–Albert edge ``e`` (computed
     once for the count and fill passes)."""
     for edge in prange(targets.size):
-        targets[edge] = attached_node(key0, key1, edge, links)
+        targets[edge] = attached_node(key0, key1, np.int64(edge), links)
 
 
 @njit(inline=True)
@@ -303,7 +303,12 @@ def build_rows(
         targets = np.empty(units, dtype=index_type)
         attach_all(key[0], key[1], links, targets)
     elif sources is None or targets is None:
-        sources = targets = np.empty(0, dtype=np.int64)
+        sources = targets = np.empty(0, dtype=index_type)
+    else:  # edge arrays: node numbers below size, so index_type holds them
+        sources = np.ascontiguousarray(sources, dtype=index_type)
+        targets = np.ascontiguousarray(targets, dtype=index_type)
+    # Every kind passes its arrays as index_type: one compiled count_ends and fill_ends
+    # for all kinds (each costs about two seconds to compile).
     chunks = max(1, min(chunks, units)) if units else 1
     counts = np.zeros((chunks, size), dtype=np.int64)
     arguments = (kind, key[0], key[1], size, float(parameter), links, sources, targets)

@@ -64,9 +64,13 @@ def open_uniform(word: Any) -> float:
     return uniform32(word) + HALF_STEP
 
 
-@njit(inline=True)
+@njit
 def normal_quantile(probability: float) -> float:
-    """The standard normal quantile of ``probability`` in (0, 1): Wichura's AS241."""
+    """The standard normal quantile of ``probability`` in (0, 1): Wichura's AS241.
+
+    Compiled once and called, not inlined: the population's sampling loop calls it four
+    times per customer, and inlining each copy cost seconds of compile time for no
+    measurable gain in building a population (docs/performance.md, "Compiled code")."""
     q = probability - 0.5
     if abs(q) <= 0.425:
         r = 0.180625 - q * q

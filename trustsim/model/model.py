@@ -17,6 +17,7 @@ import mesa
 import numpy as np
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from trustsim.compiled import threads_for
 from trustsim.errors import ScenarioError
 from trustsim.model.engines.base import Engine, Snapshot, StepOutcome
 from trustsim.model.engines.registry import ENGINES
@@ -96,19 +97,23 @@ class TrustModel(mesa.Model):
         #: used (trustsim.model.random_numbers). Mesa's ``rng`` is seeded from the same
         #: sequence for users' own extensions; trustsim draws nothing from it.
         self.key = replicate_key(self.seed_sequence)
-        population = sample_population(
-            scenario.population,
-            self.key,
-            tenure_weight=lambda overall: tenure_weight(
-                overall, scenario.churn, scenario.acquisition
-            ),
-        )
         source_dir = None if scenario.source_dir is None else Path(scenario.source_dir)
-        self.network: Network = build_network(
-            scenario.network, population.size, self.key, source_dir
-        )
-        self.firm = Firm(self, scenario.firm, scenario.trust, self.key)
-        self.engine: Engine = ENGINES[engine](self, scenario, self.network, population, self.key)
+        # A small population is built on one thread, as it is stepped (compiled.threads_for).
+        with threads_for(scenario.population.customers):
+            population = sample_population(
+                scenario.population,
+                self.key,
+                tenure_weight=lambda overall: tenure_weight(
+                    overall, scenario.churn, scenario.acquisition
+                ),
+            )
+            self.network: Network = build_network(
+                scenario.network, population.size, self.key, source_dir
+            )
+            self.firm = Firm(self, scenario.firm, scenario.trust, self.key)
+            self.engine: Engine = ENGINES[engine](
+                self, scenario, self.network, population, self.key
+            )
         snapshot = self.engine.snapshot()
         active = snapshot.state == ACTIVE
         overall = snapshot.overall

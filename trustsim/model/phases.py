@@ -304,6 +304,9 @@ class FirmRecords:
         self.parameters = scenario_parameters
         self._constants = scenario_parameters.view(np.recarray)[0]
         self._leave_bound = float(leave_bound.py_func(self._constants))
+        # Read once: a record's fields are slow to read from Python (a few us each).
+        self._false_claim_chance_unchecked = float(self._constants.false_claim_chance_unchecked)
+        self._deterrence = float(self._constants.deterrence)
         self._adoption_bounds: dict[float, float] = {}
         self._record: NDArray[Any] | None = None
 
@@ -321,8 +324,8 @@ class FirmRecords:
             bound = float(adoption_bound.py_func(advertising_multiplier, self._constants))
             self._adoption_bounds[advertising_multiplier] = bound
         false_chance = claims.false_claim_probability(
-            float(self._constants.false_claim_chance_unchecked),
-            float(self._constants.deterrence),
+            self._false_claim_chance_unchecked,
+            self._deterrence,
             float(firm.levers["verification_strictness"]),
         )
         self._record[0] = (

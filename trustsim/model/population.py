@@ -198,13 +198,13 @@ def _trait(
         shapes[segment, trait, 1],
         key0,
         key1,
-        customer,
-        1 + trait,
+        np.int64(customer),
+        np.int64(1 + trait),
         DOMAIN_POPULATION,
     )
 
 
-@njit(inline=True)
+@njit
 def _disposition(
     common: float, own: Any, dimension: int, segment: int, tables: Any, copula: Any
 ) -> float:
@@ -546,7 +546,10 @@ def sample_population(
 @njit(parallel=True)
 def _sample_trait_into(key0: Any, key1: Any, a: float, b: float, stream: int, out: Any) -> None:
     for unit in prange(out.size):
-        out[unit] = beta_variate(a, b, key0, key1, unit, stream, DOMAIN_POPULATION)
+        # int64 unit and stream, as _trait passes them: one compiled beta_variate.
+        out[unit] = beta_variate(
+            a, b, key0, key1, np.int64(unit), np.int64(stream), DOMAIN_POPULATION
+        )
 
 
 def sample_trait(distribution: TraitSettings, count: int, key: Key, stream: int = 1) -> Any:

@@ -5,35 +5,31 @@ Copying them out (``values[mask]``) and partitioning the copy for percentiles co
 than a third of a vectorized step at 10^6 customers. :class:`Subgroup` keeps the indices of
 whichever side of the mask is smaller, so a sum over the group is the total minus a sum
 over the few outsiders, and :meth:`Subgroup.percentiles` finds exact order statistics
-through a histogram: it counts the group's values per bin, locates the bins holding the
-wanted ranks and partitions only the values in those bins. Groups of at most
-:data:`SMALL_GROUP` members are copied and partitioned directly (``numpy.partition``),
-which is faster below that size (benchmarks/bench_recording.py); both ways give the same
-exact order statistics.
+through a histogram, in one compiled function (:func:`histogram_order_statistics`): it
+counts the group's values per bin, locates the bins holding the wanted ranks and sorts only
+the values in those bins. ``method="partition"`` copies the members' values and partitions
+the copy (``numpy.partition``) instead; both give the same exact order statistics
+(tests/model/test_subgroup.py), and the compiled histogram is the faster at every group
+size measured (benchmarks/bench_recording.py, docs/performance.md).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+
+from trustsim.compiled import njit
 
 #: Most bins of the histogram that locates order statistics (about 15 values per bin at
 #: 10^6 members); smaller groups get fewer (:func:`bins_for`).
 PERCENTILE_BINS = 1 << 16
 
-#: Largest group whose order statistics come from partitioning a copy of its values
-#: rather than from the histogram: the copy is cheaper below a few thousand members (the
-#: few hundred customers of a classroom run), the histogram above (measured crossing at
-#: 3 500 to 7 000 members; benchmarks/bench_recording.py, docs/performance.md).
-SMALL_GROUP = 1 << 12
-
-#: How order statistics are found: "partition" (a copy of the members' values),
-#: "histogram" (bins, then only the wanted bins' values), or "auto" (partition for groups of
-#: at most :data:`SMALL_GROUP` members, else the histogram).
+#: How order statistics are found: "histogram" (the compiled histogram; also "auto") or
+#: "partition" (a copy of the members' values, partitioned by NumPy).
 Method = Literal["auto", "partition", "histogram"]
 
 
@@ -83,13 +79,6 @@ class Subgroup:
             return int(np.count_nonzero(flags)) - int(np.count_nonzero(flags[self.indices]))
         return int(np.count_nonzero(flags[self.indices]))
 
-    def _bin_counts(self, bins: NDArray[np.intp], bin_count: int) -> NDArray[np.intp]:
-        if self.complement:
-            return np.bincount(bins, minlength=bin_count) - np.bincount(
-                bins[self.indices], minlength=bin_count
-            )
-        return np.bincount(bins[self.indices], minlength=bin_count)
-
     def order_statistics(
         self,
         values: NDArray[np.float64],
@@ -113,9 +102,6 @@ class Subgroup:
             raise ValueError(f"ranks {list(ranks)} outside a group of {self.count}")
         if wanted.size == 0:
             return np.empty(0)
-        if method == "auto":
-            small = self.count <= SMALL_GROUP and bin_count is None
-            method = "partition" if small else "histogram"
         if method == "partition":
             chosen = values[self.members] if self.complement else values[self.indices]
             chosen.partition(wanted)
@@ -124,21 +110,17 @@ class Subgroup:
         low, high = _range(values, value_range)
         if bin_count is None:
             bin_count = bins_for(self.count)
-        bins = _monotone_bins(values, low, high, bin_count)
-        below = np.cumsum(self._bin_counts(bins, bin_count))  # members in bins 0..b
-        wanted_bins = np.searchsorted(below, wanted, side="right")
-        first_rank = np.concatenate(([0], below))[wanted_bins]  # members in bins before
-        is_wanted = np.zeros(bin_count, dtype=bool)
-        is_wanted[wanted_bins] = True
-        candidates = np.flatnonzero(is_wanted[bins] & self.members)
-        candidate_bins = bins[candidates]
-        candidate_values = values[candidates]
         result = np.empty(wanted.size)
-        for bin_index in np.unique(wanted_bins):
-            in_bin = candidate_values[candidate_bins == bin_index]
-            which = np.flatnonzero(wanted_bins == bin_index)
-            offsets = wanted[which] - first_rank[which]
-            result[which] = np.partition(in_bin, offsets)[offsets]
+        histogram_order_statistics(
+            np.ascontiguousarray(values, dtype=np.float64),
+            np.ascontiguousarray(self.members, dtype=np.bool_),
+            self.count,
+            wanted.astype(np.int64),
+            low,
+            high,
+            bin_count,
+            result,
+        )
         return result
 
     def percentiles(
@@ -154,41 +136,105 @@ class Subgroup:
         if self.count == 0:
             raise ValueError("percentiles of an empty group are undefined")
         # numpy's linear method: virtual index (n - 1) * q, interpolated between the order
-        # statistics either side of it with numpy's own lerp (same rounding).
-        quantiles = np.true_divide(np.asarray(percents, dtype=np.float64), 100)
-        virtual = (self.count - 1) * quantiles
-        previous = np.floor(virtual).astype(np.intp)
-        following = np.minimum(previous + 1, self.count - 1)
-        needed = np.unique(np.concatenate([previous, following]))
-        statistics = self.order_statistics(values, needed.tolist(), value_range, method=method)
-        lower = statistics[np.searchsorted(needed, previous)]
-        upper = statistics[np.searchsorted(needed, following)]
-        gamma = virtual - previous
-        difference = upper - lower
-        result = lower + difference * gamma
-        np.subtract(upper, difference * (1 - gamma), out=result, where=gamma >= 0.5)
+        # statistics either side of it with numpy's own lerp. The arithmetic is on Python
+        # floats, which round as NumPy's float64 does (the same bits; tests compare with
+        # numpy.percentile), and costs a few microseconds instead of NumPy's ~30 for three
+        # percentiles.
+        last = self.count - 1
+        virtual = [last * (float(percent) / 100.0) for percent in percents]
+        previous = [min(math.floor(index), last) for index in virtual]
+        following = [min(rank + 1, last) for rank in previous]
+        needed = sorted(set(previous) | set(following))
+        found = self.order_statistics(values, needed, value_range, method=method).tolist()
+        statistic = dict(zip(needed, found, strict=True))
+        result = np.empty(len(virtual))
+        for k, index in enumerate(virtual):
+            lower, upper = statistic[previous[k]], statistic[following[k]]
+            gamma = index - previous[k]
+            difference = upper - lower
+            result[k] = (
+                upper - difference * (1.0 - gamma) if gamma >= 0.5 else lower + difference * gamma
+            )
         return result
 
 
-def _monotone_bins(
-    values: NDArray[np.float64], low: float, high: float, bin_count: int
-) -> NDArray[np.intp]:
-    """Bin index in [0, bin_count) of every value, non-decreasing in the value.
-
-    clip((v - low) * scale) is non-decreasing in v, so the bins keep the order of the values
-    and a rank falls in the bin where the counts reach it. When the range is degenerate
-    (all values equal, ``high <= low``) or its scale is not a finite positive number (a
-    range of subnormals, ``1 / 2.2e-311`` overflows; a range wider than the largest float),
-    every value goes to bin 0: still exact, only slower.
-    """
+@njit
+def bin_scale(low: float, high: float, bin_count: int) -> float:
+    """The factor that maps a value ``v`` to bin ``clip((v - low) * scale)``, or 0.0 when
+    every value goes to bin 0: when there is one bin, the range is degenerate (all values
+    equal, ``high <= low``) or its scale is not a finite positive number (a range of
+    subnormals, ``1 / 2.2e-311`` overflows; a range wider than the largest float). Still
+    exact then, only slower."""
     span = high - low
     scale = bin_count / span if span > 0 else math.inf
     if bin_count == 1 or not (math.isfinite(span) and math.isfinite(scale) and scale > 0):
-        return np.zeros(values.shape, dtype=np.intp)
-    scaled = np.subtract(values, low)
-    np.multiply(scaled, scale, out=scaled)
-    np.clip(scaled, 0.0, bin_count - 1, out=scaled)
-    return scaled.astype(np.intp)
+        return 0.0
+    return scale
+
+
+@njit
+def bin_of(value: float, low: float, scale: float, bin_count: int) -> int:
+    """The bin in [0, bin_count) of ``value``: ``clip((value - low) * scale, 0, bin_count
+    - 1)`` truncated, non-decreasing in the value, so the bins keep the order of the values
+    and a rank falls in the bin where the counts reach it (values outside [low, high] land
+    in the end bins)."""
+    if scale == 0.0:
+        return 0
+    scaled = min(max((value - low) * scale, 0.0), bin_count - 1.0)
+    return int(scaled)
+
+
+@njit
+def histogram_order_statistics(
+    values: Any,
+    members: Any,
+    count: int,
+    wanted: Any,
+    low: float,
+    high: float,
+    bin_count: int,
+    result: Any,
+) -> None:
+    """``result[k]``: the members' value at 0-based rank ``wanted[k]`` of their ascending
+    order (``count`` members; ranks valid), exactly.
+
+    One pass counts the members per bin (:func:`bin_of`), a second copies the values of the
+    bins that hold a wanted rank, and each such bin's few values are sorted. ``values``
+    must not contain NaN."""
+    scale = bin_scale(low, high, bin_count)
+    below = np.zeros(bin_count + 1, dtype=np.int64)  # below[b]: members in bins < b
+    for index in range(values.size):
+        if members[index]:
+            below[bin_of(values[index], low, scale, bin_count) + 1] += 1
+    for bin_index in range(bin_count):
+        below[bin_index + 1] += below[bin_index]
+    # The bin of each wanted rank, and where each wanted bin's values go in one buffer.
+    rank_bin = np.empty(wanted.size, dtype=np.int64)
+    start = np.full(bin_count, -1, dtype=np.int64)
+    size = 0
+    for k in range(wanted.size):
+        bin_index = np.searchsorted(below, wanted[k], side="right") - 1
+        rank_bin[k] = bin_index
+        if start[bin_index] < 0:
+            start[bin_index] = size
+            size += below[bin_index + 1] - below[bin_index]
+    buffer = np.empty(size)
+    filled = np.zeros(bin_count, dtype=np.int64)
+    for index in range(values.size):
+        if members[index]:
+            bin_index = bin_of(values[index], low, scale, bin_count)
+            if start[bin_index] >= 0:
+                buffer[start[bin_index] + filled[bin_index]] = values[index]
+                filled[bin_index] += 1
+    sorted_bins = np.zeros(bin_count, dtype=np.bool_)
+    for k in range(wanted.size):
+        bin_index = rank_bin[k]
+        first = start[bin_index]
+        length = below[bin_index + 1] - below[bin_index]
+        if not sorted_bins[bin_index]:
+            buffer[first : first + length] = np.sort(buffer[first : first + length])
+            sorted_bins[bin_index] = True
+        result[k] = buffer[first + wanted[k] - below[bin_index]]
 
 
 def _range(

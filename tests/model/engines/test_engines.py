@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from trustsim import compiled
 from trustsim.compiled import set_threads, threads
 from trustsim.experiments.file import load_experiment
 from trustsim.experiments.replicates import simulate
-from trustsim.model.engines import vectorized
 from trustsim.model.model import TrustModel
 from trustsim.rules import trust
 from trustsim.scenario.loading import scenario_from_dict, with_overrides
@@ -51,13 +51,13 @@ def thread_count(count: int) -> Iterator[None]:
 @contextmanager
 def parallel_loops() -> Iterator[None]:
     """Make the vectorized engine use its parallel loops whatever the population size
-    (they start at PARALLEL_MIN_CUSTOMERS customers)."""
-    before = vectorized.PARALLEL_MIN_CUSTOMERS
-    vectorized.PARALLEL_MIN_CUSTOMERS = 0
+    (they start at PARALLEL_MIN_ITEMS customers)."""
+    before = compiled.PARALLEL_MIN_ITEMS
+    compiled.PARALLEL_MIN_ITEMS = 0
     try:
         yield
     finally:
-        vectorized.PARALLEL_MIN_CUSTOMERS = before
+        compiled.PARALLEL_MIN_ITEMS = before
 
 
 def three_ways(scenario: Scenario) -> dict[str, pd.DataFrame]:

@@ -2,7 +2,8 @@
 
 A step runs the per-customer functions of :mod:`trustsim.model.phases` inside two compiled
 loops over the customers, in parallel (``numba.prange``) on as many threads as
-:func:`trustsim.compiled.set_threads` allows (one below :data:`PARALLEL_MIN_CUSTOMERS`):
+:func:`trustsim.compiled.set_threads` allows (one below
+:data:`trustsim.compiled.PARALLEL_MIN_ITEMS` customers):
 
 1. :func:`decide_all`: relaxation, own experience and the message of every person, from the
    state at the start of the step; a speaker's contact goes into ``listener``.
@@ -20,7 +21,6 @@ agents engine's, which calls the same functions one Mesa agent at a time
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -28,7 +28,7 @@ import mesa
 import numpy as np
 from numpy.typing import NDArray
 
-from trustsim.compiled import njit, prange, threads_at_most
+from trustsim.compiled import njit, prange, threads_for
 from trustsim.model import phases
 from trustsim.model.engines.base import Engine, Snapshot, StepOutcome
 from trustsim.model.network import Network
@@ -43,13 +43,6 @@ from trustsim.scenario.schema import Scenario
 
 #: Flag bits of the tenure record kept per customer (one byte).
 COMPLAINED_IN_TENURE, LAST_PROBLEM_COMPLAINED = 1, 2
-
-
-#: Smallest population whose step runs its loops on several threads: below it a step is
-#: too short for threads to pay for waking up (and on a busy machine a woken thread may
-#: wait a whole scheduler time slice), so smaller populations run the same loops on one
-#: thread (:func:`trustsim.compiled.threads_at_most`). Results are the same either way.
-PARALLEL_MIN_CUSTOMERS = 1 << 16
 
 
 class Arrays(NamedTuple):
@@ -107,13 +100,17 @@ def decide_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: 
     message, listener = arrays.message, arrays.listener
     indptr, indices = arrays.indptr, arrays.indices
     size = state.size
-    for person in prange(size):
+    for index in prange(size):
+        # The per-person functions take whole numbers as int64, as the agents engine passes
+        # them (a prange index is uint64, a state int8): one compiled version of each for
+        # both engines, which halves their compile time (docs/performance.md).
+        person = np.int64(index)
         c, g, b, s, happened, said, word = phases.decide_record(
             key0,
             key1,
             step,
             person,
-            state[person],
+            np.int64(state[person]),
             honest[person],
             complaint_propensity[person],
             interaction_rate[person],
@@ -165,10 +162,11 @@ def settle_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: 
     indptr = arrays.indptr
     size = state.size
     complete = indptr.size == 0
-    for person in prange(size):
+    for index in prange(size):
+        person = np.int64(index)  # int64 throughout, as in decide_all
         degree = size - 1 if complete else indptr[person + 1] - indptr[person]
         share = active_contacts[person] / degree if degree > 0 else 0.0
-        before = state[person]
+        before = np.int64(state[person])
         c, g, b, o, after = phases.settle_record(
             key0,
             key1,
@@ -182,8 +180,8 @@ def settle_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: 
             weight_integrity[person],
             weight_benevolence[person],
             wom_sensitivity[person],
-            positive[person],
-            negative[person],
+            np.int64(positive[person]),
+            np.int64(negative[person]),
             overall[person],
             share,
             events[person],
@@ -209,6 +207,41 @@ def settle_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: 
         last_problem_step[person] = last_step
         events[person] = happened
         state[person] = after
+
+
+@njit
+def update_active_contacts(events: Any, active_contacts: Any, indptr: Any, indices: Any) -> None:
+    """Keep every person's count of active contacts up to date after a step: +1 for each
+    contact who adopted, -1 for each who left (integers: any order gives the same counts).
+    On the complete graph (``indptr`` empty) everybody's contacts are everybody else."""
+    complete = indptr.size == 0
+    everybody = 0
+    for person in range(events.size):
+        happened = events[person]
+        if happened & (phases.LEFT | phases.ADOPTED):
+            delta = 1 if happened & phases.ADOPTED else -1
+            if complete:
+                everybody += delta
+                active_contacts[person] -= delta
+            else:
+                for position in range(indptr[person], indptr[person + 1]):
+                    active_contacts[indices[position]] += delta
+    if everybody != 0:
+        for person in range(active_contacts.size):
+            active_contacts[person] += everybody
+
+
+@njit
+def step_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: Any) -> None:
+    """One step of everybody: :func:`decide_all`, :func:`deliver`, :func:`settle_all` and
+    :func:`update_active_contacts`, in one call from Python instead of four (passing the 26
+    arrays to compiled code costs tens of microseconds a call, a good part of a step at a
+    few thousand customers). The thread count is set by the caller: numba cannot cache a
+    compiled function that sets it."""
+    decide_all(arrays, key0, key1, step, firm, params)
+    deliver(arrays.message, arrays.listener, arrays.positive, arrays.negative)
+    settle_all(arrays, key0, key1, step, firm, params)
+    update_active_contacts(arrays.events, arrays.active_contacts, arrays.indptr, arrays.indices)
 
 
 @dataclass(frozen=True)
@@ -283,7 +316,6 @@ class ArrayPopulation(Engine):
             indptr=empty if network.indptr is None else network.indptr,
             indices=empty.astype(np.int32) if network.indices is None else network.indices,
         )
-        self.parallel = size >= PARALLEL_MIN_CUSTOMERS
         self.records = phases.FirmRecords(self.params)
 
     @property
@@ -336,16 +368,9 @@ class ArrayPopulation(Engine):
         key0, key1 = self.key
         step = self.model.steps
         record = self.records.build(firm, reputation, advertising_multiplier)
-        with nullcontext() if self.parallel else threads_at_most(1):
-            decide_all(arrays, key0, key1, step, record, params)
-            deliver(arrays.message, arrays.listener, arrays.positive, arrays.negative)
-            settle_all(arrays, key0, key1, step, record, params)
+        with threads_for(arrays.state.size):
+            step_all(arrays, key0, key1, step, record, params)
         events = arrays.events
-        changed = np.flatnonzero(events & (phases.LEFT | phases.ADOPTED))
-        joined = (events[changed] & phases.ADOPTED) != 0
-        self.network.update_contact_counts(
-            arrays.active_contacts, changed, np.where(joined, 1, -1).astype(np.int64)
-        )
         return StepOutcome(events=events)
 
     def set_trust(
