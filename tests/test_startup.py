@@ -1,20 +1,24 @@
 """Start-up stays cheap: ``import trustsim`` and ``trustsim --help`` import none of the heavy
-libraries (Mesa, pandas, SciPy, matplotlib, SALib, Dask, numba), which load only where a
-command needs them. Checked on ``sys.modules`` in a fresh interpreter, not timed (the
-times are in docs/performance.md, "Start-up")."""
+libraries (NumPy, Mesa, pandas, SciPy, matplotlib, SALib, Dask, numba), which load only
+where a command needs them, and ``--help`` builds no pydantic validator (they are built on
+first use). Checked on ``sys.modules`` and the schema classes in a fresh interpreter, not
+timed (the times are in docs/performance.md, "Start-up")."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import trustsim
 
 #: Top-level packages that must not be imported by start-up.
-HEAVY = ("mesa", "pandas", "scipy", "matplotlib", "SALib", "dask", "distributed", "numba")
+HEAVY = (
+    "numpy", "mesa", "pandas", "scipy", "matplotlib", "SALib", "dask", "distributed", "numba",
+)  # fmt: skip
 
 PROBE = """
 import json, sys
@@ -70,6 +74,47 @@ def test_the_check_sees_a_heavy_import():
     tests above could fail."""
     loaded = heavy_modules_after("import trustsim\ntrustsim.TrustModel")
     assert "mesa" in loaded
+
+
+BUILT = """
+import json
+import pydantic
+{code}
+
+def subclasses(cls):
+    for subclass in cls.__subclasses__():
+        yield subclass
+        yield from subclasses(subclass)
+
+models = {{c for c in subclasses(pydantic.BaseModel) if c.__module__.startswith("trustsim.")}}
+assert len(models) > 10, models
+print(json.dumps(sorted(c.__qualname__ for c in models if c.__pydantic_complete__)))
+"""
+
+
+def built_models_after(code: str) -> list[str]:
+    """The trustsim pydantic models whose validator is built after running ``code`` in a
+    fresh interpreter."""
+    completed = subprocess.run(
+        [sys.executable, "-c", BUILT.format(code=code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    built: list[str] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return built
+
+
+def test_trustsim_help_builds_no_pydantic_validator():
+    assert built_models_after(HELP.format(argv=["--help"])) == []
+
+
+def test_the_check_sees_a_built_validator():
+    """Companion: loading a scenario file builds the experiment-file schema."""
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+    code = f"import trustsim\ntrustsim.load_experiment({str(scenario)!r})"
+    assert "ExperimentFile" in built_models_after(code)
 
 
 def test_every_public_name_resolves_on_first_use():

@@ -6,8 +6,9 @@ Public API: :func:`load_scenario`, :func:`load_experiment`, :class:`TrustModel`,
 
 The names are imported on first use (PEP 562), so ``import trustsim``, ``trustsim --help``
 and every input error (``trustsim validate``, a bad scenario given to any command) do not
-import Mesa, pandas, SciPy, matplotlib, SALib, Dask or numba (tests/test_startup.py and
-tests/cli/test_main.py check it; docs/performance.md, "Start-up").
+import Mesa, pandas, SciPy, matplotlib, SALib, Dask or numba, and ``import trustsim`` and
+``trustsim --help`` not NumPy either (tests/test_startup.py and tests/cli/test_main.py
+check it; docs/performance.md, "Start-up").
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from trustsim.errors import ScenarioError, TrustsimError
-from trustsim.version import __version__
 
 if TYPE_CHECKING:
     from trustsim.experiments.api import run, run_compare, run_sensitivity, run_sweep
@@ -26,12 +26,14 @@ if TYPE_CHECKING:
     from trustsim.model.model import TrustModel
     from trustsim.scenario.loading import load_scenario
     from trustsim.scenario.schema import Scenario
+    from trustsim.version import __version__
 
 #: Public names imported on first use, and the module that defines each.
 _LAZY: dict[str, str] = {
     "ExperimentResult": "trustsim.experiments.kind",
     "Scenario": "trustsim.scenario.schema",
     "TrustModel": "trustsim.model.model",
+    "__version__": "trustsim.version",  # importlib.metadata: most of `import trustsim`
     "load_experiment": "trustsim.experiments.file",
     "load_scenario": "trustsim.scenario.loading",
     "run": "trustsim.experiments.api",

@@ -30,7 +30,20 @@ from trustsim.experiments import sizing
 from trustsim.experiments.file import ExperimentFile, load_experiment
 from trustsim.scenario.loading import json_schema, parse_set_options
 from trustsim.system.lifetime import sigterm_as_interrupt
-from trustsim.version import __version__
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed version is read only when asked (it needs
+    importlib.metadata, which ``trustsim --help`` does not load)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from trustsim.version import __version__
+
+        print(f"trustsim {__version__}")
+        parser.exit()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="trustsim",
         description="Simulate customer trust dynamics under a firm's policies.",
     )
-    parser.add_argument("--version", action="version", version=f"trustsim {__version__}")
+    parser.add_argument("--version", action=_Version, help="show program's version number and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     experiments.add_commands(commands)
 

@@ -24,14 +24,16 @@ import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING
 
 from trustsim.errors import ScenarioError
 
+if TYPE_CHECKING:  # numpy is imported where used: only an edge-list network needs it
+    import numpy as np
+    from numpy.typing import NDArray
+
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
-_INT64_MAX = np.iinfo(np.int64).max
+_INT64_MAX = 2**63 - 1  # numpy.iinfo(numpy.int64).max
 _CACHE_SIZE = 2
 _cache: OrderedDict[tuple[object, ...], EdgeList] = OrderedDict()
 
@@ -90,6 +92,8 @@ def read_edge_list(path: Path) -> EdgeList:
 
 
 def _parse(path: Path) -> EdgeList:
+    import numpy as np
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # "input contained no data" is a UserWarning
@@ -148,6 +152,8 @@ def check(edges: EdgeList, customers: int, path: Path) -> None:
     Raises:
         EdgeListError: naming the file, the line, the value and the allowed range.
     """
+    import numpy as np
+
     sources, targets = edges.sources, edges.targets
     outside = (sources < 0) | (sources >= customers) | (targets < 0) | (targets >= customers)
     if outside.any():

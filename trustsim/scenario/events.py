@@ -105,9 +105,12 @@ class LiveForm:
 
 
 class EventBase(BaseModel):
-    """Schedule shared by every event; subclasses add a ``type`` tag, fields and ``apply``."""
+    """Schedule shared by every event; subclasses add a ``type`` tag, fields and ``apply``.
+    Validators are built on first use (``defer_build``), as for every block."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, **STRICT_VALUES)
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, defer_build=True, **STRICT_VALUES
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -32,9 +32,12 @@ LEVER_KEYS = ("label", "unit", "slider_step", "phrase")
 class Block(BaseModel):
     """Base for every block: unknown keys are errors, assignments are validated, values are
     strict (:mod:`trustsim.scenario.strict_values`: finite numbers only, no number read
-    from a string or a bool)."""
+    from a string or a bool). Validators are built on first use (``defer_build``), not
+    when the class is defined: ``trustsim --help`` builds none."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, **STRICT_VALUES)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True, **STRICT_VALUES
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -23,7 +23,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
 from pydantic import ValidationError
 
 from trustsim.errors import ScenarioError
@@ -41,6 +40,7 @@ from trustsim.output.labels import KEY_KPIS, parameter_label
 from trustsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # imported where used: declaring the kind must not load them
+    import numpy as np
     import pandas as pd
 
 #: Outputs analysed, column of :func:`trustsim.stats.replicate_kpis` -> label.
@@ -71,6 +71,7 @@ def _morris_sample(spec: SensitivitySettings) -> np.ndarray:
 def _morris_analyze(
     spec: SensitivitySettings, x: np.ndarray, y: np.ndarray
 ) -> dict[str, np.ndarray]:
+    import numpy as np
     from SALib.analyze import morris
 
     found = morris.analyze(
@@ -88,6 +89,7 @@ def _sobol_sample(spec: SensitivitySettings) -> np.ndarray:
 def _sobol_analyze(
     spec: SensitivitySettings, x: np.ndarray, y: np.ndarray
 ) -> dict[str, np.ndarray]:
+    import numpy as np
     from SALib.analyze import sobol
 
     found = sobol.analyze(salib_problem(spec), y, calc_second_order=False, seed=spec.seed)
@@ -212,6 +214,7 @@ class SensitivityKind(Kind):
     def tables(self, study: Study, results: Sequence[PointResult]) -> dict[str, pd.DataFrame]:
         """``indices`` per output and parameter; ``samples``: each point and its outputs
         (means over its replicates)."""
+        import numpy as np
         import pandas as pd
 
         from trustsim.stats import replicate_kpis

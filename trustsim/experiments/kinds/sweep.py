@@ -16,8 +16,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
-
 from trustsim.errors import ScenarioError
 from trustsim.experiments import sizing
 from trustsim.experiments.kind import (
@@ -51,6 +49,8 @@ def parameter_values(values: SweepValues) -> list[Any]:
     """
     if isinstance(values, list):
         return list(values)
+    import numpy as np
+
     kind, (start, stop, count) = next(iter(values.items()))
     space = np.linspace if kind == "linspace" else np.geomspace
     return [float(f"{value:.{SPACING_DIGITS}g}") for value in space(start, stop, int(count))]
