@@ -192,3 +192,16 @@ def test_bin_count_grows_with_the_group_up_to_the_cap() -> None:
     counts = [bins_for(size) for size in sizes]
     assert counts == sorted(counts)
     assert all(count & (count - 1) == 0 for count in counts)  # powers of two
+
+
+def test_ranks_in_any_order() -> None:
+    values = np.random.default_rng(11).random(500)
+    members = np.random.default_rng(12).random(500) < 0.6
+    group = Subgroup(members)
+    ranks = [group.count - 1, 0, group.count // 2, 3, 3]
+    expected = np.sort(values[members])[ranks]
+    for method in ("histogram", "partition"):
+        np.testing.assert_array_equal(
+            group.order_statistics(values, ranks, method=method),  # type: ignore[arg-type]
+            expected,
+        )

@@ -246,7 +246,7 @@ def sort_rows_and_drop_duplicates(indptr: Any, indices: Any, kept: Any) -> None:
                     j -= 1
                 indices[j + 1] = value
         else:
-            indices[start:end] = np.sort(indices[start:end])
+            indices[start:end].sort()  # in place: no copy
         write = start
         for i in range(start, end):
             if i == start or indices[i] != indices[write - 1]:

@@ -268,13 +268,13 @@ def sample_into(
         s0, s1, s2, s3 = stream_words(key0, key1, customer, COPULA_STREAM, 0, DOMAIN_POPULATION)
         common = normal_quantile(open_uniform(s0))
         competence[customer] = _disposition(
-            common, normal_quantile(open_uniform(s1)), 0, chosen, tables, copula
+            common, normal_quantile(open_uniform(s1)), np.int64(0), chosen, tables, copula
         )
         integrity[customer] = _disposition(
-            common, normal_quantile(open_uniform(s2)), 1, chosen, tables, copula
+            common, normal_quantile(open_uniform(s2)), np.int64(1), chosen, tables, copula
         )
         benevolence[customer] = _disposition(
-            common, normal_quantile(open_uniform(s3)), 2, chosen, tables, copula
+            common, normal_quantile(open_uniform(s3)), np.int64(2), chosen, tables, copula
         )
         value_per_step[customer] = segment_values[chosen, 0]
         interaction_rate[customer] = segment_values[chosen, 1]

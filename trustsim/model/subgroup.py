@@ -110,17 +110,20 @@ class Subgroup:
         low, high = _range(values, value_range)
         if bin_count is None:
             bin_count = bins_for(self.count)
-        result = np.empty(wanted.size)
+        order = np.argsort(wanted, kind="stable")  # the compiled search wants them ascending
+        ascending = np.empty(wanted.size)
         histogram_order_statistics(
             np.ascontiguousarray(values, dtype=np.float64),
             np.ascontiguousarray(self.members, dtype=np.bool_),
             self.count,
-            wanted.astype(np.int64),
+            wanted[order].astype(np.int64),
             low,
             high,
             bin_count,
-            result,
+            ascending,
         )
+        result = np.empty(wanted.size)
+        result[order] = ascending
         return result
 
     def percentiles(
@@ -196,7 +199,7 @@ def histogram_order_statistics(
     result: Any,
 ) -> None:
     """``result[k]``: the members' value at 0-based rank ``wanted[k]`` of their ascending
-    order (``count`` members; ranks valid), exactly.
+    order (``count`` members; ranks valid and ascending), exactly.
 
     One pass counts the members per bin (:func:`bin_of`), a second copies the values of the
     bins that hold a wanted rank, and each such bin's few values are sorted. ``values``
@@ -212,8 +215,10 @@ def histogram_order_statistics(
     rank_bin = np.empty(wanted.size, dtype=np.int64)
     start = np.full(bin_count, -1, dtype=np.int64)
     size = 0
-    for k in range(wanted.size):
-        bin_index = np.searchsorted(below, wanted[k], side="right") - 1
+    bin_index = 0
+    for k in range(wanted.size):  # ascending ranks: one forward scan finds their bins
+        while below[bin_index + 1] <= wanted[k]:
+            bin_index += 1
         rank_bin[k] = bin_index
         if start[bin_index] < 0:
             start[bin_index] = size
@@ -232,7 +237,7 @@ def histogram_order_statistics(
         first = start[bin_index]
         length = below[bin_index + 1] - below[bin_index]
         if not sorted_bins[bin_index]:
-            buffer[first : first + length] = np.sort(buffer[first : first + length])
+            buffer[first : first + length].sort()  # in place: no copy
             sorted_bins[bin_index] = True
         result[k] = buffer[first + wanted[k] - below[bin_index]]
 
