@@ -64,13 +64,12 @@ def open_uniform(word: Any) -> float:
     return uniform32(word) + HALF_STEP
 
 
-@njit
+@njit(inline=True)
 def normal_quantile(probability: float) -> float:
     """The standard normal quantile of ``probability`` in (0, 1): Wichura's AS241.
 
-    Compiled once and called, not inlined: the population's sampling loop calls it four
-    times per customer, and inlining each copy cost seconds of compile time for no
-    measurable gain in building a population (docs/performance.md, "Compiled code")."""
+    Inlined where it is called (in :func:`beta_variate`'s attempts); callers that need it
+    at several places of one loop call :func:`normal_score` instead."""
     q = probability - 0.5
     if abs(q) <= 0.425:
         r = 0.180625 - q * q
@@ -118,6 +117,14 @@ def normal_quantile(probability: float) -> float:
         )  # fmt: skip
     value = numerator / denominator
     return -value if q < 0.0 else value
+
+
+@njit
+def normal_score(probability: float) -> float:
+    """:func:`normal_quantile`, compiled once and called rather than inlined: the
+    population's sampling loop needs four per customer, and four inlined copies cost about
+    three seconds of compiling (docs/performance.md, "Compiled code")."""
+    return normal_quantile(probability)
 
 
 @njit(inline=True)

@@ -53,7 +53,7 @@ from trustsim.compiled import njit, prange
 from trustsim.model.distributions import (
     beta_shapes,
     beta_variate,
-    normal_quantile,
+    normal_score,
     open_uniform,
     stream_words,
 )
@@ -204,7 +204,7 @@ def _trait(
     )
 
 
-@njit
+@njit(inline=True)
 def _disposition(
     common: float, own: Any, dimension: int, segment: int, tables: Any, copula: Any
 ) -> float:
@@ -266,15 +266,15 @@ def sample_into(
         complaint_propensity[customer] = _trait(key0, key1, customer, 0, chosen, shapes, constants)
         wom_sensitivity[customer] = _trait(key0, key1, customer, 1, chosen, shapes, constants)
         s0, s1, s2, s3 = stream_words(key0, key1, customer, COPULA_STREAM, 0, DOMAIN_POPULATION)
-        common = normal_quantile(open_uniform(s0))
+        common = normal_score(open_uniform(s0))
         competence[customer] = _disposition(
-            common, normal_quantile(open_uniform(s1)), np.int64(0), chosen, tables, copula
+            common, normal_score(open_uniform(s1)), np.int64(0), chosen, tables, copula
         )
         integrity[customer] = _disposition(
-            common, normal_quantile(open_uniform(s2)), np.int64(1), chosen, tables, copula
+            common, normal_score(open_uniform(s2)), np.int64(1), chosen, tables, copula
         )
         benevolence[customer] = _disposition(
-            common, normal_quantile(open_uniform(s3)), np.int64(2), chosen, tables, copula
+            common, normal_score(open_uniform(s3)), np.int64(2), chosen, tables, copula
         )
         value_per_step[customer] = segment_values[chosen, 0]
         interaction_rate[customer] = segment_values[chosen, 1]
