@@ -84,26 +84,6 @@ class Network:
         csr.count_flagged_contacts(self.indptr, self.indices, flags, counts)
         return counts
 
-    def update_contact_counts(
-        self, counts: NDArray[np.int64], nodes: NDArray[np.int64], deltas: NDArray[np.int64]
-    ) -> None:
-        """Add ``deltas[k]`` to the count of every contact of ``nodes[k]``, in place.
-
-        Keeps :meth:`contact_counts` up to date when a few flags change, at a cost
-        proportional to their degrees instead of the whole graph.
-        """
-        if nodes.size == 0:
-            return
-        if self.indptr is None or self.indices is None:
-            counts += int(deltas.sum())
-            counts[nodes] -= deltas
-            return
-        starts, ends = self.indptr[nodes], self.indptr[nodes + 1]
-        lengths = ends - starts
-        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        contacts = self.indices[offsets + np.arange(int(lengths.sum()))]
-        np.add.at(counts, contacts, np.repeat(deltas, lengths))
-
     def share_from_counts(
         self, counts: NDArray[np.int64], nodes: NDArray[np.int64] | None = None
     ) -> NDArray[np.float64]:
