@@ -123,7 +123,8 @@ def normal_quantile(probability: float) -> float:
 def normal_score(probability: float) -> float:
     """:func:`normal_quantile`, compiled once and called rather than inlined: the
     population's sampling loop needs four per customer, and four inlined copies cost about
-    three seconds of compiling (docs/performance.md, "Compiled code")."""
+    two seconds of compiling (docs/performance.md, "Compile time and the cost around the
+    step")."""
     return normal_quantile(probability)
 
 
