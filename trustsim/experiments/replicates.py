@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from trustsim.model.model import TrustModel
 from trustsim.scenario.schema import Scenario
+from trustsim.system.lifetime import check_interrupt
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[np.random.SeedSequence]:
@@ -52,8 +53,10 @@ def run_replicate(
         engine=scenario.engine,
         replicate=replicate,
     )
+    check_interrupt()  # deferred while the build loaded or compiled code
     for _ in range(scenario.steps):
         model.step()
+        check_interrupt()  # an interrupt deferred while numba loaded code
         if on_step is not None:
             on_step()
     return model.timeseries()

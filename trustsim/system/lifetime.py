@@ -18,7 +18,8 @@ Local experiment workers call :func:`worker_initializer` with the reading end of
 
 :func:`sigterm_as_interrupt` makes SIGTERM raise :class:`KeyboardInterrupt`, so a
 terminated run or experiment cleans up exactly as after Ctrl-C (no partial folder; an
-experiment keeps its stored runs and says that re-running resumes).
+experiment keeps its stored runs and says that re-running resumes). While numba compiles
+or loads machine code the interrupt waits for the next step (:func:`check_interrupt`).
 """
 
 from __future__ import annotations
@@ -96,21 +97,62 @@ def child_command(command: list[str], descriptor: int) -> list[str]:
     return [*watchdog, "--", *arguments]
 
 
+#: Whether SIGTERM or Ctrl-C arrived while :func:`sigterm_as_interrupt` was active.
+_interrupt_pending = False
+
+#: Code in these packages is never interrupted mid-way: numba and llvmlite call back into
+#: Python from C while they load or compile machine code, and a KeyboardInterrupt raised
+#: in such a callback is printed ("Exception ignored on calling ctypes callback function")
+#: and swallowed, so a terminated run went on to finish (seen on Python 3.13, one time in
+#: five when the signal came as the first step loaded its code). The interrupt is raised
+#: at the next :func:`check_interrupt` instead.
+_DEFERRING_PACKAGES = (f"{os.sep}numba{os.sep}", f"{os.sep}llvmlite{os.sep}")
+
+
+def _in_deferring_code(frame: FrameType | None) -> bool:
+    while frame is not None:
+        if any(package in frame.f_code.co_filename for package in _DEFERRING_PACKAGES):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+    global _interrupt_pending
+    _interrupt_pending = True
+    if not _in_deferring_code(frame):
+        raise KeyboardInterrupt
+
+
+def check_interrupt() -> None:
+    """Raise KeyboardInterrupt if SIGTERM or Ctrl-C arrived and was deferred (see
+    :data:`_DEFERRING_PACKAGES`). Long loops call it between steps; it costs one global
+    read."""
+    if _interrupt_pending:
+        raise KeyboardInterrupt
 
 
 @contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """While active (main thread only), SIGTERM raises KeyboardInterrupt like Ctrl-C."""
+    """While active (main thread only), SIGTERM raises KeyboardInterrupt like Ctrl-C, and
+    both are deferred while numba compiles or loads code (until :func:`check_interrupt`).
+    Ctrl-C keeps Python's own handling when SIGINT is ignored or handled by someone else."""
+    global _interrupt_pending
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    _interrupt_pending = False
+    previous_term = signal.signal(signal.SIGTERM, _raise_interrupt)
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _raise_interrupt)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous_term)
+        if previous_int is signal.default_int_handler:
+            signal.signal(signal.SIGINT, previous_int)
+        _interrupt_pending = False
 
 
 def _main(argv: list[str]) -> None:
