@@ -36,17 +36,18 @@ except SystemExit as exit:
 """
 
 
+def printed_list(script: str) -> list[str]:
+    """The JSON list ``script`` prints last, run in a fresh interpreter."""
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    printed: list[str] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return printed
+
+
 def heavy_modules_after(code: str) -> list[str]:
     """The heavy packages in ``sys.modules`` after running ``code`` in a fresh interpreter."""
-    completed = subprocess.run(
-        [sys.executable, "-c", PROBE.format(code=code, heavy=HEAVY)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    loaded: list[str] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return loaded
+    return printed_list(PROBE.format(code=code, heavy=HEAVY))
 
 
 def test_import_trustsim_loads_no_heavy_library():
@@ -95,15 +96,7 @@ print(json.dumps(sorted(c.__qualname__ for c in models if c.__pydantic_complete_
 def built_models_after(code: str) -> list[str]:
     """The trustsim pydantic models whose validator is built after running ``code`` in a
     fresh interpreter."""
-    completed = subprocess.run(
-        [sys.executable, "-c", BUILT.format(code=code)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    built: list[str] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return built
+    return printed_list(BUILT.format(code=code))
 
 
 def test_trustsim_help_builds_no_pydantic_validator():
