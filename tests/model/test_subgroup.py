@@ -8,6 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from trustsim import compiled
 from trustsim.model import subgroup
 from trustsim.model.subgroup import PERCENTILE_BINS, Subgroup, bins_for
 
@@ -159,28 +160,33 @@ def test_empty_group_and_bad_ranks_raise() -> None:
         some.order_statistics(values, [-1])
 
 
-def test_auto_uses_the_compiled_histogram_for_small_and_large_groups(
+def test_auto_partitions_small_groups_and_bins_large_ones(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """ "auto" finds order statistics with the compiled histogram whatever the group's size
-    (seen through calls to it), and gives numpy's percentiles; "partition" does not call it."""
+    """ "auto" finds order statistics with the compiled histogram for groups above
+    SMALL_GROUP members (seen through calls to it) and by partitioning a copy up to it;
+    every method gives numpy's percentiles; "partition" never calls the histogram."""
     calls: list[int] = []
-    compiled = subgroup.histogram_order_statistics
+    compiled_gather = subgroup.gather_rank_bins
 
-    def spy(values: np.ndarray, members: np.ndarray, count: int, *rest: object) -> None:
-        calls.append(count)
-        compiled(values, members, count, *rest)
+    def spy(values: np.ndarray, members: np.ndarray, *rest: object) -> np.ndarray:
+        calls.append(int(np.count_nonzero(members)))
+        result: np.ndarray = compiled_gather(values, members, *rest)
+        return result
 
-    monkeypatch.setattr(subgroup, "histogram_order_statistics", spy)
-    values = np.random.default_rng(3).random(3000)
-    for count in (1, 7, 2999):
+    monkeypatch.setattr(subgroup, "gather_rank_bins", spy)
+    values = np.random.default_rng(3).random(2 * subgroup.SMALL_GROUP)
+    counts = (1, 7, subgroup.SMALL_GROUP, subgroup.SMALL_GROUP + 1, values.size - 1)
+    for count in counts:
         members = np.arange(values.size) < count
-        for method in ("auto", "partition"):
+        for method in ("auto", "partition", "histogram"):
             np.testing.assert_array_equal(
                 Subgroup(members).percentiles(values, [10, 50, 90], method=method),
                 np.percentile(values[members], [10, 50, 90]),
             )
-    assert calls == [1, 7, 2999]
+    # "histogram" calls it for every group, "auto" only above SMALL_GROUP members.
+    expected = [count for count in counts for _ in range(2 if count > subgroup.SMALL_GROUP else 1)]
+    assert calls == expected
 
 
 def test_bin_count_grows_with_the_group_up_to_the_cap() -> None:
@@ -205,3 +211,48 @@ def test_ranks_in_any_order() -> None:
             group.order_statistics(values, ranks, method=method),  # type: ignore[arg-type]
             expected,
         )
+
+
+@pytest.mark.parametrize(
+    ("values", "members"),
+    [pytest.param(values, members, id=name) for name, values, members in _cases()],
+)
+def test_the_histogram_in_blocks_on_threads_gives_the_same_order_statistics(
+    values: np.ndarray, members: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The histogram's passes cut the positions into blocks that run on parallel threads
+    (each block with its own counts); any number of blocks, on one thread or two, finds
+    the same exact order statistics."""
+    selected = np.sort(values[members])
+    ranks = sorted({0, selected.size // 10, selected.size // 2, selected.size - 1})
+    monkeypatch.setattr(compiled, "PARALLEL_MIN_ITEMS", 0)  # parallel at any size
+    for blocks in (1, 3, subgroup.HISTOGRAM_BLOCKS, 64):
+        monkeypatch.setattr(subgroup, "blocks_for", lambda size, blocks=blocks: blocks)
+        for threads in (1, 2):
+            with compiled.threads_at_most(threads):
+                found = Subgroup(members).order_statistics(values, ranks, (0.0, 1.0), 1024)
+            np.testing.assert_array_equal(found, selected[ranks], err_msg=f"{blocks} blocks")
+
+
+def test_large_groups_use_the_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From PARALLEL_MIN_ITEMS positions on, percentiles run in HISTOGRAM_BLOCKS blocks (on
+    the threads in use) and still equal numpy's."""
+    assert subgroup.blocks_for(compiled.PARALLEL_MIN_ITEMS - 1) == 1
+    assert subgroup.blocks_for(compiled.PARALLEL_MIN_ITEMS) == subgroup.HISTOGRAM_BLOCKS
+    monkeypatch.setattr(compiled, "PARALLEL_MIN_ITEMS", 0)
+    seen: list[int] = []
+    original = subgroup.gather_rank_bins
+
+    def spy(*arguments: object) -> np.ndarray:
+        seen.append(int(arguments[6]))  # type: ignore[call-overload]
+        result: np.ndarray = original(*arguments)
+        return result
+
+    monkeypatch.setattr(subgroup, "gather_rank_bins", spy)
+    for name, values, members in _cases():
+        np.testing.assert_array_equal(
+            Subgroup(members).percentiles(values, PERCENTS),
+            np.percentile(values[members], PERCENTS),
+            err_msg=name,
+        )
+    assert set(seen) == {subgroup.HISTOGRAM_BLOCKS}

@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from trustsim.compiled import njit, prange
 from trustsim.model.random_numbers import (
@@ -53,9 +54,9 @@ MAX_BLOCKS = 1 << 24
 
 MASK32 = np.uint64(0xFFFFFFFF)
 SHIFT32 = np.uint64(32)
-#: Rows up to this long are sorted by insertion (rows of generated networks hold about
-#: the mean degree); longer ones (hubs) by numpy's sort.
-INSERTION_SORT_MAX = 32
+#: Rows up to this long are sorted by insertion in compiled code (rows of generated
+#: networks hold about the mean degree); longer ones (hubs) by NumPy's sort, one call each.
+INSERTION_SORT_MAX = 64
 
 
 @njit(inline=True)
@@ -153,8 +154,8 @@ def _unit_words(kind: int, key0: Any, key1: Any, unit: int, j: int) -> Any:
     return zero, zero, zero, zero
 
 
-@njit(parallel=True)
-def count_ends(
+@njit
+def walk_chunk_ends(
     kind: int,
     key0: Any,
     key1: Any,
@@ -165,24 +166,60 @@ def count_ends(
     targets: Any,
     units: int,
     per_unit: int,
-    counts: Any,
+    chunk: int,
+    ends: Any,
+    indices: Any,
+    fill: bool,
 ) -> None:
-    """``counts[c, x]``: ends at node ``x`` of the edges of chunk ``c`` (chunks are equal
-    ranges of units, one per row of ``counts``)."""
-    chunks = counts.shape[0]
-    for chunk in prange(chunks):
-        w0 = w1 = w2 = w3 = np.uint64(0)
-        for unit in range(chunk * units // chunks, (chunk + 1) * units // chunks):
-            for j in range(per_unit):
-                if j % 4 == 0:
-                    w0, w1, w2, w3 = _unit_words(kind, key0, key1, unit, j)
-                u, v = edge_ends(
-                    kind, key0, key1, size, parameter, links, sources, targets, unit, j,
-                    w0, w1, w2, w3,
-                )  # fmt: skip
-                if u != v:
-                    counts[chunk, u] += 1
-                    counts[chunk, v] += 1
+    """Visit the edges of chunk ``chunk`` (an equal range of the units, one per row of
+    ``ends``) in order and add one to ``ends[chunk, x]`` for each end at node ``x``. With
+    ``fill``, ``ends`` holds each chunk's next write position in each row
+    (:func:`chunk_positions`) and each end's other node is also written there, so the
+    same walk first counts the ends and then places them."""
+    chunks = ends.shape[0]
+    w0 = w1 = w2 = w3 = np.uint64(0)
+    for unit in range(chunk * units // chunks, (chunk + 1) * units // chunks):
+        for j in range(per_unit):
+            if j % 4 == 0:
+                w0, w1, w2, w3 = _unit_words(kind, key0, key1, unit, j)
+            u, v = edge_ends(
+                kind, key0, key1, size, parameter, links, sources, targets, unit, j,
+                w0, w1, w2, w3,
+            )  # fmt: skip
+            if u != v:
+                if fill:
+                    indices[ends[chunk, u]] = v
+                    indices[ends[chunk, v]] = u
+                ends[chunk, u] += 1
+                ends[chunk, v] += 1
+
+
+@njit(parallel=True)
+def walk_ends(
+    kind: int,
+    key0: Any,
+    key1: Any,
+    size: int,
+    parameter: float,
+    links: int,
+    sources: Any,
+    targets: Any,
+    units: int,
+    per_unit: int,
+    ends: Any,
+    indices: Any,
+    fill: bool,
+) -> None:
+    """:func:`walk_chunk_ends` of every chunk, in parallel: with ``fill`` False, count the
+    ends of each chunk at each node; with ``fill`` True (``ends`` turned into positions by
+    :func:`chunk_positions`), write every edge's ends into their rows. One compiled
+    function for both passes (and all kinds): each parallel function costs seconds to
+    compile."""
+    for chunk in prange(ends.shape[0]):
+        walk_chunk_ends(
+            kind, key0, key1, size, parameter, links, sources, targets, units, per_unit,
+            np.int64(chunk), ends, indices, fill,
+        )  # fmt: skip
 
 
 @njit(parallel=True)
@@ -196,63 +233,47 @@ def chunk_positions(indptr: Any, counts: Any) -> None:
             position += count
 
 
-@njit(parallel=True)
-def fill_ends(
-    kind: int,
-    key0: Any,
-    key1: Any,
-    size: int,
-    parameter: float,
-    links: int,
-    sources: Any,
-    targets: Any,
-    units: int,
-    per_unit: int,
-    positions: Any,
-    indices: Any,
-) -> None:
-    """Write both ends of every edge into their rows (``positions`` from
-    :func:`chunk_positions`, advanced as they are used)."""
-    chunks = positions.shape[0]
-    for chunk in prange(chunks):
-        w0 = w1 = w2 = w3 = np.uint64(0)
-        for unit in range(chunk * units // chunks, (chunk + 1) * units // chunks):
-            for j in range(per_unit):
-                if j % 4 == 0:
-                    w0, w1, w2, w3 = _unit_words(kind, key0, key1, unit, j)
-                u, v = edge_ends(
-                    kind, key0, key1, size, parameter, links, sources, targets, unit, j,
-                    w0, w1, w2, w3,
-                )  # fmt: skip
-                if u != v:
-                    indices[positions[chunk, u]] = v
-                    positions[chunk, u] += 1
-                    indices[positions[chunk, v]] = u
-                    positions[chunk, v] += 1
+@njit
+def sort_short_row_and_drop_duplicates(start: int, end: int, indices: Any) -> int:
+    """Sort ``indices[start:end]`` in place by insertion if it is at most
+    :data:`INSERTION_SORT_MAX` long (a longer row must come sorted), move its distinct
+    values to its front and return how many there are."""
+    if end - start <= INSERTION_SORT_MAX:
+        for i in range(start + 1, end):
+            value = indices[i]
+            j = i - 1
+            while j >= start and indices[j] > value:
+                indices[j + 1] = indices[j]
+                j -= 1
+            indices[j + 1] = value
+    write = start
+    for i in range(start, end):
+        if i == start or indices[i] != indices[write - 1]:
+            indices[write] = indices[i]
+            write += 1
+    return write - start
 
 
 @njit(parallel=True)
-def sort_rows_and_drop_duplicates(indptr: Any, indices: Any, kept: Any) -> None:
-    """Sort each row in place and move its distinct neighbours to its front;
-    ``kept[row]`` = how many."""
+def sort_short_rows_and_drop_duplicates(indptr: Any, indices: Any, kept: Any) -> None:
+    """:func:`sort_short_row_and_drop_duplicates` of every row, in parallel; ``kept[row]``
+    = how many distinct neighbours it has."""
     for row in prange(indptr.size - 1):
-        start, end = indptr[row], indptr[row + 1]
-        if end - start <= INSERTION_SORT_MAX:
-            for i in range(start + 1, end):
-                value = indices[i]
-                j = i - 1
-                while j >= start and indices[j] > value:
-                    indices[j + 1] = indices[j]
-                    j -= 1
-                indices[j + 1] = value
-        else:
-            indices[start:end].sort()  # in place: no copy
-        write = start
-        for i in range(start, end):
-            if i == start or indices[i] != indices[write - 1]:
-                indices[write] = indices[i]
-                write += 1
-        kept[row] = write - start
+        kept[row] = sort_short_row_and_drop_duplicates(indptr[row], indptr[row + 1], indices)
+
+
+def sort_rows_and_drop_duplicates(
+    indptr: NDArray[np.int64], indices: NDArray[Any], kept: NDArray[np.int64]
+) -> None:
+    """Sort each row in place and move its distinct neighbours to its front;
+    ``kept[row]`` = how many. Rows longer than :data:`INSERTION_SORT_MAX` (hubs: a few per
+    thousand nodes of a scale-free network, none of the others) are sorted by NumPy one
+    by one, the rest by insertion in compiled code (numba's own sort would cost about two
+    seconds to compile)."""
+    lengths = np.diff(indptr)
+    for row in np.flatnonzero(lengths > INSERTION_SORT_MAX).tolist():
+        indices[indptr[row] : indptr[row + 1]].sort()
+    sort_short_rows_and_drop_duplicates(indptr, indices, kept)
 
 
 @njit
@@ -307,17 +328,17 @@ def build_rows(
     else:  # edge arrays: node numbers below size, so index_type holds them
         sources = np.ascontiguousarray(sources, dtype=index_type)
         targets = np.ascontiguousarray(targets, dtype=index_type)
-    # Every kind passes its arrays as index_type: one compiled count_ends and fill_ends
-    # for all kinds (each costs about two seconds to compile).
+    # Every kind passes its arrays as index_type: one compiled walk_ends for all kinds
+    # and both passes.
     chunks = max(1, min(chunks, units)) if units else 1
     counts = np.zeros((chunks, size), dtype=np.int64)
     arguments = (kind, key[0], key[1], size, float(parameter), links, sources, targets)
-    count_ends(*arguments, units, per_unit, counts)
+    walk_ends(*arguments, units, per_unit, counts, np.empty(0, dtype=index_type), False)
     indptr = np.zeros(size + 1, dtype=np.int64)
     np.cumsum(counts.sum(axis=0), out=indptr[1:])
     indices = np.empty(int(indptr[-1]), dtype=index_type)
     chunk_positions(indptr, counts)
-    fill_ends(*arguments, units, per_unit, counts, indices)
+    walk_ends(*arguments, units, per_unit, counts, indices, True)
     del counts, arguments, sources, targets
     kept = np.empty(size, dtype=np.int64)
     sort_rows_and_drop_duplicates(indptr, indices, kept)

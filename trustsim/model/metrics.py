@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from trustsim.model.engines.base import Snapshot
+from trustsim.model.population import ACTIVE
+from trustsim.model.step_totals import StepTotals
 from trustsim.model.subgroup import Subgroup
 from trustsim.rules import wom
 from trustsim.rules.economics import StepEconomics
 from trustsim.scenario.firm import LEVERS
-from trustsim.scenario.schema import Scenario
 
 #: Trust over active customers, each in [0, 1] (see :func:`trust_statistics`).
 TRUST_COLUMNS: tuple[str, ...] = (
@@ -23,6 +24,10 @@ TRUST_COLUMNS: tuple[str, ...] = (
     "trust_p50",
     "trust_p90",
 )
+
+#: The trust arrays whose means over active customers are columns (names of
+#: :attr:`StepTotals.active_sums`).
+TRUST_SUMS: tuple[str, ...] = ("overall", "competence", "integrity", "benevolence")
 
 #: Stocks of people at the end of a step.
 STOCK_COLUMNS: tuple[str, ...] = ("prospects", "active", "churned")
@@ -76,29 +81,34 @@ COLUMNS: tuple[str, ...] = (
 )
 
 
-def trust_statistics(
-    overall: NDArray[np.float64],
-    competence: NDArray[np.float64],
-    integrity: NDArray[np.float64],
-    benevolence: NDArray[np.float64],
-    active: Subgroup,
-) -> dict[str, float]:
-    """Mean and percentiles (10, 50, 90; exact, numpy's linear method) of trust over
-    active customers.
+def trust_means(totals: StepTotals, snapshot: Snapshot) -> dict[str, float]:
+    """Mean trust over active customers by name of :data:`TRUST_SUMS`, kept inside [0, 1]
+    (a rounded sum divided by a count can land one unit beyond it): the fixed-order sums of
+    :mod:`trustsim.model.step_totals` divided by the count. With nobody active the means are
+    over everyone (NumPy's means of the snapshot's arrays)."""
+    if totals.active == 0:
+        return {
+            name: min(max(float(getattr(snapshot, name).mean()), 0.0), 1.0) for name in TRUST_SUMS
+        }
+    sums = totals.active_sums
+    return {name: min(max(sums[name] / totals.active, 0.0), 1.0) for name in TRUST_SUMS}
 
-    With no active customer left, the statistics are taken over everyone (prospects and
-    churned people keep a trust in the firm too), so that the columns are never NaN.
-    """
-    group = active if active.count else Subgroup(np.ones(active.size, dtype=bool))
-    # Plain NumPy reductions (not BLAS dot products), whose results do not depend on the
-    # machine's BLAS build: the timeseries must be byte-identical everywhere.
+
+def trust_statistics(totals: StepTotals, snapshot: Snapshot) -> dict[str, float]:
+    """Mean (:func:`trust_means`) and percentiles (10, 50, 90; exact, numpy's linear
+    method) of trust over active customers; over everyone when nobody is active
+    (prospects and churned people keep a trust in the firm too), so that the columns are
+    never NaN."""
+    state = snapshot.state
+    members = state == ACTIVE if totals.active else np.ones(state.size, dtype=bool)
     unit = (0.0, 1.0)  # the range of trust
-    p10, p50, p90 = group.percentiles(overall, [10, 50, 90], value_range=unit)
+    p10, p50, p90 = Subgroup(members).percentiles(snapshot.overall, [10, 50, 90], value_range=unit)
+    means = trust_means(totals, snapshot)
     return {
-        "trust_mean": group.mean(overall, unit),
-        "trust_competence": group.mean(competence, unit),
-        "trust_integrity": group.mean(integrity, unit),
-        "trust_benevolence": group.mean(benevolence, unit),
+        "trust_mean": means["overall"],
+        "trust_competence": means["competence"],
+        "trust_integrity": means["integrity"],
+        "trust_benevolence": means["benevolence"],
         "trust_p10": float(p10),
         "trust_p50": float(p50),
         "trust_p90": float(p90),
@@ -109,13 +119,8 @@ def metrics_row(
     *,
     step: int,
     replicate: int,
-    scenario: Scenario,
-    overall: NDArray[np.float64],
-    competence: NDArray[np.float64],
-    integrity: NDArray[np.float64],
-    benevolence: NDArray[np.float64],
-    state_counts: tuple[int, int, int],
-    active: Subgroup,
+    totals: StepTotals,
+    snapshot: Snapshot,
     events: dict[str, int],
     reputation: float,
     economics: StepEconomics,
@@ -125,20 +130,19 @@ def metrics_row(
     advertising_multiplier: float,
     event_labels: list[str],
 ) -> dict[str, Any]:
-    """Assemble one timeseries row; ``events`` holds every name of :data:`EVENT_COUNTS`.
+    """Assemble one timeseries row from the step's totals (:class:`StepTotals`), the
+    customers' state (for the percentiles) and the firm's books;
+    ``events`` holds every name of :data:`EVENT_COUNTS`.
 
     The ``events`` column names the timeline events that started in this step,
     separated by "; " (empty when none).
     """
-    prospects, active_count, churned = state_counts
     row: dict[str, Any] = {"step": step, "replicate": replicate}
-    row.update(trust_statistics(overall, competence, integrity, benevolence, active))
+    row.update(trust_statistics(totals, snapshot))
     row["nps"] = wom.net_promoter_score_from_counts(
-        promoters=active.count_true(overall >= scenario.wom.promoter_threshold),
-        detractors=active.count_true(overall < scenario.wom.detractor_threshold),
-        customers=active.count,
+        promoters=totals.promoters, detractors=totals.detractors, customers=totals.active
     )
-    row.update({"prospects": prospects, "active": active_count, "churned": churned})
+    row.update({"prospects": totals.prospects, "active": totals.active, "churned": totals.churned})
     row.update({name: int(events[name]) for name in EVENT_COUNTS})
     row["reputation"] = float(reputation)
     row.update({name: float(value) for name, value in economics._asdict().items()})
@@ -152,7 +156,8 @@ def metrics_row(
 
 def count_events(counts: dict[str, int], breach: bool) -> dict[str, int]:
     """Per-step event counts (every name of :data:`EVENT_COUNTS`) from the counts of the
-    event bits of :data:`trustsim.model.phases.EVENT_BITS` (``StepOutcome.counts()``)."""
+    event bits of :data:`trustsim.model.phases.EVENT_BITS` (``StepTotals.event_counts``
+    or ``StepOutcome.counts()``)."""
     after_complaint = counts["left_after_complaint"]
     return {
         "acquired": counts["adopted"],

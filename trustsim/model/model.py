@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from trustsim.compiled import threads_for
@@ -22,18 +23,18 @@ from trustsim.errors import ScenarioError
 from trustsim.model.engines.base import Engine, Snapshot, StepOutcome
 from trustsim.model.engines.registry import ENGINES
 from trustsim.model.firm import Firm
-from trustsim.model.metrics import COLUMNS, EVENT_COUNTS, count_events, metrics_row
-from trustsim.model.network import Network, build_network
-from trustsim.model.population import (
-    ACTIVE,
-    CHURNED,
-    PROSPECT,
-    sample_population,
-    tenure_weight,
+from trustsim.model.metrics import (
+    COLUMNS,
+    EVENT_COUNTS,
+    count_events,
+    metrics_row,
+    trust_means,
 )
+from trustsim.model.network import Network, build_network
+from trustsim.model.population import sample_population, tenure_weight
 from trustsim.model.random_numbers import replicate_key
 from trustsim.model.recording import DataCollectorView, Recorder
-from trustsim.model.subgroup import Subgroup
+from trustsim.model.step_totals import StepTotals, step_totals
 from trustsim.model.timeline import Timeline
 from trustsim.rules import economics, wom
 from trustsim.rules.economics import StepEconomics
@@ -115,9 +116,10 @@ class TrustModel(mesa.Model):
                 self, scenario, self.network, population, self.key
             )
         snapshot = self.engine.snapshot()
-        active = snapshot.state == ACTIVE
-        overall = snapshot.overall
-        self.reputation = float(overall[active].mean()) if active.any() else float(overall.mean())
+        totals = self._totals(snapshot, np.zeros(snapshot.state.size, dtype=np.int64))
+        # The initial reputation: the mean trust of the active customers (of everyone when
+        # nobody is active yet), as trust_mean of step 0.
+        self.reputation = trust_means(totals, snapshot)["overall"]
         #: The timeseries, one row per step, in preallocated column arrays.
         self.recorder = Recorder(COLUMNS, capacity=scenario.steps + 1)
         #: Mesa's DataCollector read API over the recorder (``collect()`` does nothing).
@@ -127,7 +129,7 @@ class TrustModel(mesa.Model):
             StepEconomics(0, 0, 0, 0, 0, 0, 0),
             [],
             snapshot,
-            Subgroup(active),
+            totals,
         )
 
     def trigger(self, event: Mapping[str, Any] | Event) -> Event:
@@ -161,19 +163,18 @@ class TrustModel(mesa.Model):
             firm_state, self.reputation, self.advertising_multiplier
         )
         self.last_outcome = outcome
-        events = count_events(outcome.counts(), breach=firm_state.breach)
+        snapshot = self.engine.snapshot()
+        totals = self._totals(snapshot, outcome.events)
+        events = count_events(totals.event_counts, breach=firm_state.breach)
         self.reputation = wom.reputation_update(
             self.reputation,
             events["wom_positive"],
             events["wom_negative"],
             self.config.wom.reputation_memory,
         )
-        snapshot = self.engine.snapshot()
-        active = Subgroup(snapshot.state == ACTIVE)
-        active_value = active.sum(snapshot.value_per_step)
         money = self.config.economics
         books = economics.step_economics(
-            active_value=active_value,
+            active_value=totals.active_sums["value_per_step"],
             price_multiplier=self.price_multiplier,
             claims_checked=events["claims_checked"],
             cost_per_check=self.config.claims.cost_per_check,
@@ -187,8 +188,22 @@ class TrustModel(mesa.Model):
             cost_per_acquisition=money.cost_per_acquisition,
             advertising_per_step=money.advertising_per_step + effects.campaign_cost,
         )
-        self._record(events, books, effects.labels, snapshot, active)
+        self._record(events, books, effects.labels, snapshot, totals)
         self.running = self.steps < self.config.steps
+
+    def _totals(self, snapshot: Snapshot, events: NDArray[np.int64]) -> StepTotals:
+        """The step's totals over the customers (one compiled pass, step_totals)."""
+        return step_totals(
+            snapshot.state,
+            snapshot.overall,
+            snapshot.competence,
+            snapshot.integrity,
+            snapshot.benevolence,
+            snapshot.value_per_step,
+            events,
+            self.config.wom.promoter_threshold,
+            self.config.wom.detractor_threshold,
+        )
 
     def _record(
         self,
@@ -196,21 +211,14 @@ class TrustModel(mesa.Model):
         books: StepEconomics,
         labels: list[str],
         snapshot: Snapshot,
-        active: Subgroup,
+        totals: StepTotals,
     ) -> None:
         self.cumulative_profit += books.profit
-        prospects = int(np.count_nonzero(snapshot.state == PROSPECT))
-        churned = int(np.count_nonzero(snapshot.state == CHURNED))
         self.latest_metrics = metrics_row(
             step=self.steps,
             replicate=self.replicate,
-            scenario=self.config,
-            overall=snapshot.overall,
-            competence=snapshot.competence,
-            integrity=snapshot.integrity,
-            benevolence=snapshot.benevolence,
-            state_counts=(prospects, active.count, churned),
-            active=active,
+            totals=totals,
+            snapshot=snapshot,
             events=events,
             reputation=self.reputation,
             economics=books,

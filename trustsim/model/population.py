@@ -287,7 +287,7 @@ def sample_into(
 def _block_sums(weights: Any, scale: float, block: int) -> Any:
     """Sums of ``min(1, scale * weight)`` over fixed blocks of ``block`` customers."""
     count = (weights.size + block - 1) // block
-    sums = np.zeros(count)
+    sums = np.empty(count)  # every entry is written (np.zeros would be a parallel loop)
     for index in prange(count):
         total = 0.0
         for customer in range(index * block, min(weights.size, (index + 1) * block)):

@@ -3,14 +3,16 @@
 The metrics of a step are taken over active customers, usually most of the population.
 Copying them out (``values[mask]``) and partitioning the copy for percentiles cost more
 than a third of a vectorized step at 10^6 customers. :class:`Subgroup` keeps the indices of
-whichever side of the mask is smaller, so a sum over the group is the total minus a sum
-over the few outsiders, and :meth:`Subgroup.percentiles` finds exact order statistics
-through a histogram, in one compiled function (:func:`histogram_order_statistics`): it
-counts the group's values per bin, locates the bins holding the wanted ranks and sorts only
-the values in those bins. ``method="partition"`` copies the members' values and partitions
-the copy (``numpy.partition``) instead; both give the same exact order statistics
-(tests/model/test_subgroup.py), and the compiled histogram is the faster at every group
-size measured (benchmarks/bench_recording.py, docs/performance.md).
+whichever side of the mask is smaller (found on first use), so a sum over the group is the
+total minus a sum over the few outsiders, and :meth:`Subgroup.percentiles` finds exact
+order statistics through a histogram (:func:`gather_rank_bins`, compiled, in parallel on
+large groups): it counts the group's values per bin, locates the bins holding the wanted
+ranks and copies out only the values in those bins, which NumPy then sorts.
+``method="partition"`` copies the members' values and partitions the copy
+(``numpy.partition``) instead; both give the same exact order statistics
+(tests/model/test_subgroup.py). "auto" partitions groups of up to :data:`SMALL_GROUP`
+members, where the histogram's fixed cost makes it the slower, and bins larger ones
+(benchmarks/bench_recording.py, docs/performance.md).
 """
 
 from __future__ import annotations
@@ -22,15 +24,29 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from trustsim.compiled import njit
+from trustsim import compiled
+from trustsim.compiled import njit, prange, threads_for
 
 #: Most bins of the histogram that locates order statistics (about 15 values per bin at
 #: 10^6 members); smaller groups get fewer (:func:`bins_for`).
 PERCENTILE_BINS = 1 << 16
 
-#: How order statistics are found: "histogram" (the compiled histogram; also "auto") or
-#: "partition" (a copy of the members' values, partitioned by NumPy).
+#: Blocks of the histogram's passes from PARALLEL_MIN_ITEMS positions on (:func:`blocks_for`):
+#: enough for two to eight threads to share evenly; each holds its own counts (8 x 65 536
+#: bins: 4 MiB).
+HISTOGRAM_BLOCKS = 8
+
+#: How order statistics are found: "histogram" (the compiled histogram), "partition" (a
+#: copy of the members' values, partitioned by NumPy) or "auto" (the partition for groups
+#: of at most :data:`SMALL_GROUP` members, else the histogram).
 Method = Literal["auto", "partition", "histogram"]
+
+#: The largest group "auto" partitions. The histogram's parallel passes have a fixed cost
+#: of about 25 µs a call, so the partition is the faster below about 5000-10 000 members
+#: and the histogram above (70% of N members, µs per call of three percentiles: 17 against
+#: 31 at 200, 36 against 41 at 5000, 61 against 55 at 10 000, 207 against 82 at 20 000;
+#: 2026-11-29, docs/performance.md).
+SMALL_GROUP = 4096
 
 
 def bins_for(members: int) -> int:
@@ -52,8 +68,17 @@ class Subgroup:
         #: Sums over the group are taken as the total minus the outsiders when the group is
         #: the larger side (``complement`` True), else over the members directly.
         self.complement = 2 * self.count > self.size
-        self.indices = np.flatnonzero(~members if self.complement else members)
         self.members = members
+        self._indices: NDArray[np.intp] | None = None
+
+    @property
+    def indices(self) -> NDArray[np.intp]:
+        """The positions of the smaller side of the mask: the members, or the outsiders
+        when ``complement`` (found on first use: percentiles do not need them)."""
+        if self._indices is None:
+            members = self.members
+            self._indices = np.flatnonzero(~members if self.complement else members)
+        return self._indices
 
     def sum(self, values: NDArray[np.float64]) -> float:
         """Sum of ``values`` over the group (0.0 for an empty group)."""
@@ -102,7 +127,9 @@ class Subgroup:
             raise ValueError(f"ranks {list(ranks)} outside a group of {self.count}")
         if wanted.size == 0:
             return np.empty(0)
-        if method == "partition":
+        if method == "partition" or (
+            method == "auto" and bin_count is None and self.count <= SMALL_GROUP
+        ):
             chosen = values[self.members] if self.complement else values[self.indices]
             chosen.partition(wanted)
             result: NDArray[np.float64] = chosen[wanted]
@@ -111,19 +138,30 @@ class Subgroup:
         if bin_count is None:
             bin_count = bins_for(self.count)
         order = np.argsort(wanted, kind="stable")  # the compiled search wants them ascending
-        ascending = np.empty(wanted.size)
-        histogram_order_statistics(
-            np.ascontiguousarray(values, dtype=np.float64),
-            np.ascontiguousarray(self.members, dtype=np.bool_),
-            self.count,
-            wanted[order].astype(np.int64),
-            low,
-            high,
-            bin_count,
-            ascending,
-        )
+        ascending = wanted[order].astype(np.int64)
+        rank_start, rank_length, rank_offset = (np.empty(wanted.size, np.int64) for _ in range(3))
+        with threads_for(self.size):
+            buffer = gather_rank_bins(
+                np.ascontiguousarray(values, dtype=np.float64),
+                np.ascontiguousarray(self.members, dtype=np.bool_),
+                ascending,
+                low,
+                high,
+                bin_count,
+                blocks_for(self.size),
+                rank_start,
+                rank_length,
+                rank_offset,
+            )
         result = np.empty(wanted.size)
-        result[order] = ascending
+        sorted_from: set[int] = set()
+        for k, (start, length, offset) in enumerate(
+            zip(rank_start.tolist(), rank_length.tolist(), rank_offset.tolist(), strict=True)
+        ):
+            if start not in sorted_from:  # each bin's few values, sorted once, in place
+                buffer[start : start + length].sort()
+                sorted_from.add(start)
+            result[order[k]] = buffer[start + offset]
         return result
 
     def percentiles(
@@ -187,59 +225,130 @@ def bin_of(value: float, low: float, scale: float, bin_count: int) -> int:
     return int(scaled)
 
 
+def blocks_for(size: int) -> int:
+    """Blocks of consecutive positions that the histogram's two passes share among threads:
+    one below :data:`~trustsim.compiled.PARALLEL_MIN_ITEMS` positions, else
+    :data:`HISTOGRAM_BLOCKS`. A function of the size only, so the values of a bin are
+    gathered in the same order on any number of threads."""
+    return 1 if size < compiled.PARALLEL_MIN_ITEMS else HISTOGRAM_BLOCKS
+
+
 @njit
-def histogram_order_statistics(
+def count_bins(
     values: Any,
     members: Any,
-    count: int,
+    first: int,
+    last: int,
+    low: float,
+    scale: float,
+    bin_count: int,
+    counts: Any,
+) -> None:
+    """``counts[b]``: the members among positions ``first`` to ``last - 1`` whose value is
+    in bin ``b`` (:func:`bin_of`)."""
+    for bin_index in range(bin_count):
+        counts[bin_index] = 0
+    for index in range(first, last):
+        if members[index]:
+            counts[bin_of(values[index], low, scale, bin_count)] += 1
+
+
+@njit
+def copy_bins(
+    values: Any,
+    members: Any,
+    first: int,
+    last: int,
+    low: float,
+    scale: float,
+    bin_count: int,
+    slot: Any,
+    next_free: Any,
+    buffer: Any,
+) -> None:
+    """Copy the values of the members among positions ``first`` to ``last - 1`` whose bin
+    ``b`` has a slot (``slot[b] >= 0``) to ``buffer[next_free[slot[b]]]``, in position
+    order, advancing ``next_free``."""
+    for index in range(first, last):
+        if members[index]:
+            chosen = slot[bin_of(values[index], low, scale, bin_count)]
+            if chosen >= 0:
+                buffer[next_free[chosen]] = values[index]
+                next_free[chosen] += 1
+
+
+@njit(parallel=True)
+def gather_rank_bins(
+    values: Any,
+    members: Any,
     wanted: Any,
     low: float,
     high: float,
     bin_count: int,
-    result: Any,
-) -> None:
-    """``result[k]``: the members' value at 0-based rank ``wanted[k]`` of their ascending
-    order (``count`` members; ranks valid and ascending), exactly.
+    blocks: int,
+    rank_start: Any,
+    rank_length: Any,
+    rank_offset: Any,
+) -> Any:
+    """The members' values in the histogram bins that hold the 0-based ranks ``wanted``
+    (valid and ascending) of their ascending order, and where each rank is among them.
 
-    One pass counts the members per bin (:func:`bin_of`), a second copies the values of the
-    bins that hold a wanted rank, and each such bin's few values are sorted. ``values``
-    must not contain NaN."""
+    One pass counts the members per bin (:func:`count_bins`); a second copies the values
+    of the bins that hold a wanted rank into one buffer (:func:`copy_bins`), which is
+    returned, bin after bin in ascending order. For each rank ``k``, its bin's values are
+    ``buffer[rank_start[k] : rank_start[k] + rank_length[k]]`` and, once that slice is
+    sorted, the rank's value is at ``rank_start[k] + rank_offset[k]`` (the sort is left to
+    NumPy, in :meth:`Subgroup.order_statistics`: numba's own sort costs about two seconds
+    to compile).
+
+    Both passes cut the positions into ``blocks`` runs (:func:`blocks_for`) that run in
+    parallel, each with its own counts, which are then added (whole numbers: exact in any
+    order). A block copies its values after those of the blocks before it, so every bin is
+    gathered in position order, as by one thread. ``values`` must not contain NaN. (No
+    array expressions such as ``np.zeros`` here: numba would make each a parallel loop of
+    its own, which costs about a second to compile.)"""
     scale = bin_scale(low, high, bin_count)
-    below = np.zeros(bin_count + 1, dtype=np.int64)  # below[b]: members in bins < b
-    for index in range(values.size):
-        if members[index]:
-            below[bin_of(values[index], low, scale, bin_count) + 1] += 1
+    size = values.size
+    per_block = (size + blocks - 1) // blocks
+    block_counts = np.empty((blocks, bin_count), dtype=np.int64)
+    for block in prange(blocks):
+        first: Any = np.int64(block) * per_block  # a prange index is uint64 in numba
+        last = min(size, first + per_block)
+        count_bins(values, members, first, last, low, scale, bin_count, block_counts[block])
+    # The bin of each wanted rank (one forward scan: the ranks ascend); each wanted bin
+    # gets a slot and its place in the buffer, and each block its place within the bin's.
+    slot = np.empty(bin_count, dtype=np.int64)
     for bin_index in range(bin_count):
-        below[bin_index + 1] += below[bin_index]
-    # The bin of each wanted rank, and where each wanted bin's values go in one buffer.
-    rank_bin = np.empty(wanted.size, dtype=np.int64)
-    start = np.full(bin_count, -1, dtype=np.int64)
-    size = 0
+        slot[bin_index] = -1
+    cursor = np.empty((blocks, wanted.size), dtype=np.int64)
+    slots = gathered = 0
     bin_index = 0
-    for k in range(wanted.size):  # ascending ranks: one forward scan finds their bins
-        while below[bin_index + 1] <= wanted[k]:
-            bin_index += 1
-        rank_bin[k] = bin_index
-        if start[bin_index] < 0:
-            start[bin_index] = size
-            size += below[bin_index + 1] - below[bin_index]
-    buffer = np.empty(size)
-    filled = np.zeros(bin_count, dtype=np.int64)
-    for index in range(values.size):
-        if members[index]:
-            bin_index = bin_of(values[index], low, scale, bin_count)
-            if start[bin_index] >= 0:
-                buffer[start[bin_index] + filled[bin_index]] = values[index]
-                filled[bin_index] += 1
-    sorted_bins = np.zeros(bin_count, dtype=np.bool_)
+    below = 0  # members in the bins before bin_index
+    in_bin = 0
+    for block in range(blocks):
+        in_bin += block_counts[block, 0]
     for k in range(wanted.size):
-        bin_index = rank_bin[k]
-        first = start[bin_index]
-        length = below[bin_index + 1] - below[bin_index]
-        if not sorted_bins[bin_index]:
-            buffer[first : first + length].sort()  # in place: no copy
-            sorted_bins[bin_index] = True
-        result[k] = buffer[first + wanted[k] - below[bin_index]]
+        while below + in_bin <= wanted[k]:
+            below += in_bin
+            bin_index += 1
+            in_bin = 0
+            for block in range(blocks):
+                in_bin += block_counts[block, bin_index]
+        if slot[bin_index] < 0:
+            slot[bin_index] = slots
+            for block in range(blocks):
+                cursor[block, slots] = gathered
+                gathered += block_counts[block, bin_index]
+            slots += 1
+        rank_start[k] = cursor[0, slot[bin_index]]
+        rank_length[k] = in_bin
+        rank_offset[k] = wanted[k] - below
+    buffer = np.empty(gathered)
+    for block in prange(blocks):
+        first = np.int64(block) * per_block
+        last = min(size, first + per_block)
+        copy_bins(values, members, first, last, low, scale, bin_count, slot, cursor[block], buffer)
+    return buffer
 
 
 def _range(
