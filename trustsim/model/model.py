@@ -35,6 +35,7 @@ from trustsim.model.population import sample_population, tenure_weight
 from trustsim.model.random_numbers import replicate_key
 from trustsim.model.recording import DataCollectorView, Recorder
 from trustsim.model.step_totals import StepTotals, step_totals
+from trustsim.model.subgroup import Subgroup
 from trustsim.model.timeline import Timeline
 from trustsim.rules import economics, wom
 from trustsim.rules.economics import StepEconomics
@@ -246,7 +247,9 @@ class TrustModel(mesa.Model):
 
 def load_compiled_step(customers: int = 20) -> None:
     """Load the compiled step into this process: build a ``customers``-person model on
-    each engine and run one step (the numbers are thrown away).
+    each engine and run one step (the numbers are thrown away), and take percentiles
+    through the compiled histogram, which only groups of more than
+    :data:`~trustsim.model.subgroup.SMALL_GROUP` active customers use.
 
     numba loads a compiled function from its cache on its first call, so the first step of
     a process spends about 0.45 s of CPU loading the step's machine code. Worker processes
@@ -264,3 +267,5 @@ def load_compiled_step(customers: int = 20) -> None:
             }
         )
         TrustModel(scenario, seed=0).step()
+    values = np.linspace(0.0, 1.0, customers)
+    Subgroup(np.ones(customers, dtype=bool)).percentiles(values, [50], method="histogram")
