@@ -29,8 +29,8 @@ from trustsim.compiled import njit, prange, threads_for
 from trustsim.model.phases import EVENT_BITS
 from trustsim.model.population import ACTIVE, CHURNED, PROSPECT
 
-#: Customers per chunk of a fixed-order sum (a power of two; 2^14 keeps a chunk's arrays
-#: in the second-level cache and gives 610 chunks at 10^7 customers to share among threads).
+#: Customers per chunk of a fixed-order sum: 610 chunks at 10^7 customers to share among
+#: threads, one up to 16 384 customers.
 CHUNK = 1 << 14
 
 #: Columns of the float sums over the active customers: the four trust arrays and the
@@ -52,7 +52,7 @@ COUNT_COLUMNS: tuple[str, ...] = (
     "detractors",
     *EVENT_BITS,
 )
-_FIRST_BIT = 5  # COUNT_COLUMNS index of the first event bit
+_FIRST_BIT = len(COUNT_COLUMNS) - len(EVENT_BITS)  # COUNT_COLUMNS index of the first bit
 
 
 @dataclass(frozen=True)
