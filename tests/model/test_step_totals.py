@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from trustsim import compiled
+from trustsim.model.engines.base import Snapshot
 from trustsim.model.phases import EVENT_BITS, count_bits
 from trustsim.model.population import ACTIVE, CHURNED, PROSPECT
 from trustsim.model.step_totals import CHUNK, StepTotals, step_totals
@@ -28,7 +29,8 @@ def _population(size: int, seed: int) -> dict[str, np.ndarray]:
 
 
 def _totals(arrays: dict[str, np.ndarray]) -> StepTotals:
-    return step_totals(**arrays, promoter_threshold=PROMOTER, detractor_threshold=DETRACTOR)
+    customers = {name: value for name, value in arrays.items() if name != "events"}
+    return step_totals(Snapshot(**customers), arrays["events"], PROMOTER, DETRACTOR)
 
 
 @pytest.mark.parametrize("size", [1, 17, CHUNK, 3 * CHUNK + 17])

@@ -195,12 +195,7 @@ class TrustModel(mesa.Model):
     def _totals(self, snapshot: Snapshot, events: NDArray[np.int64]) -> StepTotals:
         """The step's totals over the customers (one compiled pass, step_totals)."""
         return step_totals(
-            snapshot.state,
-            snapshot.overall,
-            snapshot.competence,
-            snapshot.integrity,
-            snapshot.benevolence,
-            snapshot.value_per_step,
+            snapshot,
             events,
             self.config.wom.promoter_threshold,
             self.config.wom.detractor_threshold,

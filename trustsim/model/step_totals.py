@@ -26,7 +26,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from trustsim.compiled import njit, prange, threads_for
-from trustsim.model.phases import EVENT_BITS
+from trustsim.model.engines.base import Snapshot
+from trustsim.model.phases import EVENT_BITS, count_bits
 from trustsim.model.population import ACTIVE, CHURNED, PROSPECT
 
 #: Customers per chunk of a fixed-order sum: 610 chunks at 10^7 customers to share among
@@ -97,11 +98,8 @@ def chunk_totals(
     """The totals over customers ``first`` to ``last - 1``, summed in index order, into
     ``sums`` (one entry per name of :data:`SUM_COLUMNS`) and ``counts`` (one per name of
     :data:`COUNT_COLUMNS`)."""
-    for column in range(counts.size):
-        counts[column] = 0
     sum_overall = sum_competence = sum_integrity = sum_benevolence = sum_value = 0.0
     prospects = active = churned = promoters = detractors = 0
-    bits = counts.size - _FIRST_BIT
     for index in range(first, last):
         customer_state = state[index]
         prospects += customer_state == PROSPECT
@@ -116,10 +114,6 @@ def chunk_totals(
             sum_value += value_per_step[index]
             promoters += trust >= promoter_threshold
             detractors += trust < detractor_threshold
-        event_bits = events[index]
-        if event_bits != 0:  # a few percent of the customers in a step
-            for bit in range(bits):
-                counts[_FIRST_BIT + bit] += (event_bits >> bit) & 1
     sums[0] = sum_overall
     sums[1] = sum_competence
     sums[2] = sum_integrity
@@ -130,6 +124,7 @@ def chunk_totals(
     counts[2] = churned
     counts[3] = promoters
     counts[4] = detractors
+    counts[_FIRST_BIT:] = count_bits(events[first:last])
 
 
 @njit(parallel=True)
@@ -188,29 +183,25 @@ def totals_in_chunks(
 
 
 def step_totals(
-    state: NDArray[np.int8],
-    overall: NDArray[np.float64],
-    competence: NDArray[np.float64],
-    integrity: NDArray[np.float64],
-    benevolence: NDArray[np.float64],
-    value_per_step: NDArray[np.float64],
+    snapshot: Snapshot,
     events: NDArray[np.int64],
     promoter_threshold: float,
     detractor_threshold: float,
 ) -> StepTotals:
-    """The totals of a step (:class:`StepTotals`) from the customers' arrays (index =
-    customer) and their event bits; thresholds of overall trust in [0, 1]. Runs on the
+    """The totals of a step (:class:`StepTotals`) from the customers' state and their
+    event bits (index = customer); thresholds of overall trust in [0, 1]. Runs on the
     threads :func:`trustsim.compiled.threads_for` gives the population's size."""
+    state = snapshot.state
     sums = np.empty(len(SUM_COLUMNS))
     counts = np.empty(len(COUNT_COLUMNS), dtype=np.int64)
     with threads_for(state.size):
         totals_in_chunks(
             state,
-            overall,
-            competence,
-            integrity,
-            benevolence,
-            value_per_step,
+            snapshot.overall,
+            snapshot.competence,
+            snapshot.integrity,
+            snapshot.benevolence,
+            snapshot.value_per_step,
             events,
             float(promoter_threshold),
             float(detractor_threshold),

@@ -119,9 +119,10 @@ def _in_deferring_code(frame: FrameType | None) -> bool:
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     global _interrupt_pending
-    _interrupt_pending = True
-    if not _in_deferring_code(frame):
-        raise KeyboardInterrupt
+    if _in_deferring_code(frame):
+        _interrupt_pending = True  # raised by the next check_interrupt()
+        return
+    raise KeyboardInterrupt
 
 
 def check_interrupt() -> None:
