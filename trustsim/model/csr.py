@@ -57,6 +57,8 @@ SHIFT32 = np.uint64(32)
 #: Rows up to this long are sorted by insertion in compiled code (rows of generated
 #: networks hold about the mean degree); longer ones (hubs) by NumPy's sort, one call each.
 INSERTION_SORT_MAX = 64
+#: Edges generated before they are counted or placed (:func:`walk_chunk_ends`).
+WALK_BATCH = 256
 
 
 @njit(inline=True)
@@ -175,10 +177,20 @@ def walk_chunk_ends(
     ``ends``) in order and add one to ``ends[chunk, x]`` for each end at node ``x``. With
     ``fill``, ``ends`` holds each chunk's next write position in each row
     (:func:`chunk_positions`) and each end's other node is also written there, so the
-    same walk first counts the ends and then places them."""
+    same walk first counts the ends and then places them.
+
+    The edges are generated :data:`WALK_BATCH` at a time into a small buffer, then counted
+    or placed in a tight loop: on a random graph every end is a memory access far from
+    the last, and with no random-number arithmetic between them the processor overlaps
+    many of those cache misses (docs/performance.md)."""
     chunks = ends.shape[0]
+    batch_u = np.empty(WALK_BATCH, dtype=np.int64)
+    batch_v = np.empty(WALK_BATCH, dtype=np.int64)
+    held = 0
     w0 = w1 = w2 = w3 = np.uint64(0)
-    for unit in range(chunk * units // chunks, (chunk + 1) * units // chunks):
+    first_unit = chunk * units // chunks
+    last_unit = (chunk + 1) * units // chunks
+    for unit in range(first_unit, last_unit):
         for j in range(per_unit):
             if j % 4 == 0:
                 w0, w1, w2, w3 = _unit_words(kind, key0, key1, unit, j)
@@ -187,11 +199,33 @@ def walk_chunk_ends(
                 w0, w1, w2, w3,
             )  # fmt: skip
             if u != v:
-                if fill:
-                    indices[ends[chunk, u]] = v
-                    indices[ends[chunk, v]] = u
-                ends[chunk, u] += 1
-                ends[chunk, v] += 1
+                batch_u[held] = u
+                batch_v[held] = v
+                held += 1
+                if held == WALK_BATCH:
+                    _place_batch(chunk, held, batch_u, batch_v, ends, indices, fill)
+                    held = 0
+    _place_batch(chunk, held, batch_u, batch_v, ends, indices, fill)
+
+
+@njit(inline=True)
+def _place_batch(
+    chunk: int, held: int, batch_u: Any, batch_v: Any, ends: Any, indices: Any, fill: bool
+) -> None:
+    """Count (and with ``fill`` place) the first ``held`` buffered edges, in order."""
+    if fill:
+        for k in range(held):  # both positions read and bumped before either write
+            u, v = batch_u[k], batch_v[k]
+            position_u = ends[chunk, u]
+            ends[chunk, u] = position_u + 1
+            position_v = ends[chunk, v]
+            ends[chunk, v] = position_v + 1
+            indices[position_u] = v
+            indices[position_v] = u
+    else:
+        for k in range(held):
+            ends[chunk, batch_u[k]] += 1
+            ends[chunk, batch_v[k]] += 1
 
 
 @njit(parallel=True)
@@ -222,10 +256,12 @@ def walk_ends(
         )  # fmt: skip
 
 
-@njit(parallel=True)
+@njit
 def chunk_positions(indptr: Any, counts: Any) -> None:
-    """Turn per-chunk counts into each chunk's first write position in each row."""
-    for node in prange(counts.shape[1]):
+    """Turn per-chunk counts into each chunk's first write position in each row (one
+    thread: about 30 ms at 10^7 nodes, where a parallel loop would cost 0.3 s more to
+    compile on every first run)."""
+    for node in range(counts.shape[1]):
         position = indptr[node]
         for chunk in range(counts.shape[0]):
             count = counts[chunk, node]

@@ -589,7 +589,7 @@ def decide_record(
     previous_overall: float,
     firm: Any,
     params: Any,
-) -> tuple[float, float, float, float, int, int, np.int64]:
+) -> tuple[float, float, float, float, int, int, np.int64, np.int64]:
     """Phase one of a step for one person, from the state at the start of the step.
 
     Relaxation, then (for an active customer who can have an event) the own experience,
@@ -598,13 +598,17 @@ def decide_record(
     trust at the start of the step) talk (:mod:`trustsim.rules.wom`). Churned customers talk
     when ``wom.churned_talk``.
 
-    Returns ``(competence, integrity, benevolence, scar, events, message, contact_word)``:
-    ``message`` is +1, -1 or 0 (silent) and ``contact_word`` the random word that picks
-    the contact (:func:`contact_of`) when the person speaks. ``firm`` and ``params`` are
+    Returns ``(competence, integrity, benevolence, scar, events, message, contact_word,
+    transition_word)``: ``message`` is +1, -1 or 0 (silent), ``contact_word`` the random
+    word that picks the contact (:func:`contact_of`) when the person speaks, and
+    ``transition_word`` the last word of the person's base draw block, which phase two
+    (:func:`settle_record`) turns into the draw for churn or adoption. Handing it over
+    saves phase two computing the same Philox block again (about 10 ns a customer-step,
+    a sixth of a step; docs/performance.md); the numbers are the same. ``firm`` and ``params`` are
     the records (not the one-element arrays) of :class:`FirmRecords` and :func:`parameters`;
     :func:`decide` takes the arrays.
     """
-    w0, w1, w2, _ = draws(key0, key1, step, person, BLOCK_BASE)  # word 3: see settle
+    w0, w1, w2, w3 = draws(key0, key1, step, person, BLOCK_BASE)  # w3: for settle_record
     touch_draw, claim_draw, talk_draw = uniform32(w0), uniform32(w1), uniform32(w2)
     competence, integrity, benevolence = relax(
         competence,
@@ -655,7 +659,7 @@ def decide_record(
     if message != 0:
         contact_word = np.int64(draws(key0, key1, step, person, BLOCK_OTHER)[1])
         events |= SPOKE_POSITIVE if message > 0 else SPOKE_NEGATIVE
-    return competence, integrity, benevolence, scar, events, message, contact_word
+    return competence, integrity, benevolence, scar, events, message, contact_word, np.int64(w3)
 
 
 @njit
@@ -678,7 +682,7 @@ def decide(
     previous_overall: float,
     firm_array: Any,
     params_array: Any,
-) -> tuple[float, float, float, float, int, int, np.int64]:
+) -> tuple[float, float, float, float, int, int, np.int64, np.int64]:
     """Phase one for one person (:func:`decide_record`), with the firm and the
     parameters as the one-element arrays of :class:`FirmRecords` and :func:`parameters`: the
     form a Python caller (the agents engine) passes, as numba takes a NumPy record from
@@ -728,10 +732,6 @@ def contact_of(
 
 @njit
 def settle_record(
-    key0: Any,
-    key1: Any,
-    step: int,
-    person: int,
     state: int,
     competence: float,
     integrity: float,
@@ -745,6 +745,7 @@ def settle_record(
     previous_overall: float,
     active_contact_share: float,
     events: int,
+    transition_word: int,
     firm: Any,
     params: Any,
 ) -> tuple[float, float, float, float, int]:
@@ -752,7 +753,8 @@ def settle_record(
     messages first), the drift of prospects toward public reputation, then churn (a
     customer, on the new trust, with the exits after an unresolved failure or a wrongful
     denial) or adoption (anybody else, on the trust and the share of active contacts at
-    the start of the step; churned people at ``winback_factor``).
+    the start of the step; churned people at ``winback_factor``), drawn with
+    ``transition_word`` (the word :func:`decide_record` returned).
 
     Returns ``(competence, integrity, benevolence, overall, new_state)``. ``firm`` and
     ``params`` are records, as in :func:`decide_record`; :func:`settle` takes the arrays.
@@ -772,7 +774,7 @@ def settle_record(
     overall = trust.overall_trust(
         competence, integrity, benevolence, weight_competence, weight_integrity, weight_benevolence
     )
-    draw = uniform32(draws(key0, key1, step, person, BLOCK_BASE)[3])
+    draw = uniform32(transition_word)
     new_state = state
     if state == ACTIVE:
         if draw >= firm.leave_bound:  # cannot leave (exact: see leave_bound)
@@ -812,10 +814,6 @@ def settle_record(
 
 @njit
 def settle(
-    key0: Any,
-    key1: Any,
-    step: int,
-    person: int,
     state: int,
     competence: float,
     integrity: float,
@@ -829,16 +827,13 @@ def settle(
     previous_overall: float,
     active_contact_share: float,
     events: int,
+    transition_word: int,
     firm_array: Any,
     params_array: Any,
 ) -> tuple[float, float, float, float, int]:
     """Phase two for one person (:func:`settle_record`), with the one-element
     arrays a Python caller passes (see :func:`decide`)."""
     return settle_record(
-        key0,
-        key1,
-        step,
-        person,
         state,
         competence,
         integrity,
@@ -852,6 +847,7 @@ def settle(
         previous_overall,
         active_contact_share,
         events,
+        transition_word,
         firm_array[0],
         params_array[0],
     )

