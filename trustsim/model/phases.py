@@ -603,10 +603,10 @@ def decide_record(
     word that picks the contact (:func:`contact_of`) when the person speaks, and
     ``transition_word`` the last word of the person's base draw block, which phase two
     (:func:`settle_record`) turns into the draw for churn or adoption. Handing it over
-    saves phase two computing the same Philox block again (about 10 ns a customer-step,
-    a sixth of a step; docs/performance.md); the numbers are the same. ``firm`` and ``params`` are
-    the records (not the one-element arrays) of :class:`FirmRecords` and :func:`parameters`;
-    :func:`decide` takes the arrays.
+    saves phase two computing the same Philox block again (about 7 ns a customer-step at
+    10^6, a tenth of a step; docs/performance.md); the numbers are the same. ``firm`` and
+    ``params`` are the records (not the one-element arrays) of :class:`FirmRecords` and
+    :func:`parameters`; :func:`decide` takes the arrays.
     """
     w0, w1, w2, w3 = draws(key0, key1, step, person, BLOCK_BASE)  # w3: for settle_record
     touch_draw, claim_draw, talk_draw = uniform32(w0), uniform32(w1), uniform32(w2)

@@ -351,7 +351,7 @@ def assign_states(key0: Any, key1: Any, weights: Any, scale: float, state: Any) 
         state[customer] = ACTIVE if uniform32(w1) < chance else PROSPECT
 
 
-@njit  # one thread: about 0.1 s at 10^7 people; parallel would cost 0.3 s more to compile
+@njit  # one thread: 75 ms at 10^7 people; parallel would cost 0.2 s more to compile
 def _tenure_weights(
     overall: Any,
     base_rate_per_year: float,
@@ -408,7 +408,7 @@ def overall_trust_all(
     out: Any,
 ) -> None:
     """``out[i]`` = overall trust of person ``i`` (:func:`trustsim.rules.trust.overall_trust`),
-    on one thread (memory-bound: about 50 ms at 10^7 people, where a parallel loop would
+    on one thread (about 20 ms at 10^7 people, where a parallel loop would
     cost 0.3 s more to compile on every first run)."""
     for person in range(out.size):
         out[person] = trust.overall_trust(
