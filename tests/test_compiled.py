@@ -154,3 +154,29 @@ def test_pruning_keeps_the_newest_directories(tmp_path: Path):
     compiled.prune(tmp_path, keep, kept=4)
     left = sorted(path.name for path in tmp_path.iterdir())
     assert left == ["numba-current", "numba-old-0", "numba-old-1", "numba-old-2", "unrelated"]
+
+
+def test_thread_limits_apply_inside_the_block_and_restore_the_count_after() -> None:
+    before = compiled.set_threads(2)
+    try:
+        assert compiled.threads() == before == min(2, compiled.most_threads())
+        with compiled.threads_for(compiled.PARALLEL_MIN_ITEMS - 1):
+            assert compiled.threads() == 1  # a small job: one thread
+        assert compiled.threads() == before
+        with compiled.threads_for(compiled.PARALLEL_MIN_ITEMS):
+            assert compiled.threads() == before  # a large one: the threads in use
+        with compiled.threads_at_most(1) as used:
+            assert used == compiled.threads() == 1
+            with compiled.threads_at_most(5) as inner:  # at most: never raises the count
+                assert inner == compiled.threads() == 1
+            assert compiled.threads() == 1
+        assert compiled.threads() == before
+        with compiled.threads_at_most(5) as used:
+            assert used == before
+            compiled.set_threads(1)  # changed inside the block: restored after it
+        assert compiled.threads() == before
+        with pytest.raises(RuntimeError), compiled.threads_for(10):
+            raise RuntimeError  # restored when the block fails too
+        assert compiled.threads() == before
+    finally:
+        compiled.set_threads(None)

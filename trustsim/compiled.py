@@ -35,8 +35,8 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -185,16 +185,36 @@ def most_threads() -> int:
 PARALLEL_MIN_ITEMS = 1 << 16
 
 
-@contextmanager
-def threads_at_most(count: int) -> Iterator[int]:
+class ThreadLimit:
     """Within the block, parallel loops use at most ``count`` threads (at least one); the
-    thread count in use before is restored after it. Yields the count in use."""
-    before = int(numba.get_num_threads())
-    numba.set_num_threads(max(1, min(int(count), before)))
-    try:
-        yield int(numba.get_num_threads())
-    finally:
-        numba.set_num_threads(before)
+    thread count in use before is restored after it. ``__enter__`` returns the count in
+    use. A class rather than a generator-based context manager, and numba's setting is
+    only set when it changes: the model enters one twice a step, and a small model's step
+    (0.1 ms at 200 customers) paid about 7 µs for each."""
+
+    __slots__ = ("before", "count")
+
+    def __init__(self, count: int) -> None:
+        self.count = max(1, int(count))
+        self.before = 0
+
+    def __enter__(self) -> int:
+        self.before = int(numba.get_num_threads())
+        if self.count >= self.before:
+            return self.before
+        numba.set_num_threads(self.count)
+        return self.count
+
+    def __exit__(self, *exception: object) -> None:
+        if numba.get_num_threads() != self.before:  # changed here or inside the block
+            numba.set_num_threads(self.before)
+
+
+def threads_at_most(count: int) -> ThreadLimit:
+    """Within the block, parallel loops use at most ``count`` threads (at least one); the
+    thread count in use before is restored after it (:class:`ThreadLimit`). ``with
+    threads_at_most(n) as used`` gives the count in use."""
+    return ThreadLimit(count)
 
 
 def set_threads(count: int | None) -> int:
@@ -212,6 +232,6 @@ def set_threads(count: int | None) -> int:
 def threads_for(items: int) -> AbstractContextManager[Any]:
     """A context in which parallel loops over ``items`` things run: on the threads in use
     from :data:`PARALLEL_MIN_ITEMS` items on, on one thread below."""
-    if items >= PARALLEL_MIN_ITEMS or numba.get_num_threads() == 1:
+    if items >= PARALLEL_MIN_ITEMS:
         return nullcontext()  # nothing to limit (and no thread setting to restore)
-    return threads_at_most(1)
+    return ThreadLimit(1)
