@@ -57,7 +57,8 @@ from trustsim.scenario.schema import Scenario
 #: Bytes per customer in each engine (vectorized: the arrays of the compiled step; agents:
 #: one Mesa agent with its attributes). Measured with the compiled step (issue 13): 198-200
 #: bytes (vectorized, 10^5 to 2 x 10^6 customers) and 1,360-1,490 (agents, 2 x 10^4 to
-#: 10^5), down from 420 and 4,400 with the NumPy step.
+#: 10^5), down from 420 and 4,400 with the NumPy step; 4 more a customer since the step
+#: keeps a transition word per customer (2026-11-29).
 BYTES_PER_CUSTOMER = {"vectorized": 250, "agents": 1_900}
 #: Bytes per undirected edge while a network of each kind is built and held (an edge list:
 #: per line, as estimated from the file). Measured: 8-9 (small world, Erdős–Rényi), 9-10.4
