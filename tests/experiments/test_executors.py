@@ -7,9 +7,12 @@ with ``--workers 2``)."""
 from __future__ import annotations
 
 import os
+import re
 import signal
+import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -195,6 +198,68 @@ def test_an_interrupt_outside_the_wait_for_results_terminates_the_workers(
     # (a graceful shutdown of the pool waited for it: two "done" lines).
     assert done.read_text().splitlines() == ["done"]
     assert len(list((tmp_path / "out" / ".runs").glob("*.parquet"))) == 1
+
+
+# --- a worker that dies ----------------------------------------------------------------------
+
+
+def _pause_or_die_sending(item: str) -> str:
+    """In a pool worker: ``"die"`` starts a result message on the pool's result pipe (the
+    length of a MiB and a few of its bytes, under the pipe's write lock) and dies, as a
+    worker killed while sending a large result does; anything else sleeps 0.2 s and returns.
+
+    Reaches the pipe through the frame of CPython's ``_process_worker`` (3.11 to 3.13 name
+    it ``result_queue``); should that change, the assertions fail rather than skip."""
+    if item != "die":
+        time.sleep(0.2)
+        return item
+    frame = sys._getframe()
+    while frame is not None and frame.f_code.co_name != "_process_worker":
+        frame = frame.f_back
+    assert frame is not None, "not in a ProcessPoolExecutor worker"
+    result_queue = frame.f_locals["result_queue"]
+    result_queue._wlock.acquire()
+    result_queue._writer._send(struct.pack("!i", 1 << 20) + b"the first bytes")
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("unreachable")
+
+
+#: Run in a fresh process, so that a hang (the failure this guards against) is a timeout.
+DIES_SENDING = """\
+import time
+from trustsim.experiments.executors import ExecutionFailed, ProcessExecutor
+from tests.experiments.test_executors import _pause_or_die_sending
+pool = ProcessExecutor(2)
+items = [("first", "first"), ("die", "die")] + [(str(n), str(n)) for n in range(20)]
+finished = []
+started = time.monotonic()
+try:
+    for key, _ in pool.map_unordered(_pause_or_die_sending, items):
+        finished.append(key)
+except ExecutionFailed as error:
+    print("ExecutionFailed:", error)
+pool.abort()
+print("finished", len(finished), "seconds", round(time.monotonic() - started, 1))
+"""
+
+
+def test_a_worker_dying_while_sending_its_result_ends_the_work_and_the_pool() -> None:
+    """ProcessPoolExecutor alone hangs here: its manager thread waits for the rest of the
+    message and the other worker for the pipe's lock. The executor notices the dead worker
+    within a second and its shutdown ends (without the fix: the timeout below)."""
+    completed = subprocess.run(
+        [sys.executable, "-c", DIES_SENDING],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "ExecutionFailed: a worker process died" in completed.stdout, completed.stdout
+    finished, seconds = re.search(r"finished (\d+) seconds ([\d.]+)", completed.stdout).groups()
+    assert int(finished) < 22  # the work stopped
+    assert float(seconds) < 20, completed.stdout
 
 
 # --- threads of each run's compiled loops ---------------------------------------------------
