@@ -165,7 +165,9 @@ class TrustModel(mesa.Model):
         )
         self.last_outcome = outcome
         snapshot = self.engine.snapshot()
-        totals = self._totals(snapshot, outcome.events)
+        totals = outcome.totals
+        if totals is None:
+            totals = self._totals(snapshot, outcome.events)
         events = count_events(totals.event_counts, breach=firm_state.breach)
         self.reputation = wom.reputation_update(
             self.reputation,

@@ -6,7 +6,9 @@ and of their value per step, the promoters and detractors among them, and how ma
 customers had each event bit of :data:`trustsim.model.phases.EVENT_BITS`.
 :func:`totals_in_chunks` takes all of them in one pass over the arrays, in parallel over
 the customers, instead of about a dozen NumPy passes (each on one thread) and their
-temporaries.
+temporaries. The vectorized engine needs no such pass: it adds each person to the totals
+(:func:`add_customer`) as its phase two settles them
+(:func:`trustsim.model.engines.vectorized.settle_all`), in the same chunks and order.
 
 **Fixed-order sums.** The customers are cut into chunks of :data:`CHUNK` consecutive
 indices; each chunk is summed in index order, on whichever thread runs it, and the chunk
@@ -79,6 +81,83 @@ class StepTotals:
     event_counts: dict[str, int]
 
 
+#: The running totals of a chunk, in the order of :data:`SUM_COLUMNS` then the first five
+#: :data:`COUNT_COLUMNS`: sums of overall, competence, integrity, benevolence trust and
+#: value per step over the active customers; prospects, active, churned, promoters,
+#: detractors (the tuple :func:`add_customer` takes and returns).
+Running = tuple[float, float, float, float, float, int, int, int, int, int]
+NOTHING_YET: Running = (0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0, 0)
+
+
+@njit
+def add_customer(
+    running: Running,
+    state: int,
+    overall: float,
+    competence: float,
+    integrity: float,
+    benevolence: float,
+    value_per_step: float,
+    promoter_threshold: float,
+    detractor_threshold: float,
+) -> Running:
+    """``running`` (:data:`Running`) with one more customer: their state counted and, if
+    active, their trust (each in [0, 1]) and value per step (currency) added, and whether
+    they are a promoter (overall trust at or above ``promoter_threshold``) or a detractor
+    (below ``detractor_threshold``). Plain numbers in and out, so that a loop keeps the
+    totals in registers."""
+    (
+        sum_overall,
+        sum_competence,
+        sum_integrity,
+        sum_benevolence,
+        sum_value,
+        prospects,
+        active,
+        churned,
+        promoters,
+        detractors,
+    ) = running
+    prospects += state == PROSPECT
+    churned += state == CHURNED
+    if state == ACTIVE:
+        active += 1
+        sum_overall += overall
+        sum_competence += competence
+        sum_integrity += integrity
+        sum_benevolence += benevolence
+        sum_value += value_per_step
+        promoters += overall >= promoter_threshold
+        detractors += overall < detractor_threshold
+    return (
+        sum_overall,
+        sum_competence,
+        sum_integrity,
+        sum_benevolence,
+        sum_value,
+        prospects,
+        active,
+        churned,
+        promoters,
+        detractors,
+    )
+
+
+@njit
+def store_chunk(
+    running: Running, events: NDArray[np.int64], sums: NDArray[np.float64], counts: Any
+) -> None:
+    """Write a chunk's totals: ``running`` (:data:`Running`, after its last customer) into
+    ``sums`` (one entry per name of :data:`SUM_COLUMNS`) and the first five entries of
+    ``counts`` (one per name of :data:`COUNT_COLUMNS`), and the chunk's count of each event
+    bit (``events``: the chunk's event bits) into the others."""
+    sums[0], sums[1], sums[2], sums[3], sums[4] = running[:5]
+    counts[0], counts[1], counts[2], counts[3], counts[4] = running[5:]
+    bits = count_bits(events)
+    for bit in range(bits.size):  # not a slice assignment: its shape check's error message
+        counts[_FIRST_BIT + bit] = bits[bit]  # costs about 3 s of compiling
+
+
 @njit
 def chunk_totals(
     first: int,
@@ -95,38 +174,22 @@ def chunk_totals(
     sums: NDArray[np.float64],
     counts: NDArray[np.int64],
 ) -> None:
-    """The totals over customers ``first`` to ``last - 1``, summed in index order, into
-    ``sums`` (one entry per name of :data:`SUM_COLUMNS`) and ``counts`` (one per name of
-    :data:`COUNT_COLUMNS`)."""
-    sum_overall = sum_competence = sum_integrity = sum_benevolence = sum_value = 0.0
-    prospects = active = churned = promoters = detractors = 0
+    """The totals over customers ``first`` to ``last - 1``, added in index order
+    (:func:`add_customer`), into ``sums`` and ``counts`` (:func:`store_chunk`)."""
+    running = NOTHING_YET
     for index in range(first, last):
-        customer_state = state[index]
-        prospects += customer_state == PROSPECT
-        churned += customer_state == CHURNED
-        if customer_state == ACTIVE:
-            trust = overall[index]
-            active += 1
-            sum_overall += trust
-            sum_competence += competence[index]
-            sum_integrity += integrity[index]
-            sum_benevolence += benevolence[index]
-            sum_value += value_per_step[index]
-            promoters += trust >= promoter_threshold
-            detractors += trust < detractor_threshold
-    sums[0] = sum_overall
-    sums[1] = sum_competence
-    sums[2] = sum_integrity
-    sums[3] = sum_benevolence
-    sums[4] = sum_value
-    counts[0] = prospects
-    counts[1] = active
-    counts[2] = churned
-    counts[3] = promoters
-    counts[4] = detractors
-    bits = count_bits(events[first:last])
-    for bit in range(bits.size):  # not a slice assignment: its shape check's error message
-        counts[_FIRST_BIT + bit] = bits[bit]  # costs about 3 s of compiling
+        running = add_customer(
+            running,
+            state[index],
+            overall[index],
+            competence[index],
+            integrity[index],
+            benevolence[index],
+            value_per_step[index],
+            promoter_threshold,
+            detractor_threshold,
+        )
+    store_chunk(running, events[first:last], sums, counts)
 
 
 @njit(parallel=True)
@@ -172,7 +235,26 @@ def totals_in_chunks(
             chunk_sums[chunk],
             chunk_counts[chunk],
         )
-    for column in range(sums.size):  # chunk order: the same bits on any number of threads
+    add_chunks(chunk_sums, chunk_counts, sums, counts)
+
+
+def chunks_for(size: int) -> int:
+    """Chunks of :data:`CHUNK` customers that cover ``size`` customers."""
+    return (size + CHUNK - 1) // CHUNK
+
+
+@njit
+def add_chunks(
+    chunk_sums: NDArray[np.float64],
+    chunk_counts: NDArray[np.int64],
+    sums: NDArray[np.float64],
+    counts: NDArray[np.int64],
+) -> None:
+    """``sums`` and ``counts``: the rows of ``chunk_sums`` and ``chunk_counts`` (one row per
+    chunk, from :func:`chunk_totals`) added in chunk order, so that a sum has the same bits
+    on any number of threads (module docstring)."""
+    chunks = chunk_sums.shape[0]
+    for column in range(sums.size):
         total = 0.0
         for chunk in range(chunks):
             total += chunk_sums[chunk, column]
@@ -182,6 +264,23 @@ def totals_in_chunks(
         for chunk in range(chunks):
             count += chunk_counts[chunk, column]
         counts[column] = count
+
+
+def totals_from(sums: NDArray[np.float64], counts: NDArray[np.int64]) -> StepTotals:
+    """The :class:`StepTotals` of the arrays :func:`totals_in_chunks` or
+    :func:`add_chunks` fill (one entry per name of :data:`SUM_COLUMNS` and of
+    :data:`COUNT_COLUMNS`)."""
+    sum_values, count_values = sums.tolist(), counts.tolist()
+    prospects, active, churned, promoters, detractors = count_values[:_FIRST_BIT]
+    return StepTotals(
+        prospects=prospects,
+        active=active,
+        churned=churned,
+        promoters=promoters,
+        detractors=detractors,
+        active_sums=dict(zip(SUM_COLUMNS, sum_values, strict=True)),
+        event_counts=dict(zip(EVENT_BITS, count_values[_FIRST_BIT:], strict=True)),
+    )
 
 
 def step_totals(
@@ -210,15 +309,4 @@ def step_totals(
             sums,
             counts,
         )
-    sum_values, count_values = sums.tolist(), counts.tolist()
-    named_sums = dict(zip(SUM_COLUMNS, sum_values, strict=True))
-    prospects, active, churned, promoters, detractors = count_values[:_FIRST_BIT]
-    return StepTotals(
-        prospects=prospects,
-        active=active,
-        churned=churned,
-        promoters=promoters,
-        detractors=detractors,
-        active_sums=named_sums,
-        event_counts=dict(zip(EVENT_BITS, count_values[_FIRST_BIT:], strict=True)),
-    )
+    return totals_from(sums, counts)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from trustsim import compiled
+from trustsim.compiled import set_threads
 from trustsim.model import phases
 from trustsim.model.model import TrustModel
 from trustsim.model.population import ACTIVE, sample_population
 from trustsim.model.random_numbers import replicate_key
+from trustsim.model.step_totals import CHUNK, step_totals
 from trustsim.rules import trust
 from trustsim.scenario.firm import LEVERS
 from trustsim.scenario.loading import scenario_from_dict
@@ -36,6 +39,44 @@ def test_incremental_active_contact_counts_match_a_recount(kind: str) -> None:
         recount = model.network.contact_counts(engine.state == ACTIVE)
         np.testing.assert_array_equal(engine.active_contacts, recount)
     assert changes > 50  # the counts were really updated many times
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("kind", ["complete", "small_world"])
+def test_the_totals_taken_while_settling_are_those_of_the_state(kind: str, threads: int) -> None:
+    """The engine adds each person to their chunk's totals as phase two settles them
+    (vectorized.settle_all); they must equal, to the last bit, the totals taken afterwards
+    from the state (step_totals), over several chunks (one of them partial) and on either
+    thread count (the chunks in parallel from PARALLEL_MIN_ITEMS customers on)."""
+    customers = max(compiled.PARALLEL_MIN_ITEMS, 4 * CHUNK) + 17
+    scenario = scenario_from_dict(
+        {
+            "steps": 4,
+            "population": {"customers": customers, "initial_active_share": 0.4},
+            "network": {"kind": kind, "mean_degree": 4},
+            "churn": {"base_rate_per_year": 18.0},  # many leave and join: every count moves
+            "acquisition": {"innovation_per_year": 18.0},
+        }
+    )
+    model = TrustModel(scenario, engine="vectorized")
+    wom = scenario.wom
+    before = compiled.threads()
+    set_threads(threads)
+    try:
+        for _ in range(scenario.steps):
+            model.step()
+            outcome = model.last_outcome
+            assert outcome is not None and outcome.totals is not None
+            expected = step_totals(
+                model.engine.snapshot(),
+                outcome.events,
+                wom.promoter_threshold,
+                wom.detractor_threshold,
+            )
+            assert outcome.totals == expected
+            assert min(expected.event_counts["left"], expected.event_counts["adopted"]) > 0
+    finally:
+        set_threads(before)
 
 
 def test_customer_view_reflects_the_arrays(tiny: Scenario) -> None:

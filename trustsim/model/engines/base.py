@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -25,6 +25,9 @@ from trustsim.model.network import Network
 from trustsim.model.population import PopulationArrays
 from trustsim.model.random_numbers import Key
 from trustsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from trustsim.model.step_totals import StepTotals
 
 
 @dataclass
@@ -42,9 +45,13 @@ class Snapshot:
 @dataclass
 class StepOutcome:
     """What the customer phases of one step produced: per customer, the bits of
-    :data:`trustsim.model.phases.EVENT_BITS` (what happened to them in the step)."""
+    :data:`trustsim.model.phases.EVENT_BITS` (what happened to them in the step); and
+    the step's totals over the customers when the engine took them on the way (the
+    vectorized engine does, :func:`trustsim.model.engines.vectorized.settle_all`), else
+    None and the model takes them (:func:`trustsim.model.step_totals.step_totals`)."""
 
     events: NDArray[np.int64]
+    totals: StepTotals | None = None
 
     def counts(self) -> dict[str, int]:
         """How many customers had each event, by the names of
