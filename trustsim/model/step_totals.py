@@ -4,11 +4,12 @@ After the customer phases of a step the model needs, over the population: the st
 (prospects, active, churned), the sums of the four trust arrays over the active customers
 and of their value per step, the promoters and detractors among them, and how many
 customers had each event bit of :data:`trustsim.model.phases.EVENT_BITS`.
-:func:`totals_in_chunks` takes all of them in one pass over the arrays, in parallel over
-the customers, instead of about a dozen NumPy passes (each on one thread) and their
-temporaries. The vectorized engine needs no such pass: it adds each person to the totals
-(:func:`add_customer`) as its phase two settles them
-(:func:`trustsim.model.engines.vectorized.settle_all`), in the same chunks and order.
+:func:`totals_in_chunks` takes all of them in one pass over the arrays instead of about
+a dozen NumPy passes and their temporaries: for the state a model starts from, and after
+each step of the agents engine. The vectorized engine needs no such pass: it adds each
+person to the totals (:func:`add_customer`) as its phase two settles them, in parallel
+over the chunks (:func:`trustsim.model.engines.vectorized.settle_all`), in the same
+chunks and order.
 
 **Fixed-order sums.** The customers are cut into chunks of :data:`CHUNK` consecutive
 indices; each chunk is summed in index order, on whichever thread runs it, and the chunk
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from trustsim.compiled import njit, prange, threads_for
+from trustsim.compiled import njit
 from trustsim.model.engines.base import Snapshot
 from trustsim.model.phases import EVENT_BITS, count_bits
 from trustsim.model.population import ACTIVE, CHURNED, PROSPECT
@@ -151,8 +152,20 @@ def store_chunk(
     ``sums`` (one entry per name of :data:`SUM_COLUMNS`) and the first five entries of
     ``counts`` (one per name of :data:`COUNT_COLUMNS`), and the chunk's count of each event
     bit (``events``: the chunk's event bits) into the others."""
-    sums[0], sums[1], sums[2], sums[3], sums[4] = running[:5]
-    counts[0], counts[1], counts[2], counts[3], counts[4] = running[5:]
+    sums[0], sums[1], sums[2], sums[3], sums[4] = (
+        running[0],
+        running[1],
+        running[2],
+        running[3],
+        running[4],
+    )
+    counts[0], counts[1], counts[2], counts[3], counts[4] = (
+        running[5],
+        running[6],
+        running[7],
+        running[8],
+        running[9],
+    )
     bits = count_bits(events)
     for bit in range(bits.size):  # not a slice assignment: its shape check's error message
         counts[_FIRST_BIT + bit] = bits[bit]  # costs about 3 s of compiling
@@ -180,7 +193,7 @@ def chunk_totals(
     for index in range(first, last):
         running = add_customer(
             running,
-            state[index],
+            np.int64(state[index]),  # int64 as settle_chunk passes it: one compiled version
             overall[index],
             competence[index],
             integrity[index],
@@ -192,7 +205,7 @@ def chunk_totals(
     store_chunk(running, events[first:last], sums, counts)
 
 
-@njit(parallel=True)
+@njit
 def totals_in_chunks(
     state: NDArray[np.int8],
     overall: NDArray[np.float64],
@@ -208,18 +221,19 @@ def totals_in_chunks(
 ) -> None:
     """Fill ``sums`` (float64, one entry per name of :data:`SUM_COLUMNS`) and ``counts``
     (int64, one per name of :data:`COUNT_COLUMNS`) with the totals over every customer:
-    :func:`chunk_totals` of each chunk of :data:`CHUNK` customers, in parallel, then the
-    chunks' totals added in chunk order (module docstring).
+    :func:`chunk_totals` of each chunk of :data:`CHUNK` customers, then the chunks'
+    totals added in chunk order (module docstring).
 
-    (No array expressions such as ``a[:] = 0`` or ``np.zeros`` here: in a parallel
-    function numba turns each into a parallel loop of its own, which costs about a second
-    to compile.)"""
+    On one thread: the vectorized engine takes its steps' totals while settling them, so
+    this pass only serves the state a model starts from (tens of milliseconds once at
+    10^7 customers) and the agents engine, whose steps take a thousand times longer. The
+    parallel version took about 0.4 s more to compile in every first run."""
     size = state.size
     chunks = (size + CHUNK - 1) // CHUNK
     chunk_sums = np.empty((chunks, sums.size))
     chunk_counts = np.empty((chunks, counts.size), dtype=np.int64)
-    for chunk in prange(chunks):
-        first: Any = np.int64(chunk) * CHUNK  # a prange index is uint64 in numba
+    for chunk in range(chunks):
+        first = chunk * CHUNK
         chunk_totals(
             first,
             min(size, first + CHUNK),
@@ -290,23 +304,21 @@ def step_totals(
     detractor_threshold: float,
 ) -> StepTotals:
     """The totals of a step (:class:`StepTotals`) from the customers' state and their
-    event bits (index = customer); thresholds of overall trust in [0, 1]. Runs on the
-    threads :func:`trustsim.compiled.threads_for` gives the population's size."""
-    state = snapshot.state
+    event bits (index = customer); thresholds of overall trust in [0, 1]. One compiled
+    pass on one thread (:func:`totals_in_chunks`)."""
     sums = np.empty(len(SUM_COLUMNS))
     counts = np.empty(len(COUNT_COLUMNS), dtype=np.int64)
-    with threads_for(state.size):
-        totals_in_chunks(
-            state,
-            snapshot.overall,
-            snapshot.competence,
-            snapshot.integrity,
-            snapshot.benevolence,
-            snapshot.value_per_step,
-            events,
-            float(promoter_threshold),
-            float(detractor_threshold),
-            sums,
-            counts,
-        )
+    totals_in_chunks(
+        snapshot.state,
+        snapshot.overall,
+        snapshot.competence,
+        snapshot.integrity,
+        snapshot.benevolence,
+        snapshot.value_per_step,
+        events,
+        float(promoter_threshold),
+        float(detractor_threshold),
+        sums,
+        counts,
+    )
     return totals_from(sums, counts)
