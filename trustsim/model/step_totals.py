@@ -22,16 +22,15 @@ at most about 2e-12 of the sum.) Counts are whole numbers and exact in any order
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from trustsim.compiled import njit
-from trustsim.model.engines.base import Snapshot
 from trustsim.model.phases import EVENT_BITS, count_bits
 from trustsim.model.population import ACTIVE, CHURNED, PROSPECT
+from trustsim.model.totals_record import StepTotals
 
 #: Customers per chunk of a fixed-order sum: 610 chunks at 10^7 customers to share among
 #: threads, one up to 16 384 customers.
@@ -59,27 +58,18 @@ COUNT_COLUMNS: tuple[str, ...] = (
 _FIRST_BIT = len(COUNT_COLUMNS) - len(EVENT_BITS)  # COUNT_COLUMNS index of the first bit
 
 
-@dataclass(frozen=True)
-class StepTotals:
-    """Totals over the customers at the end of a step (Python numbers).
+class CustomerArrays(Protocol):
+    """What :func:`step_totals` reads of the customers (index = customer), as an engine's
+    :class:`~trustsim.model.engines.base.Snapshot` holds it. (A protocol rather than an
+    import of the engines' contract: the vectorized engine imports this module, which
+    therefore stays below that contract; tests/test_architecture.py limits the chains.)"""
 
-    Attributes:
-        prospects, active, churned: customers in each state (people).
-        promoters, detractors: active customers with overall trust at or above the
-            promoter threshold, and below the detractor threshold (people).
-        active_sums: sums over the active customers of overall, competence, integrity and
-            benevolence trust (each term in [0, 1]) and of value per step (currency per
-            step), by the names of :data:`SUM_COLUMNS`.
-        event_counts: customers with each bit of :data:`~trustsim.model.phases.EVENT_BITS`.
-    """
-
-    prospects: int
-    active: int
-    churned: int
-    promoters: int
-    detractors: int
-    active_sums: dict[str, float]
-    event_counts: dict[str, int]
+    state: NDArray[np.int8]
+    overall: NDArray[np.float64]
+    competence: NDArray[np.float64]
+    integrity: NDArray[np.float64]
+    benevolence: NDArray[np.float64]
+    value_per_step: NDArray[np.float64]
 
 
 #: The running totals of a chunk, in the order of :data:`SUM_COLUMNS` then the first five
@@ -298,7 +288,7 @@ def totals_from(sums: NDArray[np.float64], counts: NDArray[np.int64]) -> StepTot
 
 
 def step_totals(
-    snapshot: Snapshot,
+    snapshot: CustomerArrays,
     events: NDArray[np.int64],
     promoter_threshold: float,
     detractor_threshold: float,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mesa
 import numpy as np
@@ -24,10 +24,8 @@ from trustsim.model import phases
 from trustsim.model.network import Network
 from trustsim.model.population import PopulationArrays
 from trustsim.model.random_numbers import Key
+from trustsim.model.totals_record import StepTotals
 from trustsim.scenario.schema import Scenario
-
-if TYPE_CHECKING:
-    from trustsim.model.step_totals import StepTotals
 
 
 @dataclass
