@@ -218,7 +218,7 @@ class ProcessExecutor:
 
     **A worker that dies** (``kill -9``, the OOM killer) ends the work with
     :class:`ExecutionFailed`. ``ProcessPoolExecutor`` notices most deaths itself, but not one
-    in the middle of sending a result (seen about once in 20 kills of a sweep of 500-customer
+    in the middle of sending a result (seen once in 46 kills of a sweep of 500-customer
     runs, on 3.13): its manager thread then waits forever for the rest of the message, and
     the other workers wait forever for the result pipe's lock the dead worker held. So while
     waiting for results this executor checks every :data:`LIVENESS_CHECK_SECONDS` that its
