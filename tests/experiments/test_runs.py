@@ -38,6 +38,32 @@ def test_run_key_ignores_experiment_blocks_and_replicate_count() -> None:
     assert run_key(plain, 0) != run_key(with_overrides(plain, {"seed": 1}), 0)
 
 
+def test_a_run_that_keeps_some_steps_keeps_exactly_those_rows_under_its_own_key(
+    tmp_path: Path,
+) -> None:
+    """A calibration's proposals keep only the observed steps' rows (TrustModel's
+    recorded_steps): the same rows as the full run's at those steps, to the last bit (the
+    cumulative profit included), stored under a key of their own, while a full run keeps
+    the key it always had."""
+    scenario = experiment_from_dict({**BASE, "steps": 40})
+    full = execute(make_spec(scenario, 1))
+    steps = (7, 20, 40)
+    lean_spec = make_spec(scenario, 1, recorded_steps=[40, 7, 20, 7])
+    assert lean_spec.recorded_steps == steps  # sorted, once each
+    lean = execute(lean_spec)
+    expected = full[full["step"].isin(steps)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(lean, expected, check_exact=True)
+    assert lean_spec.key != make_spec(scenario, 1).key
+    assert make_spec(scenario, 1).key == run_key(scenario, 1)
+    store = RunStore(tmp_path / "store")
+    outcome = run_batch([make_spec(scenario, 1), lean_spec], SerialExecutor(), store)
+    assert (outcome.computed, outcome.reused) == (2, 0)
+    pd.testing.assert_frame_equal(store.load(lean_spec.key), expected, check_exact=True)
+    again = run_batch([make_spec(scenario, 1), lean_spec], SerialExecutor(), store)
+    assert (again.computed, again.reused) == (0, 2)  # the stored rows pass the store's checks
+    pd.testing.assert_frame_equal(again.results[lean_spec.key], expected, check_exact=True)
+
+
 def test_a_run_equals_the_same_replicate_of_simulate() -> None:
     scenario = experiment_from_dict(BASE)
     together = simulate(scenario)

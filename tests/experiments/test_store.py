@@ -9,6 +9,7 @@ import shutil
 import warnings
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -17,8 +18,8 @@ from trustsim.cli.main import main
 from trustsim.experiments import code_fingerprint as fingerprint
 from trustsim.experiments.api import run_sweep
 from trustsim.experiments.file import load_experiment as load_scenario
-from trustsim.experiments.runs import run_key
-from trustsim.experiments.store import STORE_DIR
+from trustsim.experiments.runs import execute, make_spec, run_key
+from trustsim.experiments.store import STORE_DIR, RunStore
 
 SCENARIO = """\
 name: stored
@@ -200,3 +201,25 @@ def test_a_resumed_trustsim_run_checks_its_stored_replicates(
     capsys.readouterr()
     assert main(["run", str(scenario), *options]) == 0
     assert "warning" not in capsys.readouterr().err  # the bad file was replaced
+
+
+def test_a_run_that_kept_some_steps_is_checked_against_those_steps(tmp_path: Path) -> None:
+    """A stored run that kept only some steps' rows (a calibration's proposals) is reused
+    only as a run of exactly those steps: other steps, or a full run, are refused."""
+    scenario = load_scenario_text(tmp_path, SCENARIO)
+    spec = make_spec(scenario, 0, recorded_steps=(3, 12))
+    store = RunStore(tmp_path / "store")
+    store.save(spec.key, execute(spec))
+    frame, problem = store.load_checked(spec.key, 12, 0, (3, 12))
+    assert problem is None and frame is not None and frame["step"].tolist() == [3, 12]
+    assert store.load_checked(spec.key, 12, 0, (4, 12)) == (
+        None,
+        "its steps are not the recorded steps",
+    )
+    assert store.load_checked(spec.key, 12, 0) == (None, "2 rows instead of 13")
+
+
+def load_scenario_text(folder: Path, text: str) -> Any:
+    path = folder / "s.yaml"
+    path.write_text(text)
+    return load_scenario(path)

@@ -62,6 +62,24 @@ def test_run_model_runs_the_horizon_and_records_step_zero(tiny: Scenario, engine
     assert first["active"] + first["prospects"] == tiny.population.customers
 
 
+@pytest.mark.parametrize("recorded", [(0, 3, 7), (2, 5, 7)])
+def test_recorded_steps_keep_those_rows_and_change_nothing_else(
+    tiny: Scenario, engine: str, recorded: tuple[int, ...]
+) -> None:
+    """With recorded_steps the model steps as it otherwise would and keeps only those
+    steps' rows, step 0 included or not; the profit still adds up every step."""
+    full = TrustModel(tiny, engine=engine)
+    lean = TrustModel(tiny, engine=engine, recorded_steps=recorded)
+    for _ in range(tiny.steps):
+        full.step()
+        lean.step()
+    frame = full.timeseries()
+    expected = frame[frame["step"].isin(recorded)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(lean.timeseries(), expected, check_exact=True)
+    assert lean.cumulative_profit == full.cumulative_profit
+    assert lean.latest_metrics["step"] == max(recorded)  # the last recorded row
+
+
 def test_unknown_engine_is_refused(tiny: Scenario) -> None:
     with pytest.raises(ValueError, match="engine 'warp'"):
         TrustModel(tiny, engine="warp")

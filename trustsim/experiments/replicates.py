@@ -7,7 +7,7 @@ every replicate is reproducible on its own and independent of the others.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import numpy as np
@@ -38,7 +38,10 @@ def replicate_seed(seed: int, replicate: int) -> np.random.SeedSequence:
 
 
 def run_replicate(
-    scenario: Scenario, replicate: int, on_step: Callable[[], object] | None = None
+    scenario: Scenario,
+    replicate: int,
+    on_step: Callable[[], object] | None = None,
+    recorded_steps: Collection[int] | None = None,
 ) -> pd.DataFrame:
     """Simulate replicate ``replicate`` of a scenario; its tidy timeseries (step 0 included).
 
@@ -46,12 +49,15 @@ def run_replicate(
         scenario: the resolved scenario.
         replicate: replicate index; the seed is :func:`replicate_seed` of it.
         on_step: called after every step (progress bars).
+        recorded_steps: keep only these steps' rows (None: every step; see
+            :class:`~trustsim.model.model.TrustModel`).
     """
     model = TrustModel(
         scenario,
         seed=replicate_seed(scenario.seed, replicate),
         engine=scenario.engine,
         replicate=replicate,
+        recorded_steps=recorded_steps,
     )
     check_interrupt()  # deferred while the build loaded or compiled code
     for _ in range(scenario.steps):

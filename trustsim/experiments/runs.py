@@ -21,8 +21,9 @@ import hashlib
 import json
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
@@ -35,22 +36,28 @@ from trustsim.experiments.store import RunStore
 from trustsim.scenario.schema import Scenario
 
 
-def run_key(scenario: Scenario, replicate: int) -> str:
+def run_key(
+    scenario: Scenario, replicate: int, recorded_steps: tuple[int, ...] | None = None
+) -> str:
     """Stable identity of replicate ``replicate`` of ``scenario`` (64 hex characters).
 
     Only the model's scenario counts (:func:`model_scenario`): experiment blocks and the
     replicate count never change what one run computes. The key also covers the bytes of
-    the files the scenario reads, as recorded when it was validated, and the code that
-    computes it (:mod:`trustsim.experiments.code_fingerprint`).
+    the files the scenario reads, as recorded when it was validated, the code that
+    computes it (:mod:`trustsim.experiments.code_fingerprint`) and, for a run that keeps
+    only some steps' rows, those steps (a run that keeps every row has the key it had
+    before such runs existed).
     """
     data = model_scenario(scenario).resolved_dict()
     data.pop("replicates", None)
-    identity = {
+    identity: dict[str, Any] = {
         "scenario": data,
         "replicate": replicate,
         "input_files": scenario.input_files(),
         "code": code_fingerprint(),
     }
+    if recorded_steps is not None:
+        identity["recorded_steps"] = list(recorded_steps)
     canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -71,21 +78,26 @@ def model_scenario(scenario: Scenario) -> Scenario:
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One run: a resolved model scenario and a replicate index."""
+    """One run: a resolved model scenario, a replicate index and the steps whose rows it
+    keeps (None: every step; sorted, see :class:`~trustsim.model.model.TrustModel`)."""
 
     scenario: Scenario
     replicate: int
+    recorded_steps: tuple[int, ...] | None = None
 
     @property
     def key(self) -> str:
         """The run's stable key (see :func:`run_key`)."""
-        return run_key(self.scenario, self.replicate)
+        return run_key(self.scenario, self.replicate, self.recorded_steps)
 
 
-def make_spec(scenario: Scenario, replicate: int) -> RunSpec:
+def make_spec(
+    scenario: Scenario, replicate: int, recorded_steps: Collection[int] | None = None
+) -> RunSpec:
     """The run of replicate ``replicate`` of ``scenario`` (an experiment file or a model
-    scenario)."""
-    return RunSpec(model_scenario(scenario), replicate)
+    scenario), keeping the rows of ``recorded_steps`` only (None: every step)."""
+    steps = None if recorded_steps is None else tuple(sorted(set(recorded_steps)))
+    return RunSpec(model_scenario(scenario), replicate, steps)
 
 
 def execute(spec: RunSpec) -> pd.DataFrame:
@@ -98,7 +110,7 @@ def execute(spec: RunSpec) -> pd.DataFrame:
             key describes the old bytes).
     """
     spec.scenario.check_inputs_unchanged()
-    return run_replicate(spec.scenario, spec.replicate)
+    return run_replicate(spec.scenario, spec.replicate, recorded_steps=spec.recorded_steps)
 
 
 @dataclass
@@ -142,7 +154,7 @@ def run_batch(
     unusable: list[str] = []
     for key, spec in unique:
         stored, problem = (
-            store.load_checked(key, spec.scenario.steps, spec.replicate)
+            store.load_checked(key, spec.scenario.steps, spec.replicate, spec.recorded_steps)
             if store is not None and store.has(key)
             else (None, None)
         )

@@ -58,11 +58,16 @@ class RunStore:
         return pd.read_parquet(self.path(key))
 
     def load_checked(
-        self, key: str, steps: int, replicate: int
+        self,
+        key: str,
+        steps: int,
+        replicate: int,
+        recorded_steps: Sequence[int] | None = None,
     ) -> tuple[pd.DataFrame | None, str | None]:
         """``(timeseries, None)`` if the stored run ``key`` is sound for a run of ``steps``
-        steps of replicate ``replicate``, else ``(None, problem)``."""
-        return read_checked(self.path(key), key, COLUMNS, steps, replicate)
+        steps of replicate ``replicate`` that kept the rows of ``recorded_steps`` (None:
+        every step), else ``(None, problem)``."""
+        return read_checked(self.path(key), key, COLUMNS, steps, replicate, recorded_steps)
 
     def save(self, key: str, timeseries: pd.DataFrame) -> None:
         """Store a run atomically, its key in the file's metadata (see :func:`write`)."""
@@ -101,9 +106,20 @@ def write(path: Path, timeseries: pd.DataFrame, key: str) -> None:
 
 
 def read_checked(
-    path: Path, key: str, columns: Sequence[str], steps: int, replicate: int
+    path: Path,
+    key: str,
+    columns: Sequence[str],
+    steps: int,
+    replicate: int,
+    recorded_steps: Sequence[int] | None = None,
 ) -> tuple[pd.DataFrame | None, str | None]:
-    """``(timeseries, None)`` for a sound stored run, ``(None, problem)`` otherwise."""
+    """``(timeseries, None)`` for a sound stored run, ``(None, problem)`` otherwise: its
+    key, columns and replicate, and one row for each step of 0..``steps``, or of
+    ``recorded_steps`` within them when the run kept only those."""
+    if recorded_steps is None:
+        expected_steps = np.arange(steps + 1)
+    else:
+        expected_steps = np.array(sorted({s for s in recorded_steps if 0 <= s <= steps}))
     try:
         table = pq.read_table(path)
     except (OSError, ValueError, pa.ArrowException) as exc:
@@ -113,15 +129,16 @@ def read_checked(
         return None, f"it belongs to run {stored_key[:12] or '(none)'}, not {key[:12]}"
     if table.column_names != list(columns):
         return None, "its columns are not the timeseries columns"
-    if table.num_rows != steps + 1:
-        return None, f"{table.num_rows} rows instead of {steps + 1}"
+    if table.num_rows != expected_steps.size:
+        return None, f"{table.num_rows} rows instead of {expected_steps.size}"
     try:
         frame = table.to_pandas()
     except (ValueError, pa.ArrowException) as exc:
         return None, f"unreadable ({type(exc).__name__}: {str(exc)[:120]})"
-    expected_steps = np.arange(steps + 1)
     if not np.array_equal(frame["step"].to_numpy(), expected_steps):
-        return None, "its steps are not 0.." + str(steps)
+        if recorded_steps is None:
+            return None, "its steps are not 0.." + str(steps)
+        return None, "its steps are not the recorded steps"
     if not (frame["replicate"].to_numpy() == replicate).all():
         return None, f"it is not replicate {replicate}"
     return frame, None

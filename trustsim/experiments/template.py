@@ -70,7 +70,9 @@ WORKSPACE_DIR = ".studies"
 
 
 def _specs(point: Point) -> list[RunSpec]:
-    return [make_spec(point.scenario, r) for r in range(point.scenario.replicates)]
+    return [
+        make_spec(point.scenario, r, point.recorded_steps) for r in range(point.scenario.replicates)
+    ]
 
 
 def run_experiment(

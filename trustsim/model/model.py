@@ -9,7 +9,7 @@ acquisition -> economics. The customer phases run in an engine
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,14 +63,21 @@ class TrustModel(mesa.Model):
         engine: a name of :data:`~trustsim.model.engines.registry.ENGINES`: "agents" (one
             Mesa agent per customer) or "vectorized" (arrays); None uses ``scenario.engine``.
         replicate: replicate number written to the timeseries.
+        recorded_steps: the steps whose rows the timeseries keeps (None: every step, 0
+            included). The model steps exactly as it would otherwise; the other steps'
+            rows, and with them their percentiles and metrics, are not computed. A
+            calibration, which compares a run with data at a few steps, saves about a fifth
+            of each simulation this way (docs/performance.md); ``latest_metrics`` then
+            holds the last recorded row.
 
     The validated scenario is ``model.config``. (Mesa 3.5 reserves ``model.scenario`` for its
     experimental ``mesa.experimental.scenarios.Scenario``; trustsim stays clear of it, see
     docs/architecture.md.)
 
     After construction the timeseries holds step 0 (the initial state); each ``step()``
-    appends one row. ``running`` turns False after ``scenario.steps`` steps, so Mesa's
-    ``run_model()`` runs the scenario's horizon.
+    appends one row (with ``recorded_steps``: only those steps' rows). ``running`` turns
+    False after ``scenario.steps`` steps, so Mesa's ``run_model()`` runs the scenario's
+    horizon.
     """
 
     def __init__(
@@ -79,6 +86,7 @@ class TrustModel(mesa.Model):
         seed: int | np.random.SeedSequence | None = None,
         engine: str | None = None,
         replicate: int = 0,
+        recorded_steps: Collection[int] | None = None,
     ) -> None:
         engine = scenario.engine if engine is None else engine
         if engine not in ENGINES:
@@ -93,6 +101,7 @@ class TrustModel(mesa.Model):
         self.last_outcome: StepOutcome | None = None
         self.price_multiplier = scenario.economics.price_multiplier
         self.cumulative_profit = 0.0
+        self.recorded_steps = None if recorded_steps is None else frozenset(recorded_steps)
         self.timeline = Timeline(list(scenario.events))
         #: The replicate's Philox key: every random number of the run (population, network,
         #: the firm's and the customers' draws) is a pure function of it and of where it is
@@ -125,13 +134,16 @@ class TrustModel(mesa.Model):
         self.recorder = Recorder(COLUMNS, capacity=scenario.steps + 1)
         #: Mesa's DataCollector read API over the recorder (``collect()`` does nothing).
         self.datacollector = DataCollectorView(self.recorder)
-        self._record(
-            dict.fromkeys(EVENT_COUNTS, 0),
-            StepEconomics(0, 0, 0, 0, 0, 0, 0),
-            [],
-            snapshot,
-            totals,
-        )
+        #: The last recorded row of the timeseries (empty before one is recorded).
+        self.latest_metrics: dict[str, Any] = {}
+        if self.recorded_steps is None or 0 in self.recorded_steps:
+            self._record(
+                dict.fromkeys(EVENT_COUNTS, 0),
+                StepEconomics(0, 0, 0, 0, 0, 0, 0),
+                [],
+                snapshot,
+                totals,
+            )
 
     def trigger(self, event: Mapping[str, Any] | Event) -> Event:
         """Schedule an event; without a schedule it happens in the next step.
@@ -191,7 +203,9 @@ class TrustModel(mesa.Model):
             cost_per_acquisition=money.cost_per_acquisition,
             advertising_per_step=money.advertising_per_step + effects.campaign_cost,
         )
-        self._record(events, books, effects.labels, snapshot, totals)
+        self.cumulative_profit += books.profit
+        if self.recorded_steps is None or self.steps in self.recorded_steps:
+            self._record(events, books, effects.labels, snapshot, totals)
         self.running = self.steps < self.config.steps
 
     def _totals(self, snapshot: Snapshot, events: NDArray[np.int64]) -> StepTotals:
@@ -211,7 +225,6 @@ class TrustModel(mesa.Model):
         snapshot: Snapshot,
         totals: StepTotals,
     ) -> None:
-        self.cumulative_profit += books.profit
         self.latest_metrics = metrics_row(
             step=self.steps,
             replicate=self.replicate,

@@ -22,6 +22,7 @@ import shutil
 import tempfile
 import weakref
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -278,6 +279,7 @@ class CalibrateKind(Kind):
             bridge,
         )
         matched = list(columns)
+        observed_steps = tuple(sorted(set(observed.steps)))
         try:
             while True:
                 message, payload = bridge.requests.get()
@@ -295,7 +297,12 @@ class CalibrateKind(Kind):
                     run_seed = derived_seed(seed, PARTICLE_SALT, generation + 2, index)
                     overrides.append({**values, "seed": run_seed, "replicates": replicates})
                     labels.append(f"ABC generation {generation} proposal {index}")
-                made = points(study.base, overrides, labels, origin)
+                # The proposals' runs keep only the observed steps' rows, all that the
+                # distance reads: about a fifth less work a simulation (TrustModel).
+                made = [
+                    replace(point, recorded_steps=observed_steps)
+                    for point in points(study.base, overrides, labels, origin)
+                ]
                 results = yield made
                 bridge.replies.put(
                     [
