@@ -136,7 +136,7 @@ class TrustModel(mesa.Model):
         self.datacollector = DataCollectorView(self.recorder)
         #: The last recorded row of the timeseries (empty before one is recorded).
         self.latest_metrics: dict[str, Any] = {}
-        if self.recorded_steps is None or 0 in self.recorded_steps:
+        if self._keeps_row(0):
             self._record(
                 dict.fromkeys(EVENT_COUNTS, 0),
                 StepEconomics(0, 0, 0, 0, 0, 0, 0),
@@ -204,9 +204,13 @@ class TrustModel(mesa.Model):
             advertising_per_step=money.advertising_per_step + effects.campaign_cost,
         )
         self.cumulative_profit += books.profit
-        if self.recorded_steps is None or self.steps in self.recorded_steps:
+        if self._keeps_row(self.steps):
             self._record(events, books, effects.labels, snapshot, totals)
         self.running = self.steps < self.config.steps
+
+    def _keeps_row(self, step: int) -> bool:
+        """Whether the timeseries keeps step ``step``'s row (``recorded_steps``)."""
+        return self.recorded_steps is None or step in self.recorded_steps
 
     def _totals(self, snapshot: Snapshot, events: NDArray[np.int64]) -> StepTotals:
         """The step's totals over the customers (one compiled pass, step_totals)."""
