@@ -135,10 +135,14 @@ def njit(function: Function | None = None, *, parallel: bool = False, inline: bo
     fastmath; ``parallel=True`` for functions with ``numba.prange`` loops.
 
     ``inline=True`` inlines the function into its compiled callers at numba's level
-    (``inline="always"``). Use it only for tiny functions called in hot loops, such as the
-    random-number generator: numba compiles every function on its own and LLVM does not
-    inline across them, so a Philox call that is not inlined costs about 15 ns in a loop
-    instead of 1.5 ns, because the loop cannot be vectorized (measured; docs/performance.md).
+    (``inline="always"``). Use it for tiny functions called in hot loops, such as the
+    random-number generator, and for a large function called once per customer from a
+    single loop: numba compiles every function on its own and LLVM does not inline across
+    them, so a Philox call that is not inlined costs about 15 ns in a loop instead of
+    1.5 ns, because the loop cannot be vectorized, and a call of phase one's per-person
+    function with its 21 arguments cost about 5 ns a customer-step (measured;
+    docs/performance.md). Each caller compiles an inlined function again: keep the
+    callers few.
 
     Use as ``@njit`` or ``@njit(parallel=True)``. The compiled function keeps the plain
     Python one as ``.py_func`` (tests compare the two).

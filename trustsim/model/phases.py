@@ -177,8 +177,8 @@ PARAMETER_FIELDS: tuple[tuple[str, Any], ...] = (
     ("background", np.bool_),
     ("promoter_threshold", np.float64),
     ("detractor_threshold", np.float64),
-    ("talk_rate_per_year", np.float64),
-    ("negative_multiplier", np.float64),
+    ("promoter_talk_chance", np.float64),  # probability per step (wom.talk_probability)
+    ("detractor_talk_chance", np.float64),  # probability per step
     ("bad_experience_tell", np.float64),
     ("influence", np.float64),
     ("reputation_influence", np.float64),
@@ -215,6 +215,13 @@ def parameters(scenario: Scenario) -> NDArray[Any]:
         "false_claim_chance_unchecked": calendar.probability_per_step(claim.false_claims_per_year),
         "innovation": calendar.rate_per_step(adopt.innovation_per_year),
         "imitation": calendar.rate_per_step(adopt.imitation_per_year),
+        # Once per run, not per customer-step: an exponential each (docs/performance.md).
+        "promoter_talk_chance": wom.talk_probability(
+            1, talk.talk_rate_per_year, talk.negative_multiplier
+        ),
+        "detractor_talk_chance": wom.talk_probability(
+            -1, talk.talk_rate_per_year, talk.negative_multiplier
+        ),
     }
     for block in (dynamics, claim, talk, leave, adopt):
         for name, _ in PARAMETER_FIELDS:
@@ -570,11 +577,43 @@ def experience(
 
 
 @njit
+def base_draws(
+    key0: Any,
+    key1: Any,
+    step: int,
+    first: int,
+    last: int,
+    touch_draw: Any,
+    claim_draw: Any,
+    talk_draw: Any,
+    transition_word: Any,
+) -> None:
+    """The base draw block (:data:`BLOCK_BASE`) of people ``first`` to ``last - 1``:
+    uniforms of its words 0-2 into ``touch_draw``, ``claim_draw`` and ``talk_draw`` (index
+    ``person - first``) and word 3 into ``transition_word[person]``.
+
+    The same numbers :func:`decide` draws for one person, for a run of people at once: a
+    loop that does nothing else is compiled to SIMD instructions, which compute a Philox
+    block in about 1.5 ns instead of about 10 inside the branches of :func:`decide_record`
+    (docs/performance.md, "The base draws in batches").
+    """
+    for person in range(first, last):
+        w0, w1, w2, w3 = draws(key0, key1, step, person, BLOCK_BASE)
+        touch_draw[person - first] = uniform32(w0)
+        claim_draw[person - first] = uniform32(w1)
+        talk_draw[person - first] = uniform32(w2)
+        transition_word[person] = w3
+
+
+@njit(inline=True)
 def decide_record(
     key0: Any,
     key1: Any,
     step: int,
     person: int,
+    touch_draw: float,
+    claim_draw: float,
+    talk_draw: float,
     state: int,
     honest: bool,
     complaint_propensity: float,
@@ -589,7 +628,7 @@ def decide_record(
     previous_overall: float,
     firm: Any,
     params: Any,
-) -> tuple[float, float, float, float, int, int, np.int64, np.int64]:
+) -> tuple[float, float, float, float, int, int, np.int64]:
     """Phase one of a step for one person, from the state at the start of the step.
 
     Relaxation, then (for an active customer who can have an event) the own experience,
@@ -598,18 +637,21 @@ def decide_record(
     trust at the start of the step) talk (:mod:`trustsim.rules.wom`). Churned customers talk
     when ``wom.churned_talk``.
 
-    Returns ``(competence, integrity, benevolence, scar, events, message, contact_word,
-    transition_word)``: ``message`` is +1, -1 or 0 (silent), ``contact_word`` the random
-    word that picks the contact (:func:`contact_of`) when the person speaks, and
-    ``transition_word`` the last word of the person's base draw block, which phase two
-    (:func:`settle_record`) turns into the draw for churn or adoption. Handing it over
-    saves phase two computing the same Philox block again (about 7 ns a customer-step at
-    10^6, a tenth of a step; docs/performance.md); the numbers are the same. ``firm`` and
-    ``params`` are the records (not the one-element arrays) of :class:`FirmRecords` and
+    ``touch_draw``, ``claim_draw`` and ``talk_draw`` are the uniforms of words 0-2 of the
+    person's base draw block (:data:`BLOCK_BASE`): :func:`decide` computes them for one
+    person, :func:`base_draws` for a run of people.
+
+    Returns ``(competence, integrity, benevolence, scar, events, message, contact_word)``:
+    ``message`` is +1, -1 or 0 (silent), and ``contact_word`` the random word that picks
+    the contact (:func:`contact_of`) when the person speaks. ``firm`` and ``params`` are
+    the records (not the one-element arrays) of :class:`FirmRecords` and
     :func:`parameters`; :func:`decide` takes the arrays.
+
+    Inlined into its two callers, :func:`decide` and the vectorized engine's
+    ``decide_batch``: called, it cost the vectorized engine about 5 ns a customer-step in
+    passing its arguments, and a vectorized run compiles it once either way
+    (docs/performance.md, "Phase one in batches").
     """
-    w0, w1, w2, w3 = draws(key0, key1, step, person, BLOCK_BASE)  # w3: for settle_record
-    touch_draw, claim_draw, talk_draw = uniform32(w0), uniform32(w1), uniform32(w2)
     competence, integrity, benevolence = relax(
         competence,
         integrity,
@@ -650,16 +692,19 @@ def decide_record(
         opinion = wom.sentiment(
             previous_overall, params.promoter_threshold, params.detractor_threshold
         )
-        chance = wom.talk_probability(
-            opinion, params.talk_rate_per_year, params.negative_multiplier
-        )
+        if opinion > 0:
+            chance = params.promoter_talk_chance
+        elif opinion < 0:
+            chance = params.detractor_talk_chance
+        else:
+            chance = 0.0
         if talk_draw < chance:
             message = opinion
     contact_word = np.int64(0)
     if message != 0:
         contact_word = np.int64(draws(key0, key1, step, person, BLOCK_OTHER)[1])
         events |= SPOKE_POSITIVE if message > 0 else SPOKE_NEGATIVE
-    return competence, integrity, benevolence, scar, events, message, contact_word, np.int64(w3)
+    return competence, integrity, benevolence, scar, events, message, contact_word
 
 
 @njit
@@ -686,12 +731,20 @@ def decide(
     """Phase one for one person (:func:`decide_record`), with the firm and the
     parameters as the one-element arrays of :class:`FirmRecords` and :func:`parameters`: the
     form a Python caller (the agents engine) passes, as numba takes a NumPy record from
-    Python about ten times slower than an array (2 µs against 0.3 µs a call)."""
-    return decide_record(
+    Python about ten times slower than an array (2 µs against 0.3 µs a call).
+
+    Returns what :func:`decide_record` returns, then ``transition_word``: word 3 of the
+    person's base draw block, which phase two (:func:`settle_record`) turns into the draw
+    for churn or adoption, so that it does not compute the same Philox block again."""
+    w0, w1, w2, transition_word = draws(key0, key1, step, person, BLOCK_BASE)
+    c, g, b, s, events, message, contact_word = decide_record(
         key0,
         key1,
         step,
         person,
+        uniform32(w0),
+        uniform32(w1),
+        uniform32(w2),
         state,
         honest,
         complaint_propensity,
@@ -707,6 +760,7 @@ def decide(
         firm_array[0],
         params_array[0],
     )
+    return c, g, b, s, events, message, contact_word, np.int64(transition_word)
 
 
 @njit
@@ -754,7 +808,8 @@ def settle_record(
     customer, on the new trust, with the exits after an unresolved failure or a wrongful
     denial) or adoption (anybody else, on the trust and the share of active contacts at
     the start of the step; churned people at ``winback_factor``), drawn with
-    ``transition_word`` (the word :func:`decide_record` returned).
+    ``transition_word`` (word 3 of the person's base draw block, from :func:`decide` or
+    :func:`base_draws`).
 
     Returns ``(competence, integrity, benevolence, overall, new_state)``. ``firm`` and
     ``params`` are records, as in :func:`decide_record`; :func:`settle` takes the arrays.

@@ -267,15 +267,24 @@ def sample_into(
         wom_sensitivity[customer] = _trait(key0, key1, customer, 1, chosen, shapes, constants)
         s0, s1, s2, s3 = stream_words(key0, key1, customer, COPULA_STREAM, 0, DOMAIN_POPULATION)
         common = normal_score(open_uniform(s0))
-        competence[customer] = _disposition(
-            common, normal_score(open_uniform(s1)), np.int64(0), chosen, tables, copula
-        )
-        integrity[customer] = _disposition(
-            common, normal_score(open_uniform(s2)), np.int64(1), chosen, tables, copula
-        )
-        benevolence[customer] = _disposition(
-            common, normal_score(open_uniform(s3)), np.int64(2), chosen, tables, copula
-        )
+        own_words = (s1, s2, s3)
+        # One loop over the three dimensions, not three calls: the inlined function is
+        # compiled once instead of three times (about 1 s less compiling).
+        for dimension in range(3):
+            disposition = _disposition(
+                common,
+                normal_score(open_uniform(own_words[dimension])),
+                np.int64(dimension),
+                chosen,
+                tables,
+                copula,
+            )
+            if dimension == 0:
+                competence[customer] = disposition
+            elif dimension == 1:
+                integrity[customer] = disposition
+            else:
+                benevolence[customer] = disposition
         value_per_step[customer] = segment_values[chosen, 0]
         interaction_rate[customer] = segment_values[chosen, 1]
         weight_competence[customer] = segment_values[chosen, 2]

@@ -24,11 +24,17 @@ import urllib.request
 from pathlib import Path
 
 from trustsim.system import lifetime
-from trustsim.viz.address import check_bindable, local_url
+from trustsim.viz.address import AddressError, check_bindable, local_url
 from trustsim.viz.classroom import SCENARIO_ENV
 
 #: Seconds to wait for the server to answer before giving up.
 STARTUP_TIMEOUT_S = 60.0
+#: Free ports tried for ``--port 0``. The port is free when :func:`start` checks it, but
+#: the server binds it only after its imports, seconds later; meanwhile any program's
+#: outgoing connection may be given the same port by the kernel (``--port 0`` finds one in
+#: the same ephemeral range). Seen once in the test suite, with a browser and a Dask
+#: cluster busy in the other worker.
+FREE_PORT_ATTEMPTS = 3
 #: Writing end of each server's watchdog pipe, by process id (closed by :func:`stop`).
 _watchdogs: dict[int, int] = {}
 
@@ -83,6 +89,15 @@ def server_environment(scenario: Path | None) -> dict[str, str]:
     return environment
 
 
+def _bindable(host: str, port: int) -> bool:
+    """Whether ``host:port`` can be bound now (:func:`check_bindable` raises no error)."""
+    try:
+        check_bindable(host, port)
+    except AddressError:
+        return False
+    return True
+
+
 def _listens(process: subprocess.Popen[bytes], port: int) -> bool:
     """Whether ``process`` itself has a listening socket on ``port``."""
     import psutil
@@ -105,12 +120,47 @@ def start(
         host: interface to listen on (default: loopback only).
         port: TCP port; 0 picks a free one.
 
+    When another program takes the port between the check and the server's start, the
+    server exits; with ``port`` 0 another free port is tried (:data:`FREE_PORT_ATTEMPTS`
+    in all), with a given port that is an :class:`AddressError` too.
+
     Raises:
-        AddressError: the host or port cannot be used (before anything starts).
+        AddressError: the host or port cannot be used.
         RuntimeError: when the server exits or does not answer within
             :data:`STARTUP_TIMEOUT_S` seconds.
     """
-    port = check_bindable(host, port)
+    for attempt in range(1, FREE_PORT_ATTEMPTS + 1):
+        chosen = check_bindable(host, port)
+        try:
+            return _start_on(scenario, host, chosen)
+        except _PortTaken:
+            if port != 0:
+                check_bindable(host, port)  # raises the AddressError that names the holder
+                raise RuntimeError(f"the web server could not listen on port {port}") from None
+            if attempt == FREE_PORT_ATTEMPTS:
+                raise RuntimeError(
+                    f"the web server could not listen on any of {FREE_PORT_ATTEMPTS} free "
+                    "ports: other programs took each before it started"
+                ) from None
+            print(
+                f"trustsim viz: port {chosen} was taken by another program while the web "
+                "server started; trying another free port",
+                file=sys.stderr,
+            )
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _PortTaken(Exception):
+    """The server exited without listening, and its port is now held by someone else."""
+
+
+def _start_on(scenario: Path | None, host: str, port: int) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the server on ``port`` (checked free just before) and wait until it answers.
+
+    Raises:
+        _PortTaken: the server exited and another program holds the port now.
+        RuntimeError: as :func:`start`.
+    """
     url = local_url(host, port)
     reader, writer = os.pipe()  # the child exits when this process dies and closes `writer`
     try:
@@ -130,6 +180,8 @@ def start(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             stop(process)
+            if not _bindable(host, port):
+                raise _PortTaken(port)
             raise RuntimeError(f"the web server exited with status {process.returncode}")
         if not _listens(process, port):
             time.sleep(0.2)

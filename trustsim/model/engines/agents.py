@@ -188,7 +188,7 @@ class AgentPopulation(Engine):
         self.size = population.size
         self.records = phases.FirmRecords(self.params)
         #: Per customer, the draw word phase one hands to phase two for churn or adoption
-        #: (:func:`trustsim.model.phases.decide_record`). Kept here, not on the agents: a
+        #: (:func:`trustsim.model.phases.decide`). Kept here, not on the agents: a
         #: thirtieth attribute would end CPython's key-sharing of the agents' attribute
         #: dicts and double an agent's memory (1.3 KB more each, measured).
         self.transition_words = [0] * self.size

@@ -6,7 +6,8 @@ loops over the customers, in parallel (``numba.prange``) on as many threads as
 :data:`trustsim.compiled.PARALLEL_MIN_ITEMS` customers):
 
 1. :func:`decide_all`: relaxation, own experience and the message of every person, from the
-   state at the start of the step; a speaker's contact goes into ``listener``.
+   state at the start of the step, in batches whose base draws are computed first, in one
+   loop (:func:`decide_batch`); a speaker's contact goes into ``listener``.
 2. :func:`deliver`: messages are counted per listener (integers, so their order does not
    matter).
 3. :func:`settle_all`: word-of-mouth heard, reputation drift, churn or adoption, and the
@@ -97,10 +98,16 @@ class Arrays(NamedTuple):
     counts: NDArray[np.int64]
 
 
+#: People whose base draws are computed together (:func:`decide_batch`): three float64
+#: buffers of this length stay in the first-level cache (12 KiB).
+DECIDE_BATCH = 512
+
+
 @njit(parallel=True)
 def decide_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: Any) -> None:
     """Phase one for everybody (:func:`trustsim.model.phases.decide_record`), in place, on
-    the threads in use; overall trust (at the start of the step) is read, not written.
+    the threads in use, in batches of :data:`DECIDE_BATCH` people (:func:`decide_batch`);
+    overall trust (at the start of the step) is read, not written.
 
     The arrays are taken out of the NamedTuple before the loop: numba 0.68.1 loses writes
     made through a NamedTuple's fields inside a ``prange`` body (``a.x[i] = v`` leaves
@@ -121,16 +128,89 @@ def decide_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: 
     transition_word = arrays.transition_word
     indptr, indices = arrays.indptr, arrays.indices
     size = state.size
-    for index in prange(size):
+    for batch in prange((size + DECIDE_BATCH - 1) // DECIDE_BATCH):
+        first: Any = np.int64(batch) * DECIDE_BATCH  # a prange index is uint64 in numba
+        decide_batch(
+            first,
+            min(size, first + DECIDE_BATCH),
+            key0,
+            key1,
+            step,
+            state,
+            honest,
+            complaint_propensity,
+            interaction_rate,
+            competence,
+            integrity,
+            benevolence,
+            disposition_competence,
+            disposition_integrity,
+            disposition_benevolence,
+            scar,
+            overall,
+            events,
+            message,
+            listener,
+            transition_word,
+            indptr,
+            indices,
+            firm[0],
+            params[0],
+        )
+
+
+@njit
+def decide_batch(
+    first: int,
+    last: int,
+    key0: Any,
+    key1: Any,
+    step: int,
+    state: Any,
+    honest: Any,
+    complaint_propensity: Any,
+    interaction_rate: Any,
+    competence: Any,
+    integrity: Any,
+    benevolence: Any,
+    disposition_competence: Any,
+    disposition_integrity: Any,
+    disposition_benevolence: Any,
+    scar: Any,
+    overall: Any,
+    events: Any,
+    message: Any,
+    listener: Any,
+    transition_word: Any,
+    indptr: Any,
+    indices: Any,
+    firm: Any,
+    params: Any,
+) -> None:
+    """Phase one for people ``first`` to ``last - 1`` (:func:`decide_all`): their base
+    draws first, in one loop (:func:`trustsim.model.phases.base_draws`, which the compiler
+    turns into SIMD instructions), then each person; ``firm`` and ``params`` are records
+    (indexed inside the parallel loop, see :func:`decide_all`)."""
+    touch_draw = np.empty(DECIDE_BATCH)
+    claim_draw = np.empty(DECIDE_BATCH)
+    talk_draw = np.empty(DECIDE_BATCH)
+    phases.base_draws(
+        key0, key1, step, first, last, touch_draw, claim_draw, talk_draw, transition_word
+    )
+    size = state.size
+    for person in range(first, last):
         # The per-person functions take whole numbers as int64, as the agents engine passes
-        # them (a prange index is uint64, a state int8): one compiled version of each for
-        # both engines, which halves their compile time (docs/performance.md).
-        person = np.int64(index)
-        c, g, b, s, happened, said, word, transition = phases.decide_record(
+        # them (a state is int8): one compiled version of each for both engines, which
+        # halves their compile time (docs/performance.md).
+        drawn = person - first
+        c, g, b, s, happened, said, word = phases.decide_record(
             key0,
             key1,
             step,
             person,
+            touch_draw[drawn],
+            claim_draw[drawn],
+            talk_draw[drawn],
             np.int64(state[person]),
             honest[person],
             complaint_propensity[person],
@@ -143,13 +223,12 @@ def decide_all(arrays: Any, key0: Any, key1: Any, step: int, firm: Any, params: 
             disposition_benevolence[person],
             scar[person],
             overall[person],
-            firm[0],
-            params[0],
+            firm,
+            params,
         )
         competence[person], integrity[person], benevolence[person], scar[person] = c, g, b, s
         events[person] = happened
         message[person] = said
-        transition_word[person] = transition
         listener[person] = (
             phases.contact_of(person, word, indptr, indices, size) if said != 0 else -1
         )
