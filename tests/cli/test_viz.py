@@ -248,7 +248,8 @@ def test_a_given_port_taken_before_the_server_binds_it_is_an_address_error(
     monkeypatch: pytest.MonkeyPatch, someone_elses_server: int
 ) -> None:
     """``--port P`` taken between the check and the server's start: the same message as a
-    port taken before (exit 2 in ``trustsim viz``), not a retry on another port."""
+    port taken before (exit 2 in ``trustsim viz``), not a retry on another port. (How a
+    taken port is told from other exits, with a real server, is the test above.)"""
     real = server.check_bindable
     checks = []
 
@@ -256,6 +257,11 @@ def test_a_given_port_taken_before_the_server_binds_it_is_an_address_error(
         checks.append(port)
         return port if len(checks) == 1 else real(host, port)
 
+    def server_finds_it_taken(scenario: Path | None, host: str, port: int) -> None:
+        raise server._PortTaken(port)
+
     monkeypatch.setattr(server, "check_bindable", free_the_first_time)
+    monkeypatch.setattr(server, "_start_on", server_finds_it_taken)
     with pytest.raises(AddressError, match=f"--port {someone_elses_server}: another program"):
         server.start(None, port=someone_elses_server)
+    assert checks == [someone_elses_server, someone_elses_server]

@@ -594,8 +594,8 @@ def base_draws(
 
     The same numbers :func:`decide` draws for one person, for a run of people at once: a
     loop that does nothing else is compiled to SIMD instructions, which compute a Philox
-    block in about 1.5 ns instead of about 10 inside the branches of :func:`decide_record`
-    (docs/performance.md, "The base draws in batches").
+    block in about 2.3 ns a person instead of about 10 inside the branches of
+    :func:`decide_record` (docs/performance.md, "Phase one in batches").
     """
     for person in range(first, last):
         w0, w1, w2, w3 = draws(key0, key1, step, person, BLOCK_BASE)

@@ -32,8 +32,7 @@ STARTUP_TIMEOUT_S = 60.0
 #: Free ports tried for ``--port 0``. The port is free when :func:`start` checks it, but
 #: the server binds it only after its imports, seconds later; meanwhile any program's
 #: outgoing connection may be given the same port by the kernel (``--port 0`` finds one in
-#: the same ephemeral range). Seen once in the test suite, with a browser and a Dask
-#: cluster busy in the other worker.
+#: the same ephemeral range). Seen once in the test suite, run on two workers.
 FREE_PORT_ATTEMPTS = 3
 #: Writing end of each server's watchdog pipe, by process id (closed by :func:`stop`).
 _watchdogs: dict[int, int] = {}

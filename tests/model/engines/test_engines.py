@@ -166,8 +166,8 @@ def test_engines_agree_exactly_across_the_batches_of_phase_one() -> None:
     """The vectorized engine computes the base draws of ``DECIDE_BATCH`` people at a time
     (``vectorized.decide_batch``), the agents engine one person at a time. Two full batches
     and a partial one give identical timeseries. (The other engine tests stay within one
-    batch; giving the people of the second batch on another person's claim draw fails
-    this test.)"""
+    batch. Giving the people from 600 on their touch word as their claim draw, in the
+    vectorized engine only, fails this test.)"""
     population = {**STRESS["population"], "customers": 2 * DECIDE_BATCH + 137}
     scenario = scenario_from_dict(
         {
