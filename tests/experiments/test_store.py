@@ -9,7 +9,6 @@ import shutil
 import warnings
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -206,8 +205,9 @@ def test_a_resumed_trustsim_run_checks_its_stored_replicates(
 def test_a_run_that_kept_some_steps_is_checked_against_those_steps(tmp_path: Path) -> None:
     """A stored run that kept only some steps' rows (a calibration's proposals) is reused
     only as a run of exactly those steps: other steps, or a full run, are refused."""
-    scenario = load_scenario_text(tmp_path, SCENARIO)
-    spec = make_spec(scenario, 0, recorded_steps=(3, 12))
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO)
+    spec = make_spec(load_scenario(path), 0, recorded_steps=(3, 12))
     store = RunStore(tmp_path / "store")
     store.save(spec.key, execute(spec))
     frame, problem = store.load_checked(spec.key, 12, 0, (3, 12))
@@ -217,9 +217,3 @@ def test_a_run_that_kept_some_steps_is_checked_against_those_steps(tmp_path: Pat
         "its steps are not the recorded steps",
     )
     assert store.load_checked(spec.key, 12, 0) == (None, "2 rows instead of 13")
-
-
-def load_scenario_text(folder: Path, text: str) -> Any:
-    path = folder / "s.yaml"
-    path.write_text(text)
-    return load_scenario(path)

@@ -216,8 +216,8 @@ def totals_in_chunks(
 
     On one thread: the vectorized engine takes its steps' totals while settling them, so
     this pass only serves the state a model starts from (0.05 s once at 10^7 customers,
-    measured on random arrays) and the agents engine, whose steps take a thousand times longer. The
-    parallel version took about 0.4 s more to compile in every first run."""
+    measured on random arrays) and the agents engine, whose steps take a thousand times
+    longer. The parallel version took about 0.4 s more to compile in every first run."""
     size = state.size
     chunks = (size + CHUNK - 1) // CHUNK
     chunk_sums = np.empty((chunks, sums.size))
