@@ -300,24 +300,38 @@ NUMERICAL_STACK = (
 )
 
 
-def test_the_command_line_loads_no_numerical_stack_to_check_input(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "out", "message"),
+    [
+        ("name: bad\nsteps: .inf\n", "out", "field 'steps'"),
+        ("name: big\nsteps: 100000\nreplicates: 10000\n", "out", "needs an estimated"),
+        ("name: ok\nsteps: 5\n", "a_file/out", "cannot be used: Not a directory"),
+    ],
+    ids=["bad file", "design too large", "unwritable --out"],
+)
+def test_the_command_line_loads_no_numerical_stack_to_check_input(
+    tmp_path: Path, text: str, out: str, message: str
+) -> None:
     """The command line, the experiment-file schema and every kind's declaration import
-    without pandas, matplotlib, SciPy or Mesa, and a rejected file does not load them
-    either: an input error (an alias bomb included) is answered in about half a second
-    (docs/robustness.md) instead of after several seconds of imports."""
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("name: bad\nsteps: .inf\n")
+    without pandas, matplotlib, SciPy or Mesa, and a rejected file, a design whose runs'
+    rows would not fit in memory and an --out that cannot be written
+    (trustsim/experiments/preflight.py) do not load them either: such an error is
+    answered in about half a second (docs/robustness.md) instead of after seconds of
+    imports."""
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(text)
+    (tmp_path / "a_file").write_text("not a folder")
     code = (
         "import sys\n"
         "from trustsim.cli.main import main\n"
-        f"status = main(['run', {str(bad)!r}, '--out', {str(tmp_path / 'out')!r}])\n"
+        f"status = main(['run', {str(scenario)!r}, '--out', {str(tmp_path / out)!r}])\n"
         f"print(status, sorted(m for m in {NUMERICAL_STACK!r} if m in sys.modules))\n"
     )
     completed = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO
     )
     assert completed.stdout.split("\n")[0] == "2 []", completed.stdout + completed.stderr
-    assert "field 'steps'" in completed.stderr
+    assert message in completed.stderr
 
 
 def test_the_check_sees_a_heavy_import() -> None:

@@ -124,12 +124,15 @@ def test_breach_in_the_classroom_view(tmp_path: Path) -> None:
     )
 
 
-def test_classroom_pace_at_2000_customers(tmp_path: Path) -> None:
-    """Plays 10 s at the default speed; prints the days per second (docs/performance.md)."""
+def test_classroom_plays_and_redraws_at_2000_customers(tmp_path: Path) -> None:
+    """Plays 3 s at the default speed and prints the days per second. The pace itself is
+    measured over 10-s stretches by ``python -m tests.viz.measure_pace``
+    (docs/performance.md, "Classroom view"); 3 s are enough to see that it plays and
+    redraws (about 11 frames at the measured 3.7 a second)."""
     require_chromium()
-    scenario = browser.write_lesson(tmp_path, customers=2000, steps=365)  # > 10 s of play
+    scenario = browser.write_lesson(tmp_path, customers=2000, steps=365)  # more than 3 s of play
     with browser.classroom(scenario) as (page, _):
-        pace = browser.play_for(page, seconds=10.0)
+        pace = browser.play_for(page, seconds=3.0)
         load = (
             Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
         )

@@ -20,8 +20,8 @@ from typing import Any
 from trustsim.cli.status import EXIT_INTERRUPTED, EXIT_RUN_FAILED
 from trustsim.errors import TrustsimWarning
 from trustsim.experiments.executors import AUTO, ExecutionFailed
-from trustsim.experiments.file import as_experiment
 from trustsim.experiments.kind import Kind
+from trustsim.experiments.preflight import preflight
 from trustsim.experiments.registry import KINDS
 from trustsim.scenario.loading import parse_set_options
 
@@ -127,14 +127,15 @@ def _overrides(kind: Kind, args: argparse.Namespace) -> dict[str, Any]:
 def _run(kind: Kind, args: argparse.Namespace) -> int:
     sources = list(args.scenarios) if kind.many_files else [args.scenario]
     options, overrides = kind.options(args), _overrides(kind, args)
-    # Every file is read and validated before the experiment path is imported (it brings
-    # pandas, matplotlib, SciPy and Mesa), so that an input error, a hostile file included,
-    # is answered at once; run_experiment reads them again (a few milliseconds) and gives
-    # the warnings, once.
+    # Every file is read and validated, the design's memory estimate checked and --out
+    # checked before the experiment path is imported (it brings pandas, matplotlib, SciPy
+    # and Mesa), so that an input error, a hostile file included, a design too large for
+    # the machine and an --out that cannot be written are answered at once;
+    # run_experiment makes the same checks again (a few milliseconds) and gives the
+    # warnings, once.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TrustsimWarning)
-        for source in sources:
-            as_experiment(source, overrides)
+        preflight(kind, sources, overrides, options, args.out, args.force)
     from trustsim.experiments.template import run_experiment
 
     result = run_experiment(

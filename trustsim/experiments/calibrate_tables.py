@@ -227,13 +227,19 @@ def report_section(folder: Path, manifest: dict[str, Any]) -> str:
             for _, row in generations.iterrows()
         ],
     )
+    batch = plan.get("batch")
+    batches = (
+        "proposals in batches sized to what each generation still needed"
+        if batch == "adaptive"
+        else f"proposals in batches of {batch}"
+    )
     method = (
         f"<h2>How</h2><p>ABC-SMC (pyABC) with {plan.get('population_size')} particles per "
         f"generation, {plan.get('generations_run')} generation(s) run (limit "
         f"{plan.get('generations_limit')}), {plan.get('simulations')} simulations in all, "
         f"{html.escape(str(plan.get('distance')))} p-norm distance (p = {plan.get('p')}), "
         f"median epsilon schedule, {plan.get('replicates_per_particle')} replicate(s) per "
-        f"particle, seed {plan.get('seed')}, proposals in batches of {plan.get('batch')}. The "
+        f"particle, seed {plan.get('seed')}, {batches}. The "
         f"full history is in {html.escape(str(plan.get('history')))}. With the adaptive distance "
         "each generation measures distance on its own scale (re-estimated from its "
         "particles), so epsilon need not fall from one generation to the next.</p>"

@@ -281,8 +281,10 @@ class CalibrateSettings(Block):
     )
     batch: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
         None,
-        description="Proposals simulated at once (None: population_size). Part of the design, "
-        "not of the machine: the same batch gives the same posterior on any worker count.",
+        description="Proposals simulated at once (None: as many as the generation is "
+        "expected to still need at its acceptance rate so far, at most population_size). Any "
+        "batch gives the same posterior, on any worker count; a larger one only wastes more "
+        "simulations at the end of each generation.",
     )
     replicates: Annotated[int, Field(ge=1, le=100)] = Field(
         1,

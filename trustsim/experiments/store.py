@@ -28,9 +28,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from trustsim.model.metrics import COLUMNS
+from trustsim.output.folders import STORE_DIR
 
-#: Folder of the run store inside a results folder.
-STORE_DIR = ".runs"
 #: Schema metadata key holding the run key.
 KEY_FIELD = b"trustsim.run_key"
 

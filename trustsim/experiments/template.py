@@ -17,56 +17,21 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from trustsim.errors import ResultsError, ScenarioError
+from trustsim.errors import ResultsError
 from trustsim.experiments import sizing
 from trustsim.experiments.executors import executor_for
-from trustsim.experiments.file import as_experiment
-from trustsim.experiments.kind import ExperimentResult, Kind, Point, PointResult, Study
+from trustsim.experiments.kind import ExperimentResult, Kind, Point, PointResult
+from trustsim.experiments.preflight import kind_named, preflight
 from trustsim.experiments.registry import KINDS
 from trustsim.experiments.replicates import seed_entries
 from trustsim.experiments.runs import RunSpec, batch_table, make_spec, run_batch
 from trustsim.experiments.store import store_for
 from trustsim.model.model import load_compiled_step
-from trustsim.output.folders import check_experiment_output, write_folder
+from trustsim.output.folders import write_folder
 from trustsim.output.lesson import read_lesson
 from trustsim.output.manifest import Clock, build_manifest
 from trustsim.output.report import read_manifest, write_report
 from trustsim.scenario.schema import Scenario
-
-
-def kind_named(name: str) -> Kind:
-    """The registered kind ``name``.
-
-    Raises:
-        ScenarioError: no such kind.
-    """
-    if name not in KINDS:
-        raise ScenarioError(f"experiment kind {name!r} is not one of {', '.join(KINDS)}")
-    return KINDS[name]
-
-
-def resolve(
-    kind: Kind,
-    sources: Sequence[Scenario | str | Path],
-    overrides: Mapping[str, Any] | None,
-    options: Mapping[str, Any] | None,
-) -> Study:
-    """Load and validate every source as an experiment file, with the overrides.
-
-    Raises:
-        ScenarioError: no source, too many, or an invalid one (nothing runs).
-    """
-    if not sources:
-        raise ScenarioError(f"{kind.name}: name a scenario file")
-    if len(sources) > 1 and not kind.many_files:
-        raise ScenarioError(f"{kind.name}: takes one scenario file, got {len(sources)}")
-    files = [as_experiment(source, overrides) for source in sources]
-    base, origin = files[0]
-    return Study(base=base, origin=origin, files=files, options=dict(options or {}))
-
-
-#: Folder of ``--out`` where adaptive kinds keep their state (:attr:`Study.workspace`).
-WORKSPACE_DIR = ".studies"
 
 
 def _specs(point: Point) -> list[RunSpec]:
@@ -120,17 +85,11 @@ def run_experiment(
     """
     chosen = kind_named(kind) if isinstance(kind, str) else kind
     clock = Clock()
-    study = resolve(chosen, sources, overrides, options)
-    study.workspace = Path(out) / WORKSPACE_DIR if out is not None else None
-    count, size_field, size_value = chosen.design_size(study)
-    base = study.base
-    design = sizing.for_points(count, size_field, size_value, base.steps, base.replicates)
-    sizing.check(design, study.origin, force)
+    study = preflight(chosen, sources, overrides, options, out, force)
+    size_field = chosen.design_size(study)[1]
     rounds = chosen.rounds(study)
     batch = next(rounds)  # the first points are validated before any executor starts
     store = store_for(Path(out)) if out is not None else None
-    if out is not None and store is not None:  # a read-only --out fails now, before any run
-        check_experiment_output(store.folder, Path(out) / study.base.name)
     results: list[PointResult] = []
     computed = reused = 0
     label = f"{chosen.name} {study.base.name}"

@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 
 FIGURES_DIR = "figures"
 REPORT_FILE = "report.html"
+#: Folder of ``--out`` where an experiment keeps its finished runs
+#: (:mod:`trustsim.experiments.store`).
+STORE_DIR = ".runs"
 
 
 def run_folder(out: Path, scenario_name: str, run_id: str) -> Path:

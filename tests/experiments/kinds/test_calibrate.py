@@ -16,8 +16,9 @@ The synthetic firm is large and short: 5000 people, 360 days, observed every 30 
 the end of this docstring). A step of 5000 customers costs about 0.48 ms inside a running
 model, one of 200 about 0.1 ms.
 
-The calibration uses 30 particles and 5 generations (about 400 simulations). The checks
-run on data seeds 3 and 4. The coverage over many data sets is the benchmark
+The calibration uses 30 particles and 5 generations (about 350 simulations in batches
+sized to what each generation still needs; about 420 in fixed batches of 30, the same
+posterior). The checks run on data seeds 3 and 4. The coverage over many data sets is the benchmark
 benchmarks/bench_recovery.py (docs/validation.md).
 
 The window was 180 days until the engines' random numbers became counter-based (issue 13):
@@ -170,6 +171,53 @@ def test_interrupted_calibration_replays_to_the_same_posterior(
     assert resumed.computed < whole.computed
     pd.testing.assert_frame_equal(_posterior(resumed.path), _posterior(whole.path))
     assert resumed.path is not None and (resumed.path / "abc_history.sqlite3").is_file()
+
+
+def test_any_batch_size_gives_the_same_posterior_and_sized_batches_waste_less(
+    tmp_path: Path,
+) -> None:
+    """A generation's proposals are one sequence of draws whatever batches cut it, and its
+    particles are the first accepted in that sequence: batches of 3, of 25 and the default
+    sized batches give the same posterior, from the same proposals judged. A fixed batch
+    simulates the rest of its last batch after each generation's last accepted proposal,
+    so the batch of 25 simulates more than the sized ones. (Seeding each batch instead of
+    each generation repeats a generation's first proposals in every batch and fails the
+    equality; that mutation was run.)"""
+    results = {}
+    for label, extra in (("sized", ""), ("three", "  batch: 3\n"), ("many", "  batch: 25\n")):
+        folder = tmp_path / label
+        folder.mkdir()
+        scenario, observed = _small(folder, SMALL + extra)
+        results[label] = run_experiment(
+            "calibrate", [scenario], options={"data": observed}, out=folder, figures=False
+        )
+    for label in ("three", "many"):
+        pd.testing.assert_frame_equal(
+            _posterior(results[label].path), _posterior(results["sized"].path)
+        )
+    judged = {label: r.manifest["calibrate"]["simulations"] for label, r in results.items()}
+    assert len(set(judged.values())) == 1, judged  # the same proposals were judged
+    assert results["sized"].computed < results["many"].computed
+    assert results["sized"].manifest["calibrate"]["batch"] == "adaptive"
+
+
+@pytest.mark.parametrize(
+    ("needed", "accepted", "judged", "previous_rate", "expected"),
+    [
+        (30, 0, 0, 1.0, 30),  # the prior's sample: everything is accepted
+        (30, 0, 0, 0.4, 30),  # 75 expected, capped at the population size
+        (10, 20, 50, 1.0, 25),  # the generation's own rate, 0.4, once it has judged some
+        (2, 28, 70, 1.0, 5),
+        (3, 0, 12, 0.5, 30),  # nothing accepted in 12: counted as 1 in 12, capped
+        (1, 29, 29, 1.0, 1),
+    ],
+)
+def test_a_sized_batch_asks_for_what_the_acceptance_rate_predicts(
+    needed: int, accepted: int, judged: int, previous_rate: float, expected: int
+) -> None:
+    from trustsim.experiments.abc_bridge import adaptive_batch
+
+    assert adaptive_batch(needed, accepted, judged, previous_rate, 30) == expected
 
 
 def test_worker_count_does_not_change_the_posterior(tmp_path: Path) -> None:

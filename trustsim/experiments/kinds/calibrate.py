@@ -231,9 +231,8 @@ class CalibrateKind(Kind):
             distance = pyabc.PNormDistance(p=settings.p, fixed_weights=weights)
         bridge = abc_bridge.Bridge()
         model = abc_bridge.make_model()
-        batch = settings.batch or settings.population_size
         sampler = abc_bridge.make_sampler(
-            bridge, model, batch, lambda t: derived_seed(seed, GENERATION_SALT, t + 2)
+            bridge, model, settings.batch, lambda t: derived_seed(seed, GENERATION_SALT, t + 2)
         )
         abc = pyabc.ABCSMC(
             model,
@@ -358,7 +357,7 @@ class CalibrateKind(Kind):
                 "generations_run": int(history.max_t) + 1,
                 "generations_limit": settings.generations,
                 "minimum_epsilon": settings.minimum_epsilon,
-                "batch": settings.batch or settings.population_size,
+                "batch": settings.batch or "adaptive",
                 "replicates_per_particle": settings.replicates,
                 "simulations": int(populations["samples"].sum()),
                 "seed": study.state["seed"],
