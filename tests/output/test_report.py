@@ -180,7 +180,9 @@ def test_a_teaching_scenario_report_carries_its_lesson_as_a_handout(tmp_path: Pa
     scenario = REPO / "scenarios" / "trust_repair.yaml"
     path = run(
         str(scenario),
-        overrides={"steps": 15, "replicates": 2, "population.customers": 150},
+        # 70 days: past the lesson's breach at day 60 (a shorter run warns that it never
+        # happens), still a small run.
+        overrides={"steps": 70, "replicates": 2, "population.customers": 150},
         out=tmp_path,
     ).path
     assert path is not None

@@ -3,8 +3,9 @@
 :func:`preflight` resolves the scenario file(s), refuses a design too large for the
 machine's memory (:mod:`trustsim.experiments.sizing`) and an ``--out`` it could not write.
 It imports neither Mesa, pandas, SciPy nor the compiled model, so the command line runs it
-before it imports the experiment path: a refused request is answered in about 0.4 s of
-CPU instead of 1.7 s (docs/performance.md, "Start-up"). :func:`run_experiment
+before it imports the experiment path: such a request is refused in about 0.4 s instead
+of 1.8 s (docs/performance.md, "Start-up"). A model too large for memory is refused later,
+by the template's estimate of each batch of points. :func:`run_experiment
 <trustsim.experiments.template.run_experiment>` starts with the same call, for callers of
 the Python API.
 """

@@ -18,8 +18,8 @@ model, one of 200 about 0.1 ms.
 
 The calibration uses 30 particles and 5 generations (about 350 simulations in batches
 sized to what each generation still needs; about 420 in fixed batches of 30, the same
-posterior). The checks run on data seeds 3 and 4. The coverage over many data sets is the benchmark
-benchmarks/bench_recovery.py (docs/validation.md).
+posterior). The checks run on data seeds 3 and 4. The coverage over many data sets is the
+benchmark benchmarks/bench_recovery.py (docs/validation.md).
 
 The window was 180 days until the engines' random numbers became counter-based (issue 13):
 on the new numbers, 180 days left promise reliability's interval at 0.29-0.52 of the prior
@@ -47,6 +47,7 @@ import pytest
 
 from trustsim.cli.main import main
 from trustsim.experiments import template
+from trustsim.experiments.abc_bridge import adaptive_batch
 from trustsim.experiments.file import load_experiment
 from trustsim.experiments.synthetic import synthetic_observations, write_synthetic
 from trustsim.experiments.template import run_experiment
@@ -215,8 +216,6 @@ def test_any_batch_size_gives_the_same_posterior_and_sized_batches_waste_less(
 def test_a_sized_batch_asks_for_what_the_acceptance_rate_predicts(
     needed: int, accepted: int, judged: int, previous_rate: float, expected: int
 ) -> None:
-    from trustsim.experiments.abc_bridge import adaptive_batch
-
     assert adaptive_batch(needed, accepted, judged, previous_rate, 30) == expected
 
 
