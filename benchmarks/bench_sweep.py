@@ -99,7 +99,9 @@ def main() -> None:
                 n_workers=args.workers,
                 threads_per_worker=1,
                 host="127.0.0.1",
-                dashboard_address=None,
+                # Its HTTP server (which it starts even without a dashboard) on any free port:
+                # with None it takes 8787 and warns when another cluster holds that port.
+                dashboard_address="127.0.0.1:0",
             ) as cluster:
                 label = f"--dask ({args.workers} workers)"
                 seconds, tables[label] = timed(swept, root, "dask", dask=cluster.scheduler_address)

@@ -334,6 +334,42 @@ def test_the_command_line_loads_no_numerical_stack_to_check_input(
     assert message in completed.stderr
 
 
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--port", "70000"], "--port 70000: expected 0..65535"),
+        (["--host", "300.1.2.3", "--port", "0"], "--host '300.1.2.3': not a host name"),
+        (["{huge}", "--port", "0"], "field 'population.customers': value 10,000,000"),
+    ],
+    ids=["port out of range", "bad host", "model too large"],
+)
+def test_the_classroom_view_refuses_without_the_numerical_stack(
+    tmp_path: Path, arguments: list[str], message: str
+) -> None:
+    """``trustsim viz`` checks its address and its scenario's size before it imports the
+    classroom app (the model, pandas, Mesa): an educator who mistypes a port is answered
+    in about 0.3 s, not 1.6 s (docs/performance.md, "Start-up")."""
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("name: huge\nengine: agents\npopulation: {customers: 10000000}\n")
+    argv = ["viz", *(argument.format(huge=huge) for argument in arguments)]
+    code = (
+        "import sys\n"
+        "from trustsim.cli.main import main\n"
+        f"status = main({argv!r})\n"
+        f"print(status, sorted(m for m in {NUMERICAL_STACK!r} if m in sys.modules))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env={**os.environ, "TRUSTSIM_MEMORY_LIMIT": "4GiB"},
+    )
+    assert completed.stdout.split("\n")[0] == "2 []", completed.stdout + completed.stderr
+    assert message in completed.stderr
+
+
 def test_the_check_sees_a_heavy_import() -> None:
     """Companion of the test above: the same probe reports pandas and Mesa once the
     experiment path is imported."""

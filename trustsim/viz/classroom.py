@@ -48,9 +48,7 @@ from trustsim.scenario.events import EVENT_TYPES, Event, EventBase, LiveForm, Li
 from trustsim.scenario.fields import LeverSpec, lever_specs
 from trustsim.scenario.loading import scenario_from_dict
 from trustsim.scenario.schema import Scenario
-
-#: Environment variable naming the scenario file the app starts with (set by ``trustsim viz``).
-SCENARIO_ENV = "TRUSTSIM_VIZ_SCENARIO"
+from trustsim.viz.server import SCENARIO_ENV
 
 #: Population used when no scenario file is given: small enough to watch each customer.
 CLASSROOM_CUSTOMERS = 500

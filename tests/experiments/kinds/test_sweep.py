@@ -104,7 +104,9 @@ def dask_address() -> Iterator[str]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        # Its HTTP server (which it starts even without a dashboard) on any free port:
+        # with None it takes 8787 and warns when another cluster holds that port.
+        dashboard_address="127.0.0.1:0",
     ) as cluster:
         yield cluster.scheduler_address
 
