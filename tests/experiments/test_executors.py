@@ -6,6 +6,8 @@ with ``--workers 2``)."""
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.process
 import os
 import re
 import signal
@@ -32,6 +34,7 @@ from trustsim.experiments.executors import (
 from trustsim.experiments.runs import execute, make_spec
 from trustsim.model.model import load_compiled_step
 from trustsim.scenario.schema import Scenario
+from trustsim.system import lifetime
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = Scenario(name="tiny", steps=5, population={"customers": 60})
@@ -203,6 +206,47 @@ def test_an_interrupt_outside_the_wait_for_results_terminates_the_workers(
     # (a graceful shutdown of the pool waited for it: two "done" lines).
     assert done.read_text().splitlines() == ["done"]
     assert len(list((tmp_path / "out" / ".runs").glob("*.parquet"))) == 1
+
+
+def test_an_interrupt_as_a_worker_starts_reaches_that_worker_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SIGTERM that arrives right after the pool forks a worker, before the pool records
+    it: the executor must still know, and stop, every worker it started. Before the
+    submissions waited for the interrupt (lifetime.interrupts_deferred), the interrupt left
+    that worker out of the pool; it outlived the pool and printed a traceback as the pool's
+    semaphores vanished (a sweep terminated as its second worker started, 2 of 25 times)."""
+    started: list[multiprocessing.process.BaseProcess] = []
+    original_start = multiprocessing.process.BaseProcess.start
+
+    def start_then_sigterm(process: multiprocessing.process.BaseProcess) -> None:
+        original_start(process)
+        started.append(process)
+        if len(started) == 1:  # in ProcessPoolExecutor._spawn_process, before it records it
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):  # the handler runs between these bytecodes
+                pass
+
+    stopped: list[int] = []
+    original_terminate = ProcessExecutor._terminate_workers
+
+    def terminate_and_note(executor: ProcessExecutor) -> None:
+        stopped.extend(process.pid for process in executor._processes() if process.pid)
+        original_terminate(executor)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", start_then_sigterm)
+    monkeypatch.setattr(ProcessExecutor, "_terminate_workers", terminate_and_note)
+    with lifetime.sigterm_as_interrupt():
+        executor = ProcessExecutor(2)
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                list(executor.map_unordered(_pause_or_die_sending, [("a", "a"), ("b", "b")]))
+        finally:
+            executor.abort()
+    assert started and {process.pid for process in started} <= set(stopped), (started, stopped)
+    for process in started:
+        process.join(timeout=30)
+        assert not process.is_alive()
 
 
 # --- a worker that dies ----------------------------------------------------------------------

@@ -43,6 +43,21 @@ def test_an_interrupt_elsewhere_is_raised_at_once() -> None:
         lifetime.check_interrupt()  # raised already: nothing left pending
 
 
+def test_an_interrupt_in_a_deferred_block_is_raised_at_its_end() -> None:
+    """A real SIGTERM inside :func:`lifetime.interrupts_deferred` lets the block finish
+    and is raised as it ends; nothing stays pending."""
+    finished = False
+    with lifetime.sigterm_as_interrupt():
+        with pytest.raises(KeyboardInterrupt), lifetime.interrupts_deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):  # the handler runs between these bytecodes
+                pass
+            finished = True
+        assert finished
+        lifetime.check_interrupt()  # raised already: nothing left pending
+    assert lifetime._deferred_blocks == 0
+
+
 def test_sigterm_and_ctrl_c_handlers_are_restored() -> None:
     before_term = signal.getsignal(signal.SIGTERM)
     before_int = signal.getsignal(signal.SIGINT)

@@ -273,8 +273,11 @@ class ProcessExecutor:
         futures: dict[Future[tuple[Result, float]], str] = {}
         try:
             threaded = WithThreads(function, self.threads)
-            for key, item in items:
-                futures[self._pool.submit(timed_call, threaded, item)] = key
+            # Submitting starts the worker processes; Ctrl-C or SIGTERM waits until each
+            # started worker is recorded by the pool, which can then stop it.
+            with lifetime.interrupts_deferred():
+                for key, item in items:
+                    futures[self._pool.submit(timed_call, threaded, item)] = key
             pending = set(futures)
             while pending:
                 done, pending = wait(
