@@ -237,6 +237,8 @@ def test_an_interrupt_as_a_worker_starts_reaches_that_worker_too(
     monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", start_then_sigterm)
     monkeypatch.setattr(ProcessExecutor, "_terminate_workers", terminate_and_note)
     with lifetime.sigterm_as_interrupt():
+        # (a SIGTERM without the handler would end the test process, not fail the test)
+        assert signal.getsignal(signal.SIGTERM) is lifetime._raise_interrupt
         executor = ProcessExecutor(2)
         try:
             with pytest.raises(KeyboardInterrupt):

@@ -48,6 +48,8 @@ def test_an_interrupt_in_a_deferred_block_is_raised_at_its_end() -> None:
     and is raised as it ends; nothing stays pending."""
     finished = False
     with lifetime.sigterm_as_interrupt():
+        # (a SIGTERM without the handler would end the test process, not fail the test)
+        assert signal.getsignal(signal.SIGTERM) is lifetime._raise_interrupt
         with pytest.raises(KeyboardInterrupt), lifetime.interrupts_deferred():
             os.kill(os.getpid(), signal.SIGTERM)
             for _ in range(1000):  # the handler runs between these bytecodes

@@ -274,7 +274,8 @@ class ProcessExecutor:
         try:
             threaded = WithThreads(function, self.threads)
             # Submitting starts the worker processes; Ctrl-C or SIGTERM waits until each
-            # started worker is recorded by the pool, which can then stop it.
+            # started worker is recorded by the pool, which can then stop it (at most the
+            # first start of the forkserver, which imports trustsim: a second or two).
             with lifetime.interrupts_deferred():
                 for key, item in items:
                     futures[self._pool.submit(timed_call, threaded, item)] = key
