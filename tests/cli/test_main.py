@@ -300,6 +300,27 @@ NUMERICAL_STACK = (
 )
 
 
+def _refused_without_numerical_stack(argv: list[str], **environment: str) -> str:
+    """Run ``main(argv)`` in a fresh interpreter; assert it exits 2 with none of
+    :data:`NUMERICAL_STACK` imported, and return its standard error."""
+    code = (
+        "import sys\n"
+        "from trustsim.cli.main import main\n"
+        f"status = main({argv!r})\n"
+        f"print(status, sorted(m for m in {NUMERICAL_STACK!r} if m in sys.modules))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env={**os.environ, **environment},
+    )
+    assert completed.stdout.split("\n")[0] == "2 []", completed.stdout + completed.stderr
+    return completed.stderr
+
+
 @pytest.mark.parametrize(
     ("text", "out", "message"),
     [
@@ -321,17 +342,8 @@ def test_the_command_line_loads_no_numerical_stack_to_check_input(
     scenario = tmp_path / "scenario.yaml"
     scenario.write_text(text)
     (tmp_path / "a_file").write_text("not a folder")
-    code = (
-        "import sys\n"
-        "from trustsim.cli.main import main\n"
-        f"status = main(['run', {str(scenario)!r}, '--out', {str(tmp_path / out)!r}])\n"
-        f"print(status, sorted(m for m in {NUMERICAL_STACK!r} if m in sys.modules))\n"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO
-    )
-    assert completed.stdout.split("\n")[0] == "2 []", completed.stdout + completed.stderr
-    assert message in completed.stderr
+    stderr = _refused_without_numerical_stack(["run", str(scenario), "--out", str(tmp_path / out)])
+    assert message in stderr
 
 
 @pytest.mark.parametrize(
@@ -352,22 +364,7 @@ def test_the_classroom_view_refuses_without_the_numerical_stack(
     huge = tmp_path / "huge.yaml"
     huge.write_text("name: huge\nengine: agents\npopulation: {customers: 10000000}\n")
     argv = ["viz", *(argument.format(huge=huge) for argument in arguments)]
-    code = (
-        "import sys\n"
-        "from trustsim.cli.main import main\n"
-        f"status = main({argv!r})\n"
-        f"print(status, sorted(m for m in {NUMERICAL_STACK!r} if m in sys.modules))\n"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-        env={**os.environ, "TRUSTSIM_MEMORY_LIMIT": "4GiB"},
-    )
-    assert completed.stdout.split("\n")[0] == "2 []", completed.stdout + completed.stderr
-    assert message in completed.stderr
+    assert message in _refused_without_numerical_stack(argv, TRUSTSIM_MEMORY_LIMIT="4GiB")
 
 
 def test_the_check_sees_a_heavy_import() -> None:
